@@ -1,0 +1,92 @@
+/**
+ * Holds back everything the client sends (acknowledgements first of all) while received messages are
+ * not yet recorded, and lets it go once they are.
+ *
+ * MQTT.js reads the next packet only after handleMessage's callback has run, so delaying that callback
+ * until a checkpoint is written would allow one message per disk write. Instead the callback runs at
+ * once and the PUBACK it produces waits here, at the transport, until the batch that contains the
+ * message is durable. Ordering is kept: bytes leave in the order MQTT.js wrote them.
+ */
+import { Duplex } from 'node:stream';
+
+export interface GateMark {
+  stream: GatedStream;
+  count: number;
+}
+
+class GatedStream extends Duplex {
+  readonly held: Buffer[] = [];
+
+  constructor(
+    private readonly socket: Duplex,
+    private readonly gate: AcknowledgementGate,
+  ) {
+    super({ allowHalfOpen: false });
+    socket.on('data', (chunk: Buffer) => {
+      if (!this.push(chunk)) socket.pause();
+    });
+    socket.on('end', () => this.push(null));
+    socket.on('error', (error) => this.destroy(error));
+    socket.on('close', () => this.destroy());
+    socket.on('connect', () => this.emit('connect'));
+    socket.on('secureConnect', () => this.emit('secureConnect'));
+  }
+
+  override _read(): void {
+    this.socket.resume();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    if (this.gate.holding) this.held.push(chunk);
+    else this.socket.write(chunk);
+    callback();
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    // A clean close sends what is held only if the gate allows it; otherwise it is dropped unsent.
+    if (!this.gate.holding) this.releaseHeld(this.held.length);
+    this.socket.end(() => callback());
+  }
+
+  override _destroy(error: Error | null, callback: (error: Error | null) => void): void {
+    this.held.length = 0;
+    this.socket.destroy();
+    callback(error);
+  }
+
+  releaseHeld(count: number): void {
+    const chunks = this.held.splice(0, count);
+    if (chunks.length === 0 || this.destroyed || this.socket.destroyed) return;
+    this.socket.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+  }
+}
+
+export class AcknowledgementGate {
+  holding = false;
+  private current: GatedStream | undefined;
+
+  /** The stream builder hook: MQTT.js talks to the returned stream instead of the socket. */
+  wrap = (socket: Duplex): Duplex => {
+    this.current = new GatedStream(socket, this);
+    return this.current;
+  };
+
+  /** Something was received and is not yet recorded durably: hold what the client sends. */
+  hold(): void {
+    this.holding = true;
+  }
+
+  /** What is held so far belongs to the batch about to be recorded. */
+  mark(): GateMark | undefined {
+    return this.current ? { stream: this.current, count: this.current.held.length } : undefined;
+  }
+
+  /** The batch is recorded: send what was held for it; keep holding if newer records wait. */
+  release(mark: GateMark | undefined, stillPending: boolean): void {
+    if (mark) mark.stream.releaseHeld(mark.count);
+    if (!stillPending) {
+      this.holding = false;
+      if (this.current && this.current.held.length > 0) this.current.releaseHeld(this.current.held.length);
+    }
+  }
+}

@@ -1,0 +1,66 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { UsageError } from './errors.js';
+
+/** The nearest package.json above this file: the same from src/ (tsx) and from dist/src/ (built). */
+function readVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+export const version: string = readVersion();
+
+/** A commander program with the behaviour every command here shares. */
+export function createProgram(name: string, description: string, examples: string[]): Command {
+  const program = new Command(name)
+    .description(description)
+    .version(version, '--version', 'print the version and exit')
+    .helpOption('-h, --help', 'show this help and exit')
+    .showHelpAfterError(false)
+    .allowExcessArguments(false)
+    .exitOverride()
+    .configureOutput({ outputError: () => {} });
+  program.addHelpText('after', `\nExamples:\n${examples.map((line) => `  ${line}`).join('\n')}\n`);
+  return program;
+}
+
+/**
+ * Parses argv; returns false when --help or --version already answered.
+ * Usage errors become a UsageError whose message is commander's, without its prefix.
+ */
+export function parseArguments(program: Command, argv: string[]): boolean {
+  try {
+    program.parse(argv);
+    return true;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return false;
+      throw new UsageError(error.message.replace(/^error: /, ''));
+    }
+    throw error;
+  }
+}
+
+export function integerIn(min: number, max: number, what: string): (raw: string) => number {
+  return (raw: string) => {
+    const text = raw.trim();
+    if (!/^-?\d+$/.test(text)) throw new InvalidArgumentError(`${what} must be a whole number.`);
+    const value = Number(text);
+    if (value < min || value > max) {
+      throw new InvalidArgumentError(`${what} must be from ${min} to ${max}.`);
+    }
+    return value;
+  };
+}
+
+export const parseQos = (raw: string): 0 | 1 | 2 => {
+  if (raw !== '0' && raw !== '1' && raw !== '2') throw new InvalidArgumentError('QoS must be 0, 1 or 2.');
+  return Number(raw) as 0 | 1 | 2;
+};
+
+export function qosOption(defaultQos: 0 | 1 | 2): Option {
+  return new Option('-q, --qos <level>', 'quality of service: 0, 1 or 2').argParser(parseQos).default(defaultQos);
+}

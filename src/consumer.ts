@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+/** The consumer: a persistent-session subscriber that verifies every value arrived. */
+import { Option } from 'commander';
+import { Checkpoint, defaultCheckpointPath } from './checkpoint.js';
+import { createProgram, integerIn, parseArguments, qosOption } from './cli.js';
+import { addConnectionOptions, connectionSettings, type ConnectionOptions } from './connection.js';
+import { ExitCode, UsageError, runCommand } from './errors.js';
+import { createConsumerRenderer } from './render.js';
+import { validateTopicFilter } from './topics.js';
+import { DeliveryVerifier } from './verifier.js';
+
+interface ConsumerOptions extends ConnectionOptions {
+  id: string;
+  topic: string;
+  qos: 0 | 1 | 2;
+  sessionExpiry: number;
+  clean?: boolean;
+  count?: number;
+  json?: boolean;
+  state: string | boolean;
+  receiveMaximum: number;
+}
+
+const program = addConnectionOptions(
+  createProgram('consumer', 'Subscribe with a persistent session and verify that every value arrives: gaps, duplicates and producer restarts are flagged.', [
+    'npm run consumer -- --id my-consumer            # the tutorial: stop it with Ctrl+C, start it again',
+    'npm run consumer -- --id my-consumer --clean    # a clean session: values sent while away are lost',
+    'npm run consumer -- -C 100 --json | jq .        # one JSON object per line, stop after 100 messages',
+    'MQTT_URL=mqtts://broker:8883 MQTT_PASSWORD=... npm run consumer -- -u alice --ca ca.pem',
+  ]),
+  'persistent-session-consumer',
+)
+  .addOption(new Option('-t, --topic <filter>', 'topic filter to subscribe to').default('my_topic'))
+  .addOption(qosOption(1))
+  .addOption(
+    new Option('-x, --session-expiry <seconds>', 'how long the broker keeps the session while the consumer is away (MQTT 5)')
+      .argParser(integerIn(0, 4294967295, 'the session expiry'))
+      .default(3600),
+  )
+  .addOption(new Option('-c, --clean', 'ask for a clean session: the broker keeps nothing while the consumer is away'))
+  .addOption(new Option('-C, --count <n>', 'exit after receiving this many messages').argParser(integerIn(1, Number.MAX_SAFE_INTEGER, 'the count')))
+  .addOption(new Option('--json', 'print one JSON object per line (see the README for the fields)'))
+  .addOption(new Option('--state <path>', 'checkpoint file (default: under $XDG_STATE_HOME or ~/.local/state, named after the client id)'))
+  .addOption(new Option('--no-state', 'keep no checkpoint: the accounting starts afresh at every start'))
+  .addOption(
+    new Option('--receive-maximum <n>', 'unacknowledged messages the broker may send ahead (MQTT 5 Receive Maximum)')
+      .argParser(integerIn(1, 65535, 'the receive maximum'))
+      .default(1000),
+  )
+  .addHelpText(
+    'after',
+    '\nExit status: 0 nothing missing, 3 values missing, 2 invalid usage, 1 any other failure.\n',
+  );
+
+runCommand('consumer', async () => {
+  if (!parseArguments(program, process.argv)) return ExitCode.ok;
+  const options = program.opts<ConsumerOptions>();
+  if (options.id === '' && !options.clean) throw new UsageError('a persistent session needs a client id: give --id a name, or use --clean');
+  validateTopicFilter(options.topic);
+  const settings = connectionSettings(options, options.id);
+  const statePath = options.state === false ? undefined : typeof options.state === 'string' ? options.state : defaultCheckpointPath(options.id);
+  const verifier = new DeliveryVerifier({
+    settings,
+    topic: options.topic,
+    qos: options.qos,
+    clean: options.clean === true,
+    sessionExpiry: options.clean ? 0 : options.sessionExpiry,
+    count: options.count,
+    checkpoint: statePath === undefined ? undefined : new Checkpoint(statePath),
+    renderer: createConsumerRenderer(options.json === true),
+    receiveMaximum: options.receiveMaximum,
+    maxPayloadBytes: 1024 * 1024,
+  });
+  process.once('SIGINT', () => void verifier.stop());
+  process.once('SIGTERM', () => void verifier.stop());
+  return verifier.run();
+});

@@ -1,0 +1,62 @@
+/** Exit statuses shared by every command; documented in the README. */
+export const ExitCode = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  missing: 3,
+} as const;
+
+export type ExitStatus = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** A problem a person can act on: printed as one line, mapped to an exit status. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: ExitStatus = ExitCode.failure,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+export class UsageError extends CliError {
+  constructor(message: string) {
+    super(message, ExitCode.usage);
+    this.name = 'UsageError';
+  }
+}
+
+/** One line for stderr, whatever was thrown: never a stack trace. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (error instanceof CliError || !code || error.message.includes(code)) return error.message;
+    return `${error.message} (${code})`;
+  }
+  return String(error);
+}
+
+export function exitCodeOf(error: unknown): ExitStatus {
+  return error instanceof CliError ? error.exitCode : ExitCode.failure;
+}
+
+/**
+ * Runs a command's main function and turns its outcome into an exit status.
+ * The only place where errors become exit codes.
+ */
+export function runCommand(name: string, main: () => Promise<ExitStatus>): void {
+  const fail = (error: unknown): void => {
+    process.stderr.write(`${name}: ${describeError(error).split('\n')[0]}\n`);
+    process.exitCode = exitCodeOf(error);
+  };
+  process.on('uncaughtException', (error) => {
+    fail(error);
+    process.exit(process.exitCode);
+  });
+  main().then(
+    (status) => {
+      process.exitCode = status;
+    },
+    (error: unknown) => fail(error),
+  );
+}

@@ -1,0 +1,79 @@
+/** The one event model: what the commands say happened, rendered as text or as JSON lines. */
+import type { ConnectionEvent } from './connection.js';
+import type { Summary, TrackerEvent } from './tracker.js';
+
+export interface SubscribedEvent {
+  event: 'subscribed';
+  topic: string;
+  qos: 0 | 1 | 2;
+}
+
+/** The values that had waited in the broker, counted once the backlog is over. */
+export interface BacklogEvent {
+  event: 'backlog';
+  count: number;
+  longestWaitMs: number | null;
+}
+
+/** The broker had no session although this consumer had one. */
+export interface SessionLostEvent {
+  event: 'session-lost';
+  clientId: string;
+  lastValues: Array<{ topic: string; value: number }>;
+}
+
+/** The consumer continued from a checkpoint written by an earlier run. */
+export interface CheckpointEvent {
+  event: 'checkpoint';
+  path: string;
+  lastValues: Array<{ topic: string; value: number }>;
+  received: number;
+}
+
+export interface WarningEvent {
+  event: 'warning';
+  message: string;
+}
+
+export type ConsumerEvent =
+  | ConnectionEvent
+  | TrackerEvent
+  | SubscribedEvent
+  | BacklogEvent
+  | SessionLostEvent
+  | CheckpointEvent
+  | WarningEvent
+  | Summary;
+
+export interface SentEvent {
+  event: 'sent';
+  topic: string;
+  value: number;
+  /** Sent again after a reconnect or a restart from the state file. */
+  again: boolean;
+}
+
+/** A value counted while the broker is away: kept, sent when it is back. */
+export interface KeptEvent {
+  event: 'kept';
+  value: number;
+  pending: number;
+}
+
+export interface ProducerStateEvent {
+  event: 'state';
+  path: string;
+  runId: string;
+  nextValue: number;
+  pending: number;
+}
+
+export interface ProducerSummary {
+  event: 'producer-summary';
+  sent: number;
+  acknowledged: number;
+  pending: number;
+  lastValue: number | null;
+}
+
+export type ProducerEvent = ConnectionEvent | SentEvent | KeptEvent | ProducerStateEvent | WarningEvent | ProducerSummary;

@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+/** The producer: an incrementing counter published once a second, none of it lost to an outage. */
+import { Option } from 'commander';
+import { randomBytes } from 'node:crypto';
+import { createProgram, integerIn, parseArguments, qosOption } from './cli.js';
+import { addConnectionOptions, connectionSettings, type ConnectionOptions } from './connection.js';
+import { ExitCode, runCommand } from './errors.js';
+import { ProducerStateFile } from './producer-state.js';
+import { CounterPublisher } from './publisher.js';
+import { createProducerRenderer } from './render.js';
+import { validateTopicName } from './topics.js';
+
+interface ProducerOptions extends ConnectionOptions {
+  topic: string;
+  qos: 0 | 1 | 2;
+  interval: number;
+  count?: number;
+  start: number;
+  state?: string;
+  json?: boolean;
+}
+
+const program = addConnectionOptions(
+  createProgram('producer', 'Publish an incrementing counter (1, 2, 3, ...) once a second, keeping every value until the broker has it.', [
+    'npm run producer                                 # Sent: 1, Sent: 2, ... to my_topic at QoS 1',
+    'npm run producer -- --interval 0 --count 100000  # as fast as the broker takes them, then exit',
+    'npm run producer -- --state producer.json        # survives its own crash: restart it with the same file',
+    'npm run producer -- -q 0                         # QoS 0: an offline consumer gets none of these',
+  ]),
+  undefined,
+)
+  .addOption(new Option('-t, --topic <topic>', 'topic to publish to').default('my_topic'))
+  .addOption(qosOption(1))
+  .addOption(new Option('--interval <ms>', 'milliseconds between values; 0 = back to back').argParser(integerIn(0, 86_400_000, 'the interval')).default(1000))
+  .addOption(new Option('-C, --count <n>', 'stop after this many values, once all are acknowledged').argParser(integerIn(1, Number.MAX_SAFE_INTEGER, 'the count')))
+  .addOption(new Option('--start <n>', 'first value').argParser(integerIn(0, Number.MAX_SAFE_INTEGER, 'the start value')).default(1))
+  .addOption(new Option('--state <path>', 'keep the counter and the unacknowledged values in this file, to survive a crash'))
+  .addOption(new Option('--json', 'print one JSON object per line'))
+  .addHelpText('after', '\nExit status: 0 done, 2 invalid usage, 1 any other failure.\n');
+
+runCommand('producer', async () => {
+  if (!parseArguments(program, process.argv)) return ExitCode.ok;
+  const options = program.opts<ProducerOptions>();
+  validateTopicName(options.topic);
+  const clientId = options.id ?? `producer-${randomBytes(4).toString('hex')}`;
+  const publisher = new CounterPublisher({
+    settings: connectionSettings(options, clientId),
+    topic: options.topic,
+    qos: options.qos,
+    intervalMs: options.interval,
+    count: options.count,
+    start: options.start,
+    stateFile: options.state === undefined ? undefined : new ProducerStateFile(options.state),
+    renderer: createProducerRenderer(options.json === true),
+    drainTimeoutMs: 5000,
+  });
+  process.once('SIGINT', () => void publisher.stop());
+  process.once('SIGTERM', () => void publisher.stop());
+  return publisher.run();
+});

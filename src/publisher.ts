@@ -1,0 +1,287 @@
+/**
+ * The producer at work: counts, keeps every value until the broker acknowledges it (across broker
+ * outages, and with a state file across its own crashes), and sends in order within the broker's
+ * in-flight window.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IClientPublishOptions, MqttClient } from 'mqtt';
+import { closeConnection, openConnection, type ConnectionEvent, type ConnectionSettings } from './connection.js';
+import { CliError, ExitCode, describeError, type ExitStatus } from './errors.js';
+import type { ProducerEvent } from './events.js';
+import { fromRanges, toRanges, type ProducerStateFile } from './producer-state.js';
+import type { Renderer } from './render.js';
+import { valueProperties } from './wire.js';
+
+export interface PublisherOptions {
+  settings: ConnectionSettings;
+  topic: string;
+  qos: 0 | 1 | 2;
+  /** Milliseconds between values; 0 sends back to back, as fast as the broker acknowledges. */
+  intervalMs: number;
+  count?: number;
+  start: number;
+  stateFile?: ProducerStateFile;
+  renderer: Renderer<ProducerEvent>;
+  /** How long Ctrl+C waits for outstanding acknowledgements. */
+  drainTimeoutMs: number;
+}
+
+/** The most values in flight at once, whatever the broker allows. */
+const largestWindow = 1000;
+
+export class CounterPublisher {
+  private readonly runId: string;
+  private nextValue: number;
+  /** Durable (saved when a state file is used) and waiting to be published, in order. */
+  private unsent: number[] = [];
+  private unsentHead = 0;
+  /** Generated, not yet durable. */
+  private fresh: number[] = [];
+  private readonly inflight = new Set<number>();
+  private readonly again = new Set<number>();
+  private generated = 0;
+  private sent = 0;
+  private acknowledged = 0;
+  private lastValue: number | null = null;
+  private window = 20;
+  private connected = false;
+  private client: MqttClient | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private saveRunning: Promise<void> | undefined;
+  private saveWanted = false;
+  private flushScheduled = false;
+  private stopping = false;
+  private finished: Promise<ExitStatus> | undefined;
+  private settle!: { resolve: (status: ExitStatus) => void; reject: (error: unknown) => void };
+  private drained: (() => void) | undefined;
+
+  constructor(private readonly options: PublisherOptions) {
+    this.runId = randomUUID().slice(0, 8);
+    this.nextValue = options.start;
+  }
+
+  private get runIdInUse(): string {
+    return this.restoredRunId ?? this.runId;
+  }
+  private restoredRunId: string | undefined;
+
+  run(): Promise<ExitStatus> {
+    const { options } = this;
+    const result = new Promise<ExitStatus>((resolve, reject) => {
+      this.settle = { resolve, reject };
+    });
+    if (options.stateFile) {
+      options.stateFile.prepare();
+      const saved = options.stateFile.load();
+      if (saved) {
+        if (saved.topic !== options.topic) {
+          throw new CliError(`the state file ${options.stateFile.path} belongs to topic ${saved.topic}, not ${options.topic}`);
+        }
+        this.restoredRunId = saved.runId;
+        this.nextValue = saved.nextValue;
+        this.unsent = fromRanges(saved.unacknowledged);
+        for (const value of this.unsent) this.again.add(value);
+        this.emit({ event: 'state', path: options.stateFile.path, runId: saved.runId, nextValue: saved.nextValue, pending: this.unsent.length });
+      }
+    }
+    this.client = openConnection(
+      options.settings,
+      { clean: true },
+      { onEvent: (event) => this.onConnection(event), onFatal: (error) => void this.stop(error) },
+    );
+    if (options.intervalMs > 0) {
+      this.tick();
+      this.timer = setInterval(() => this.tick(), options.intervalMs);
+    }
+    return result;
+  }
+
+  private emit(event: ProducerEvent): void {
+    this.options.renderer.render(event);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.options.renderer.flush();
+    });
+  }
+
+  private onConnection(event: ConnectionEvent): void {
+    this.emit(event);
+    if (event.event === 'connected') {
+      const brokerWindow = event.connack.properties?.receiveMaximum ?? (this.options.settings.protocolVersion === 5 ? 65535 : 100);
+      this.window = Math.max(1, Math.min(largestWindow, brokerWindow));
+      this.connected = true;
+      this.pump();
+    } else {
+      this.connected = false;
+    }
+  }
+
+  private get countReached(): boolean {
+    return this.options.count !== undefined && this.generated >= this.options.count;
+  }
+
+  private get outstanding(): number {
+    return this.inflight.size + (this.unsent.length - this.unsentHead) + this.fresh.length;
+  }
+
+  /** One value per interval, connected or not: a broker outage does not stop the counter. */
+  private tick(): void {
+    if (this.stopping || this.countReached) {
+      clearInterval(this.timer);
+      return;
+    }
+    const value = this.generate(1)[0]!;
+    if (!this.connected) this.emit({ event: 'kept', value, pending: this.outstanding });
+    void this.makeDurable();
+  }
+
+  private generate(howMany: number): number[] {
+    const values: number[] = [];
+    for (let i = 0; i < howMany && !this.countReached; i++) {
+      values.push(this.nextValue++);
+      this.generated++;
+    }
+    this.fresh.push(...values);
+    return values;
+  }
+
+  /** Saves the state (when there is a state file) so that every generated value is durable, then sends. */
+  private async makeDurable(): Promise<void> {
+    if (!this.options.stateFile) {
+      this.moveFreshToUnsent();
+      this.pump();
+      return;
+    }
+    if (this.saveRunning) {
+      this.saveWanted = true;
+      return this.saveRunning;
+    }
+    this.saveRunning = (async () => {
+      try {
+        do {
+          this.saveWanted = false;
+          const becomingDurable = this.fresh.length;
+          await this.options.stateFile!.save({
+            version: 1,
+            runId: this.runIdInUse,
+            topic: this.options.topic,
+            nextValue: this.nextValue,
+            unacknowledged: toRanges(this.unacknowledgedValues()),
+          });
+          this.moveFreshToUnsent(becomingDurable);
+          this.pump();
+        } while (this.saveWanted);
+      } finally {
+        this.saveRunning = undefined;
+      }
+    })();
+    this.saveRunning.catch((error: unknown) => void this.stop(error));
+    return this.saveRunning;
+  }
+
+  private unacknowledgedValues(): number[] {
+    const values = [...this.inflight];
+    for (let i = this.unsentHead; i < this.unsent.length; i++) values.push(this.unsent[i]!);
+    values.push(...this.fresh);
+    return values.sort((a, b) => a - b);
+  }
+
+  private moveFreshToUnsent(howMany = this.fresh.length): void {
+    if (this.unsentHead > 4096 && this.unsentHead * 2 > this.unsent.length) {
+      this.unsent = this.unsent.slice(this.unsentHead);
+      this.unsentHead = 0;
+    }
+    for (const value of this.fresh.splice(0, howMany)) this.unsent.push(value);
+  }
+
+  /** Publishes durable values while the broker's window has room; back to back with --interval 0. */
+  private pump(): void {
+    if (!this.connected || !this.client) return;
+    while (this.inflight.size < this.window && this.unsentHead < this.unsent.length) {
+      this.publish(this.unsent[this.unsentHead++]!);
+    }
+    if (this.options.intervalMs === 0 && !this.stopping && !this.countReached && this.fresh.length === 0) {
+      const room = this.window - this.outstanding;
+      if (room > 0) {
+        this.generate(room);
+        void this.makeDurable();
+      }
+    }
+    this.checkDone();
+  }
+
+  private publish(value: number): void {
+    const { topic, qos, settings } = this.options;
+    const publishOptions: IClientPublishOptions = { qos };
+    if (settings.protocolVersion === 5) publishOptions.properties = { userProperties: valueProperties(this.runIdInUse, Date.now()) };
+    this.inflight.add(value);
+    this.sent++;
+    this.lastValue = value;
+    this.emit({ event: 'sent', topic, value, again: this.again.delete(value) });
+    this.client!.publish(topic, String(value), publishOptions, (error) => {
+      if (error) {
+        const code = (error as Error & { code?: number }).code;
+        if (typeof code === 'number') {
+          void this.stop(new CliError(`the broker refused value ${value} on ${topic}: ${describeError(error)}`));
+        }
+        return; // the connection went away: MQTT.js sends it again on reconnect
+      }
+      this.inflight.delete(value);
+      this.acknowledged++;
+      if (this.options.stateFile && this.inflight.size === 0) void this.makeDurable();
+      this.pump();
+    });
+  }
+
+  private checkDone(): void {
+    if (this.outstanding > 0) return;
+    if (this.drained) this.drained();
+    else if (this.countReached && !this.stopping) void this.stop();
+  }
+
+  /** Stops counting, waits a bounded time for acknowledgements, saves, disconnects, sums up. */
+  stop(error?: unknown): Promise<ExitStatus> {
+    if (this.finished) return this.finished;
+    this.stopping = true;
+    clearInterval(this.timer);
+    this.finished = (async (): Promise<ExitStatus> => {
+      let failure = error;
+      if (failure === undefined && this.outstanding > 0 && this.connected) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.options.drainTimeoutMs);
+          this.drained = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+          this.pump();
+        });
+      }
+      if (failure === undefined && this.options.stateFile) {
+        try {
+          while (this.saveRunning) await this.saveRunning;
+          await this.makeDurable();
+        } catch (saveError) {
+          failure = saveError;
+        }
+      }
+      this.options.renderer.render({
+        event: 'producer-summary',
+        sent: this.sent,
+        acknowledged: this.acknowledged,
+        pending: this.outstanding,
+        lastValue: this.lastValue,
+      });
+      this.options.renderer.flush();
+      if (this.client) {
+        if (failure === undefined) await closeConnection(this.client);
+        else this.client.end(true);
+      }
+      if (failure !== undefined) throw failure;
+      return ExitCode.ok;
+    })();
+    this.finished.then(this.settle.resolve, this.settle.reject);
+    return this.finished;
+  }
+}

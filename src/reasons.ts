@@ -1,0 +1,83 @@
+/** What the broker's reason codes and return codes mean to a person running these commands. */
+
+const connackV4: Record<number, string> = {
+  1: 'the broker does not accept this protocol version (try -V 4 or -V 5)',
+  2: 'the client identifier was rejected',
+  3: 'the broker is unavailable',
+  4: 'bad user name or password',
+  5: 'not authorised',
+};
+
+const connackV5: Record<number, string> = {
+  0x80: 'unspecified error',
+  0x81: 'malformed packet',
+  0x82: 'protocol error',
+  0x83: 'implementation specific error',
+  0x84: 'unsupported protocol version (try -V 4)',
+  0x85: 'the client identifier is not valid',
+  0x86: 'bad user name or password',
+  0x87: 'not authorised',
+  0x88: 'the broker is unavailable',
+  0x89: 'the broker is busy',
+  0x8a: 'banned',
+  0x8c: 'bad authentication method',
+  0x90: 'topic name invalid',
+  0x95: 'packet too large',
+  0x97: 'quota exceeded',
+  0x99: 'payload format invalid',
+  0x9a: 'retain not supported',
+  0x9b: 'QoS not supported',
+  0x9c: 'use another server',
+  0x9d: 'server moved',
+  0x9f: 'connection rate exceeded',
+};
+
+export function explainConnackCode(code: number, protocolVersion: 4 | 5): string {
+  const table = protocolVersion === 5 ? connackV5 : connackV4;
+  return table[code] ?? `reason code ${code}`;
+}
+
+/** Refusals that retrying cannot fix: stop and say why instead of looping. */
+export function isFatalConnackCode(code: number, protocolVersion: 4 | 5): boolean {
+  if (protocolVersion === 4) return code >= 1 && code <= 5;
+  return code >= 0x80 && code !== 0x88 && code !== 0x89 && code !== 0x9f;
+}
+
+const disconnectV5: Record<number, { text: string; fatal: boolean }> = {
+  0x00: { text: 'normal disconnection', fatal: false },
+  0x8b: { text: 'the broker is shutting down', fatal: false },
+  0x8d: { text: 'keep-alive timeout', fatal: false },
+  0x8e: {
+    text: 'session taken over: another client connected with the same client id (stopping here, so that the two do not take the session from each other in a loop)',
+    fatal: true,
+  },
+  0x87: { text: 'not authorised', fatal: true },
+  0x93: { text: 'receive maximum exceeded', fatal: false },
+  0x97: { text: 'quota exceeded', fatal: false },
+  0x9c: { text: 'use another server', fatal: true },
+  0x9d: { text: 'server moved', fatal: true },
+  0x95: { text: 'packet too large', fatal: false },
+  0x99: { text: 'payload format invalid', fatal: false },
+  0xa2: { text: 'wildcard subscriptions not supported', fatal: true },
+};
+
+export function explainDisconnect(code: number): { text: string; fatal: boolean } {
+  return disconnectV5[code] ?? { text: `the broker disconnected with reason code ${code}`, fatal: false };
+}
+
+const subackFailures: Record<number, string> = {
+  0x80: 'refused (unspecified error)',
+  0x83: 'refused (implementation specific error)',
+  0x87: 'not authorised (the broker ACL does not allow it)',
+  0x8f: 'topic filter invalid',
+  0x91: 'packet identifier in use',
+  0x97: 'quota exceeded',
+  0x9e: 'shared subscriptions not supported',
+  0xa1: 'subscription identifiers not supported',
+  0xa2: 'wildcard subscriptions not supported',
+};
+
+export function explainSubackCode(code: number): string | undefined {
+  if (code < 0x80) return undefined;
+  return subackFailures[code] ?? `refused with reason code ${code}`;
+}

@@ -1,0 +1,265 @@
+/**
+ * The consumer at work: receives values, passes them through the sequence tracker, renders the events,
+ * and acknowledges each message only after its line is written and the checkpoint that counts it is on
+ * disk (group commit: one atomic write per batch, the batch's acknowledgements released after it).
+ */
+import type { IPublishPacket, MqttClient } from 'mqtt';
+import { AcknowledgementGate } from './ack-gate.js';
+import type { Checkpoint } from './checkpoint.js';
+import { closeConnection, openConnection, type ConnectionEvent, type ConnectionSettings } from './connection.js';
+import { CliError, ExitCode, type ExitStatus } from './errors.js';
+import type { ConsumerEvent } from './events.js';
+import { explainSubackCode } from './reasons.js';
+import type { Renderer } from './render.js';
+import { parseValue, SequenceTracker } from './tracker.js';
+import { readValueProperties } from './wire.js';
+
+export interface VerifierOptions {
+  settings: ConnectionSettings;
+  topic: string;
+  qos: 0 | 1 | 2;
+  clean: boolean;
+  sessionExpiry: number;
+  /** Stop after this many messages. */
+  count?: number;
+  checkpoint?: Checkpoint;
+  renderer: Renderer<ConsumerEvent>;
+  /** How many unacknowledged messages the broker may send ahead (MQTT 5 Receive Maximum). */
+  receiveMaximum: number;
+  maxPayloadBytes: number;
+}
+
+/** Quiet time after the last queued value before the backlog is called complete. */
+const backlogQuietMs = 300;
+
+export class DeliveryVerifier {
+  private readonly tracker = new SequenceTracker();
+  private readonly gate = new AcknowledgementGate();
+  private client: MqttClient | undefined;
+  private pending = false;
+  private commitRunning: Promise<void> | undefined;
+  private commitScheduled = false;
+  private hadSession = false;
+  private sessionPresent = false;
+  private connectedAt = 0;
+  private afterReturn = false;
+  private backlogCount = 0;
+  private backlogLongestMs: number | null = null;
+  private backlogTimer: NodeJS.Timeout | undefined;
+  private received = 0;
+  private stopping = false;
+  private finished: Promise<ExitStatus> | undefined;
+  private settle!: { resolve: (status: ExitStatus) => void; reject: (error: unknown) => void };
+  private warnedProperties = false;
+
+  constructor(private readonly options: VerifierOptions) {}
+
+  /** Connects and verifies until stop(), the count, or a fatal error. */
+  run(): Promise<ExitStatus> {
+    const { options } = this;
+    const result = new Promise<ExitStatus>((resolve, reject) => {
+      this.settle = { resolve, reject };
+    });
+    if (options.checkpoint) {
+      options.checkpoint.prepare();
+      const saved = options.checkpoint.load();
+      if (saved) {
+        this.tracker.restore(saved.tracker);
+        this.hadSession = saved.hadSession && !options.clean;
+        this.emit({ event: 'checkpoint', path: options.checkpoint.path, lastValues: this.tracker.lastValues(), received: saved.tracker.totals.received });
+      }
+    }
+    if (!options.clean && options.sessionExpiry === 0 && options.settings.protocolVersion === 5) {
+      this.emit({ event: 'warning', message: 'a session expiry of 0 ends the session at every disconnect: nothing is kept while away (use -x 3600)' });
+    }
+    this.client = openConnection(
+      options.settings,
+      { clean: options.clean, sessionExpiry: options.sessionExpiry, receiveMaximum: options.receiveMaximum },
+      { onEvent: (event) => this.onConnection(event), onFatal: (error) => void this.stop(error) },
+      this.gate.wrap,
+    );
+    this.client.options.customHandleAcks = (_topic, _payload, packet, done) => {
+      if (this.stopping) return; // not acknowledged: the broker keeps it for the next session
+      this.record(packet);
+      done(0);
+    };
+    this.client.handleMessage = (packet, done) => {
+      if (packet.qos === 0 && !this.stopping) this.record(packet);
+      done();
+    };
+    this.flushSoon();
+    return result;
+  }
+
+  private emit(event: ConsumerEvent): void {
+    this.options.renderer.render(event);
+    this.flushSoon();
+  }
+
+  private onConnection(event: ConnectionEvent): void {
+    if (event.event === 'connected') {
+      this.connectedAt = Date.now();
+      this.sessionPresent = event.sessionPresent;
+      this.afterReturn = true;
+      this.emit(event);
+      if (this.hadSession && !this.sessionPresent && !this.options.clean) {
+        this.emit({ event: 'session-lost', clientId: this.options.settings.clientId, lastValues: this.tracker.lastValues() });
+      }
+      this.hadSession = !this.options.clean;
+      this.subscribe();
+      return;
+    }
+    this.emit(event);
+  }
+
+  private subscribe(): void {
+    const { topic, qos } = this.options;
+    this.client!.subscribe(topic, { qos }, (error, granted) => {
+      if (error) {
+        const code = (error as Error & { code?: number }).code;
+        const why = typeof code === 'number' ? explainSubackCode(code) : undefined;
+        if (why) void this.stop(new CliError(`subscription to ${topic} refused: ${why}`));
+        return; // a connection lost meanwhile: subscribed again on the next connect
+      }
+      const refused = granted?.find((grant) => grant.qos >= 0x80);
+      if (refused) {
+        void this.stop(new CliError(`subscription to ${refused.topic} refused: ${explainSubackCode(refused.qos)}`));
+        return;
+      }
+      this.emit({ event: 'subscribed', topic, qos: (granted?.[0]?.qos ?? qos) as 0 | 1 | 2 });
+    });
+  }
+
+  /** One received message, synchronously: tracker, renderer, and a commit scheduled. */
+  private record(packet: IPublishPacket): void {
+    this.gate.hold();
+    this.pending = true;
+    const now = Date.now();
+    const topic = packet.topic;
+    const payload = packet.payload;
+    this.received++;
+    if (payload.length > this.options.maxPayloadBytes) {
+      this.emit(this.tracker.reject(topic, `payload of ${payload.length} bytes is larger than ${this.options.maxPayloadBytes}`));
+    } else {
+      const parsed = parseValue(payload);
+      if ('error' in parsed) {
+        this.emit(this.tracker.reject(topic, parsed.error));
+      } else {
+        const origin = readValueProperties(packet.properties?.userProperties);
+        if (origin.problem && !this.warnedProperties) {
+          this.warnedProperties = true;
+          this.emit({ event: 'warning', message: `${origin.problem} on ${topic}: ignored (the value is still counted)` });
+        }
+        const queued = origin.sentAt !== undefined && origin.sentAt < this.connectedAt && this.sessionPresent;
+        const events = this.tracker.accept({
+          topic,
+          value: parsed.value,
+          runId: origin.runId,
+          sentAt: origin.sentAt,
+          receivedAt: now,
+          queued,
+          qos: packet.qos,
+          context: {
+            clean: this.options.clean,
+            sessionPresent: this.sessionPresent,
+            hadSession: this.hadSession,
+            afterReturn: this.afterReturn,
+          },
+        });
+        for (const event of events) {
+          if (event.event === 'message' && event.queued) {
+            this.backlogCount++;
+            if (event.waitedMs !== null && (this.backlogLongestMs === null || event.waitedMs > this.backlogLongestMs)) {
+              this.backlogLongestMs = event.waitedMs;
+            }
+          }
+        }
+        if (queued) this.armBacklogTimer();
+        else this.endBacklog();
+        for (const event of events) this.options.renderer.render(event);
+        this.afterReturn = queued;
+      }
+    }
+    this.flushSoon();
+    if (this.options.count !== undefined && this.received >= this.options.count) void this.stop();
+  }
+
+  private armBacklogTimer(): void {
+    clearTimeout(this.backlogTimer);
+    this.backlogTimer = setTimeout(() => this.endBacklog(), backlogQuietMs);
+    this.backlogTimer.unref();
+  }
+
+  private endBacklog(): void {
+    clearTimeout(this.backlogTimer);
+    this.backlogTimer = undefined;
+    if (this.backlogCount === 0) return;
+    this.options.renderer.render({ event: 'backlog', count: this.backlogCount, longestWaitMs: this.backlogLongestMs });
+    this.backlogCount = 0;
+    this.backlogLongestMs = null;
+    this.flushSoon();
+  }
+
+  /** Group commit: one commit runs at a time; whatever arrives meanwhile joins the next one. */
+  private flushSoon(): void {
+    if (this.commitScheduled || this.commitRunning) return;
+    this.commitScheduled = true;
+    setImmediate(() => {
+      this.commitScheduled = false;
+      void this.commit();
+    });
+  }
+
+  private commit(): Promise<void> {
+    if (this.commitRunning) return this.commitRunning;
+    this.commitRunning = (async () => {
+      try {
+        const mark = this.gate.mark();
+        this.pending = false;
+        this.options.renderer.flush();
+        if (this.options.checkpoint) {
+          await this.options.checkpoint.save({
+            version: 1,
+            clientId: this.options.settings.clientId,
+            hadSession: this.hadSession,
+            savedAt: new Date().toISOString(),
+            tracker: this.tracker.snapshot(),
+          });
+        }
+        this.gate.release(mark, this.pending);
+      } finally {
+        this.commitRunning = undefined;
+      }
+      if (this.pending) this.flushSoon();
+    })();
+    this.commitRunning.catch((error: unknown) => void this.stop(error));
+    return this.commitRunning;
+  }
+
+  /** Records what is pending, says the summary, disconnects leaving the session on the broker. */
+  stop(error?: unknown): Promise<ExitStatus> {
+    if (this.finished) return this.finished;
+    this.stopping = true;
+    this.finished = (async (): Promise<ExitStatus> => {
+      let failure = error;
+      if (failure === undefined) {
+        try {
+          while (this.pending || this.commitRunning) await this.commit();
+        } catch (commitError) {
+          failure = commitError;
+        }
+      }
+      this.endBacklog();
+      this.options.renderer.render(this.tracker.summary());
+      this.options.renderer.flush();
+      if (this.client) {
+        if (failure === undefined) await closeConnection(this.client);
+        else this.client.end(true);
+      }
+      if (failure !== undefined) throw failure;
+      return this.tracker.summary().missing > 0 ? ExitCode.missing : ExitCode.ok;
+    })();
+    this.finished.then(this.settle.resolve, this.settle.reject);
+    return this.finished;
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * What travels with each value besides the bare number: MQTT 5 user properties naming the producer
+ * run and the send time. The payload stays the number alone, so any MQTT client shows the same value.
+ */
+import type { IClientPublishOptions } from 'mqtt';
+
+type UserProperties = NonNullable<NonNullable<IClientPublishOptions['properties']>['userProperties']>;
+
+export const runIdProperty = 'run-id';
+export const sentAtProperty = 'sent-at';
+
+export function valueProperties(runId: string, sentAt: number): UserProperties {
+  return { [runIdProperty]: runId, [sentAtProperty]: String(sentAt) };
+}
+
+export interface ValueOrigin {
+  runId?: string;
+  sentAt?: number;
+  /** Set when the properties were there but unusable. */
+  problem?: string;
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export function readValueProperties(properties: UserProperties | undefined): ValueOrigin {
+  if (!properties) return {};
+  const origin: ValueOrigin = {};
+  const runId = single(properties[runIdProperty]);
+  const sentAt = single(properties[sentAtProperty]);
+  if (runId !== undefined) {
+    if (runId.length > 0 && runId.length <= 64) origin.runId = runId;
+    else origin.problem = `malformed ${runIdProperty} user property`;
+  }
+  if (sentAt !== undefined) {
+    const time = Number(sentAt);
+    if (/^\d{1,15}$/.test(sentAt) && Number.isSafeInteger(time)) origin.sentAt = time;
+    else origin.problem = `malformed ${sentAtProperty} user property ${JSON.stringify(sentAt.slice(0, 30))}`;
+  }
+  return origin;
+}
