@@ -1,0 +1,130 @@
+/** The project's commands as real processes: their output lines, JSON events, exit status, and signals. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export type JsonEvent = Record<string, unknown> & { event: string };
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export class CliProcess {
+  readonly child: ChildProcess;
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<Exit>;
+  private waiters: Array<() => void> = [];
+
+  constructor(script: string, args: string[], env: Record<string, string | undefined> = {}) {
+    this.child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src', script), ...args], {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: '1', MQTT_URL: undefined, MQTT_USERNAME: undefined, MQTT_PASSWORD: undefined, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child.stdout!.on('data', (d: Buffer) => {
+      this.stdout += d.toString();
+      this.notify();
+    });
+    this.child.stderr!.on('data', (d: Buffer) => {
+      this.stderr += d.toString();
+      this.notify();
+    });
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', (code, signal) => {
+        // Let the last output arrive.
+        setTimeout(() => {
+          resolve({ code, signal });
+          this.notify();
+        }, 50);
+      });
+    });
+  }
+
+  static consumer(args: string[], env?: Record<string, string | undefined>): CliProcess {
+    return new CliProcess('consumer.ts', args, env);
+  }
+
+  static producer(args: string[], env?: Record<string, string | undefined>): CliProcess {
+    return new CliProcess('producer.ts', args, env);
+  }
+
+  get lines(): string[] {
+    return this.stdout.split('\n').filter((line) => line.length > 0);
+  }
+
+  /** Output lines parsed as JSON (with --json); other lines are skipped. */
+  get events(): JsonEvent[] {
+    const events: JsonEvent[] = [];
+    for (const line of this.lines) {
+      if (!line.startsWith('{')) continue;
+      try {
+        events.push(JSON.parse(line) as JsonEvent);
+      } catch {
+        // a line cut by a kill
+      }
+    }
+    return events;
+  }
+
+  eventsOf(name: string): JsonEvent[] {
+    return this.events.filter((event) => event.event === name);
+  }
+
+  private notify(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /** Waits until check() is true, the process exits, or the time runs out (then throws, with the output). */
+  async waitUntil(what: string, check: () => boolean, timeoutMs = 15000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let done = false;
+    void this.exited.then(() => (done = true));
+    while (!check()) {
+      if (done) throw new Error(`process exited before ${what}\nstdout:\n${this.stdout.slice(-3000)}\nstderr:\n${this.stderr.slice(-2000)}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${what}\nstdout:\n${this.stdout.slice(-3000)}\nstderr:\n${this.stderr.slice(-2000)}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, 200));
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Waits for a JSON event matching the predicate and returns it. */
+  async waitForEvent(name: string, predicate: (event: JsonEvent) => boolean = () => true, timeoutMs = 15000): Promise<JsonEvent> {
+    let found: JsonEvent | undefined;
+    await this.waitUntil(`a '${name}' event`, () => {
+      found = this.eventsOf(name).find(predicate);
+      return found !== undefined;
+    }, timeoutMs);
+    return found!;
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
+  /** Stops it with Ctrl+C (SIGINT) and waits for the exit. */
+  async interrupt(): Promise<Exit> {
+    this.signal('SIGINT');
+    return this.exited;
+  }
+
+  async kill(): Promise<Exit> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.signal('SIGKILL');
+    return this.exited;
+  }
+}
+
+export function messageValues(events: JsonEvent[]): number[] {
+  return events.filter((e) => e.event === 'message').map((e) => e.value as number);
+}
