@@ -64,3 +64,18 @@ export const parseQos = (raw: string): 0 | 1 | 2 => {
 export function qosOption(defaultQos: 0 | 1 | 2): Option {
   return new Option('-q, --qos <level>', 'quality of service: 0, 1 or 2').argParser(parseQos).default(defaultQos);
 }
+
+/**
+ * Ctrl+C (or SIGTERM) asks for a clean stop; a second one exits at once. The listeners stay installed
+ * so that libraries watching signals (to tidy temporary files) do not end the process themselves.
+ */
+export function onInterrupt(stop: () => void): void {
+  let asked = false;
+  const handler = (): void => {
+    if (asked) process.exit(130);
+    asked = true;
+    stop();
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}

@@ -2,7 +2,7 @@
 /** The consumer: a persistent-session subscriber that verifies every value arrived. */
 import { Option } from 'commander';
 import { Checkpoint, defaultCheckpointPath } from './checkpoint.js';
-import { createProgram, integerIn, parseArguments, qosOption } from './cli.js';
+import { createProgram, integerIn, onInterrupt, parseArguments, qosOption } from './cli.js';
 import { addConnectionOptions, connectionSettings, type ConnectionOptions } from './connection.js';
 import { ExitCode, UsageError, runCommand } from './errors.js';
 import { createConsumerRenderer } from './render.js';
@@ -71,7 +71,6 @@ runCommand('consumer', async () => {
     receiveMaximum: options.receiveMaximum,
     maxPayloadBytes: 1024 * 1024,
   });
-  process.once('SIGINT', () => void verifier.stop());
-  process.once('SIGTERM', () => void verifier.stop());
+  onInterrupt(() => void verifier.stop());
   return verifier.run();
 });

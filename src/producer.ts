@@ -2,7 +2,7 @@
 /** The producer: an incrementing counter published once a second, none of it lost to an outage. */
 import { Option } from 'commander';
 import { randomBytes } from 'node:crypto';
-import { createProgram, integerIn, parseArguments, qosOption } from './cli.js';
+import { createProgram, integerIn, onInterrupt, parseArguments, qosOption } from './cli.js';
 import { addConnectionOptions, connectionSettings, type ConnectionOptions } from './connection.js';
 import { ExitCode, runCommand } from './errors.js';
 import { ProducerStateFile } from './producer-state.js';
@@ -54,7 +54,6 @@ runCommand('producer', async () => {
     renderer: createProducerRenderer(options.json === true),
     drainTimeoutMs: 5000,
   });
-  process.once('SIGINT', () => void publisher.stop());
-  process.once('SIGTERM', () => void publisher.stop());
+  onInterrupt(() => void publisher.stop());
   return publisher.run();
 });

@@ -45,6 +45,8 @@ export class CounterPublisher {
   private lastValue: number | null = null;
   private window = 20;
   private connected = false;
+  /** The broker is known to be away (not merely being connected to for the first time). */
+  private brokerAway = false;
   private client: MqttClient | undefined;
   private timer: NodeJS.Timeout | undefined;
   private saveRunning: Promise<void> | undefined;
@@ -112,9 +114,11 @@ export class CounterPublisher {
       const brokerWindow = event.connack.properties?.receiveMaximum ?? (this.options.settings.protocolVersion === 5 ? 65535 : 100);
       this.window = Math.max(1, Math.min(largestWindow, brokerWindow));
       this.connected = true;
+      this.brokerAway = false;
       this.pump();
     } else {
       this.connected = false;
+      this.brokerAway = true;
     }
   }
 
@@ -133,7 +137,7 @@ export class CounterPublisher {
       return;
     }
     const value = this.generate(1)[0]!;
-    if (!this.connected) this.emit({ event: 'kept', value, pending: this.outstanding });
+    if (this.brokerAway) this.emit({ event: 'kept', value, pending: this.outstanding });
     void this.makeDurable();
   }
 
@@ -158,27 +162,28 @@ export class CounterPublisher {
       this.saveWanted = true;
       return this.saveRunning;
     }
-    this.saveRunning = (async () => {
-      try {
-        do {
-          this.saveWanted = false;
-          const becomingDurable = this.fresh.length;
-          await this.options.stateFile!.save({
-            version: 1,
-            runId: this.runIdInUse,
-            topic: this.options.topic,
-            nextValue: this.nextValue,
-            unacknowledged: toRanges(this.unacknowledgedValues()),
-          });
-          this.moveFreshToUnsent(becomingDurable);
-          this.pump();
-        } while (this.saveWanted);
-      } finally {
-        this.saveRunning = undefined;
-      }
-    })();
+    const running = this.saveLoop().finally(() => {
+      this.saveRunning = undefined;
+    });
+    this.saveRunning = running;
     this.saveRunning.catch((error: unknown) => void this.stop(error));
     return this.saveRunning;
+  }
+
+  private async saveLoop(): Promise<void> {
+    do {
+      this.saveWanted = false;
+      const becomingDurable = this.fresh.length;
+      await this.options.stateFile!.save({
+        version: 1,
+        runId: this.runIdInUse,
+        topic: this.options.topic,
+        nextValue: this.nextValue,
+        unacknowledged: toRanges(this.unacknowledgedValues()),
+      });
+      this.moveFreshToUnsent(becomingDurable);
+      this.pump();
+    } while (this.saveWanted);
   }
 
   private unacknowledgedValues(): number[] {

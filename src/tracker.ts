@@ -303,7 +303,9 @@ export class SequenceTracker {
    */
   private isNewRun(state: TopicState, runId: string | null, value: number): boolean {
     if (runId !== null && state.runId !== null) return runId !== state.runId;
-    return value <= 1 && state.highest > 1 && findSegment(state.segments, value) < 0;
+    if (value > 1 || state.highest <= 1) return false;
+    const holder = state.segments[findSegment(state.segments, value)];
+    return holder?.kind !== 'missing';
   }
 
   private retire(topic: string, state: TopicState): void {

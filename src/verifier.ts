@@ -212,28 +212,30 @@ export class DeliveryVerifier {
 
   private commit(): Promise<void> {
     if (this.commitRunning) return this.commitRunning;
-    this.commitRunning = (async () => {
-      try {
-        const mark = this.gate.mark();
-        this.pending = false;
-        this.options.renderer.flush();
-        if (this.options.checkpoint) {
-          await this.options.checkpoint.save({
-            version: 1,
-            clientId: this.options.settings.clientId,
-            hadSession: this.hadSession,
-            savedAt: new Date().toISOString(),
-            tracker: this.tracker.snapshot(),
-          });
-        }
-        this.gate.release(mark, this.pending);
-      } finally {
-        this.commitRunning = undefined;
-      }
-      if (this.pending) this.flushSoon();
-    })();
-    this.commitRunning.catch((error: unknown) => void this.stop(error));
-    return this.commitRunning;
+    const running = this.writeBatch().finally(() => {
+      this.commitRunning = undefined;
+      if (this.pending && !this.stopping) this.flushSoon();
+    });
+    this.commitRunning = running;
+    running.catch((error: unknown) => void this.stop(error));
+    return running;
+  }
+
+  /** Output first, then the checkpoint, then the acknowledgements held for this batch. */
+  private async writeBatch(): Promise<void> {
+    const mark = this.gate.mark();
+    this.pending = false;
+    this.options.renderer.flush();
+    if (this.options.checkpoint) {
+      await this.options.checkpoint.save({
+        version: 1,
+        clientId: this.options.settings.clientId,
+        hadSession: this.hadSession,
+        savedAt: new Date().toISOString(),
+        tracker: this.tracker.snapshot(),
+      });
+    }
+    this.gate.release(mark, this.pending);
   }
 
   /** Records what is pending, says the summary, disconnects leaving the session on the broker. */

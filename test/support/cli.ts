@@ -13,6 +13,7 @@ export interface Exit {
 }
 
 export class CliProcess {
+  private static readonly running = new Set<CliProcess>();
   readonly child: ChildProcess;
   stdout = '';
   stderr = '';
@@ -33,8 +34,10 @@ export class CliProcess {
       this.stderr += d.toString();
       this.notify();
     });
+    CliProcess.running.add(this);
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
+        CliProcess.running.delete(this);
         // Let the last output arrive.
         setTimeout(() => {
           resolve({ code, signal });
@@ -42,6 +45,11 @@ export class CliProcess {
         }, 50);
       });
     });
+  }
+
+  /** Kills whatever a failed test left running, so the test run can end. */
+  static async killAll(): Promise<void> {
+    await Promise.all([...CliProcess.running].map((process) => process.kill()));
   }
 
   static consumer(args: string[], env?: Record<string, string | undefined>): CliProcess {
