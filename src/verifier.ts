@@ -93,6 +93,7 @@ export class DeliveryVerifier {
 
   private emit(event: ConsumerEvent): void {
     this.options.renderer.render(event);
+    this.pending = true;
     this.flushSoon();
   }
 
@@ -194,10 +195,10 @@ export class DeliveryVerifier {
     clearTimeout(this.backlogTimer);
     this.backlogTimer = undefined;
     if (this.backlogCount === 0) return;
-    this.options.renderer.render({ event: 'backlog', count: this.backlogCount, longestWaitMs: this.backlogLongestMs });
+    const event = { event: 'backlog', count: this.backlogCount, longestWaitMs: this.backlogLongestMs } as const;
     this.backlogCount = 0;
     this.backlogLongestMs = null;
-    this.flushSoon();
+    this.emit(event);
   }
 
   /** Group commit: one commit runs at a time; whatever arrives meanwhile joins the next one. */
