@@ -2,10 +2,7 @@
  * The producer's state file: its run id, the next value, and the values not yet acknowledged by the
  * broker, so that a producer killed mid-run sends them again on restart and continues where it was.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
-import { CliError, describeError } from './errors.js';
+import { JsonStateFile } from './state-file.js';
 
 export interface ProducerStateData {
   version: 1;
@@ -45,40 +42,8 @@ function isState(data: unknown): data is ProducerStateData {
   );
 }
 
-export class ProducerStateFile {
-  constructor(readonly path: string) {}
-
-  load(): ProducerStateData | undefined {
-    let text: string;
-    try {
-      text = readFileSync(this.path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new CliError(`cannot read the state file ${this.path}: ${describeError(error)}`);
-    }
-    let data: unknown;
-    try {
-      data = JSON.parse(text);
-    } catch {
-      throw new CliError(`the state file ${this.path} is damaged (not JSON); move it away to start a new run`);
-    }
-    if (!isState(data)) throw new CliError(`the state file ${this.path} is not a producer state file; move it away or pass another --state`);
-    return data;
-  }
-
-  prepare(): void {
-    try {
-      mkdirSync(dirname(this.path), { recursive: true });
-    } catch (error) {
-      throw new CliError(`cannot create the folder for the state file ${this.path}: ${describeError(error)}`);
-    }
-  }
-
-  async save(data: ProducerStateData): Promise<void> {
-    try {
-      await writeFileAtomic(this.path, JSON.stringify(data), { fsync: true });
-    } catch (error) {
-      throw new CliError(`cannot write the state file ${this.path}: ${describeError(error)}`);
-    }
+export class ProducerStateFile extends JsonStateFile<ProducerStateData> {
+  constructor(path: string) {
+    super(path, 'producer state file', isState);
   }
 }
