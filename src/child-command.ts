@@ -1,0 +1,146 @@
+/**
+ * The project's commands as child processes, for the demo and the tests: their output lines, their
+ * JSON events, their exit status, and real signals. Run as TypeScript through tsx from src/, or as
+ * the built JavaScript from dist/src/.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const built = import.meta.url.endsWith('.js');
+
+function commandLine(name: 'producer' | 'consumer'): string[] {
+  return built ? [join(here, `${name}.js`)] : ['--import', 'tsx', join(here, `${name}.ts`)];
+}
+
+export type JsonEvent = Record<string, unknown> & { event: string };
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export class ChildCommand {
+  private static readonly running = new Set<ChildCommand>();
+  readonly child: ChildProcess;
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<Exit>;
+  private waiters: Array<() => void> = [];
+
+  constructor(name: 'producer' | 'consumer', args: string[], env: Record<string, string | undefined> = {}) {
+    this.child = spawn(process.execPath, [...commandLine(name), ...args], {
+      env: { ...process.env, NO_COLOR: '1', MQTT_URL: undefined, MQTT_USERNAME: undefined, MQTT_PASSWORD: undefined, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child.stdout!.on('data', (d: Buffer) => {
+      this.stdout += d.toString();
+      this.notify();
+    });
+    this.child.stderr!.on('data', (d: Buffer) => {
+      this.stderr += d.toString();
+      this.notify();
+    });
+    ChildCommand.running.add(this);
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', (code, signal) => {
+        ChildCommand.running.delete(this);
+        // Let the last output arrive.
+        setTimeout(() => {
+          resolve({ code, signal });
+          this.notify();
+        }, 50);
+      });
+    });
+  }
+
+  /** Kills whatever a failed test left running, so the test run can end. */
+  static async killAll(): Promise<void> {
+    await Promise.all([...ChildCommand.running].map((process) => process.kill()));
+  }
+
+  static consumer(args: string[], env?: Record<string, string | undefined>): ChildCommand {
+    return new ChildCommand('consumer', args, env);
+  }
+
+  static producer(args: string[], env?: Record<string, string | undefined>): ChildCommand {
+    return new ChildCommand('producer', args, env);
+  }
+
+  get lines(): string[] {
+    return this.stdout.split('\n').filter((line) => line.length > 0);
+  }
+
+  /** Output lines parsed as JSON (with --json); other lines are skipped. */
+  get events(): JsonEvent[] {
+    const events: JsonEvent[] = [];
+    for (const line of this.lines) {
+      if (!line.startsWith('{')) continue;
+      try {
+        events.push(JSON.parse(line) as JsonEvent);
+      } catch {
+        // a line cut by a kill
+      }
+    }
+    return events;
+  }
+
+  eventsOf(name: string): JsonEvent[] {
+    return this.events.filter((event) => event.event === name);
+  }
+
+  private notify(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /** Waits until check() is true, the process exits, or the time runs out (then throws, with the output). */
+  async waitUntil(what: string, check: () => boolean, timeoutMs = 15000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let done = false;
+    void this.exited.then(() => (done = true));
+    while (!check()) {
+      if (done) throw new Error(`process exited before ${what}\nstdout:\n${this.stdout.slice(-3000)}\nstderr:\n${this.stderr.slice(-2000)}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${what}\nstdout:\n${this.stdout.slice(-3000)}\nstderr:\n${this.stderr.slice(-2000)}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, 200));
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Waits for a JSON event matching the predicate and returns it. */
+  async waitForEvent(name: string, predicate: (event: JsonEvent) => boolean = () => true, timeoutMs = 15000): Promise<JsonEvent> {
+    let found: JsonEvent | undefined;
+    await this.waitUntil(`a '${name}' event`, () => {
+      found = this.eventsOf(name).find(predicate);
+      return found !== undefined;
+    }, timeoutMs);
+    return found!;
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
+  /** Stops it with Ctrl+C (SIGINT) and waits for the exit. */
+  async interrupt(): Promise<Exit> {
+    this.signal('SIGINT');
+    return this.exited;
+  }
+
+  async kill(): Promise<Exit> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.signal('SIGKILL');
+    return this.exited;
+  }
+}
+
+export function messageValues(events: JsonEvent[]): number[] {
+  return events.filter((e) => e.event === 'message').map((e) => e.value as number);
+}

@@ -1,0 +1,127 @@
+/** The broker launcher: a private Mosquitto with its own config and data in a temporary folder. */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export function findMosquitto(): string | undefined {
+  for (const candidate of ['/usr/sbin/mosquitto', '/usr/local/sbin/mosquitto', '/usr/bin/mosquitto']) {
+    if (existsSync(candidate)) return candidate;
+  }
+  const found = spawnSync('sh', ['-c', 'command -v mosquitto'], { encoding: 'utf8' });
+  return found.status === 0 ? found.stdout.trim() : undefined;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect({ host: '127.0.0.1', port }, () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on port ${port} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export interface MosquittoOptions {
+  /** Extra lines for mosquitto.conf (e.g. "max_queued_messages 100"). */
+  config?: string[];
+  persistence?: boolean;
+  /** A fixed port; by default a free one is picked at the first start. */
+  port?: number;
+}
+
+export class PrivateMosquitto {
+  readonly dir = mkdtempSync(join(tmpdir(), 'mqtt-persistent-sessions-mosquitto-'));
+  port = 0;
+  private process: ChildProcess | undefined;
+  log = '';
+
+  constructor(private readonly options: MosquittoOptions = {}) {
+    this.port = options.port ?? 0;
+  }
+
+  get url(): string {
+    return `mqtt://127.0.0.1:${this.port}`;
+  }
+
+  configText(): string {
+    return [
+      `listener ${this.port} 127.0.0.1`,
+      'allow_anonymous true',
+      // Started as root, Mosquitto would switch to the mosquitto user and lose access to this folder.
+      'user root',
+      'max_inflight_messages 1000',
+      'max_queued_messages 200000',
+      `persistence ${this.options.persistence === false ? 'false' : 'true'}`,
+      `persistence_location ${this.dir}/`,
+      'autosave_interval 1',
+      ...(this.options.config ?? []),
+      '',
+    ].join('\n');
+  }
+
+  async start(): Promise<this> {
+    if (this.port === 0) this.port = await freePort();
+    const configPath = join(this.dir, 'mosquitto.conf');
+    writeFileSync(configPath, this.configText());
+    const binary = findMosquitto();
+    if (!binary) throw new Error('Mosquitto is not installed (Debian, Ubuntu: sudo apt-get install mosquitto)');
+    const child = spawn(binary, ['-c', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (d: Buffer) => (this.log += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (this.log += d.toString()));
+    this.process = child;
+    const exited = new Promise<never>((_, reject) =>
+      child.once('exit', () => reject(new Error(`Mosquitto stopped at once: ${this.log.trim().split('\n').at(-1) ?? ''}`))),
+    );
+    await Promise.race([waitForPort(this.port), exited]);
+    return this;
+  }
+
+  /** A clean stop: with persistence on, sessions and queued messages are saved. */
+  async stop(): Promise<void> {
+    await this.signal('SIGTERM');
+  }
+
+  /** A crash: nothing is saved beyond the last autosave. */
+  async kill(): Promise<void> {
+    await this.signal('SIGKILL');
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  private async signal(signal: NodeJS.Signals): Promise<void> {
+    const child = this.process;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    await exited;
+    this.process = undefined;
+  }
+
+  async dispose(): Promise<void> {
+    await this.kill();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
