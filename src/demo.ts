@@ -58,7 +58,7 @@ runCommand('demo', async () => {
     for (const scenario of chosen) {
       out();
       out(chalk.bold(`== ${scenario.name}: ${scenario.title}`));
-      out(`The article: ${scenario.claim}`);
+      out(`Claim: ${scenario.claim}`);
       let outcome: Outcome;
       if (scenario.needsMosquitto && !mosquittoAvailable()) {
         outcome = { verdict: 'SKIPPED', observed: 'needs Mosquitto, which is not installed (Debian, Ubuntu: sudo apt-get install mosquitto)' };

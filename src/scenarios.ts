@@ -290,7 +290,7 @@ const queueLimit: Scenario = {
 const offlineProducer: Scenario = {
   name: 'offline-producer',
   title: 'A producer that loses the broker keeps its values',
-  claim: 'The article leaves this open: a producer without a connection to the broker loses what it produces unless it keeps it locally. This one keeps counting and delivers everything when the broker is back.',
+  claim: 'Left open by the article: a producer cut off from the broker loses what it produces unless it keeps it locally. This one keeps counting and delivers everything when the broker is back.',
   needsMosquitto: false,
   async run(context) {
     const url = new URL(context.url);

@@ -1,0 +1,50 @@
+/** Every claim of the article, replayed on each broker it applies to: the embedded one always, Mosquitto when installed. */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { ChildCommand } from '../src/child-command.js';
+import { startEmbeddedBroker } from '../src/embedded-broker.js';
+import { PrivateMosquitto } from '../src/mosquitto.js';
+import { scenarios, type Scenario } from '../src/scenarios.js';
+import { mosquittoSkip } from './support/mosquitto.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mqtt-ps-scenarios-'));
+after(async () => {
+  await ChildCommand.killAll();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function replay(scenario: Scenario, url: string): Promise<void> {
+  const lines: string[] = [];
+  const outcome = await scenario.run({ url, intervalMs: 100, dir, tag: `${scenario.name}-${Date.now().toString(36)}`, say: (line) => lines.push(line) });
+  assert.equal(outcome.verdict, 'PASS', `${scenario.name}: ${outcome.observed}\n${lines.join('\n')}`);
+}
+
+describe('the article on the embedded broker', () => {
+  for (const scenario of scenarios.filter((s) => !s.needsMosquitto)) {
+    it(`${scenario.name}: ${scenario.title}`, async () => {
+      const broker = await startEmbeddedBroker(0);
+      try {
+        await replay(scenario, broker.url);
+      } finally {
+        await broker.close();
+      }
+    });
+  }
+});
+
+describe('the article on Mosquitto', { skip: mosquittoSkip() }, () => {
+  // The Mosquitto-only scenarios start Mosquittos of their own, with the settings they show.
+  for (const scenario of scenarios) {
+    it(`${scenario.name}: ${scenario.title}`, async () => {
+      const broker = await new PrivateMosquitto().start();
+      try {
+        await replay(scenario, broker.url);
+      } finally {
+        await broker.dispose();
+      }
+    });
+  }
+});
