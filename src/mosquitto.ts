@@ -47,6 +47,10 @@ export interface MosquittoOptions {
   persistence?: boolean;
   /** A fixed port; by default a free one is picked at the first start. */
   port?: number;
+  /** The listener's address (default 127.0.0.1). */
+  listenHost?: string;
+  /** Where persistence writes (default: this broker's temporary folder). */
+  persistenceLocation?: string;
 }
 
 export class PrivateMosquitto {
@@ -65,15 +69,16 @@ export class PrivateMosquitto {
 
   configText(): string {
     return [
-      `listener ${this.port} 127.0.0.1`,
+      `listener ${this.port} ${this.options.listenHost ?? '127.0.0.1'}`,
       'allow_anonymous true',
       // Started as root, Mosquitto would switch to the mosquitto user and lose access to this folder.
       'user root',
       'max_inflight_messages 1000',
       'max_queued_messages 200000',
       `persistence ${this.options.persistence === false ? 'false' : 'true'}`,
-      `persistence_location ${this.dir}/`,
+      `persistence_location ${this.options.persistenceLocation ?? this.dir}/`,
       'autosave_interval 1',
+      // Later lines win: the caller's settings override the defaults above.
       ...(this.options.config ?? []),
       '',
     ].join('\n');

@@ -1,0 +1,70 @@
+/** npm run broker: a broker for following the tutorial by hand. */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import net from 'node:net';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { once } from 'node:events';
+import { connect, connectAsync, type IConnackPacket } from 'mqtt';
+import { freePort } from '../src/mosquitto.js';
+import { mosquittoSkip } from './support/mosquitto.js';
+
+const root = join(import.meta.dirname, '..');
+const brokerArgs = ['--import', 'tsx', join(root, 'src', 'broker.ts')];
+
+async function runBroker(args: string[], check: (url: string) => Promise<void>): Promise<string> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [...brokerArgs, '--port', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    const deadline = Date.now() + 15_000;
+    while (!output.includes('Ctrl+C stops it')) {
+      assert.ok(Date.now() < deadline, `the broker did not start: ${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await check(`mqtt://localhost:${port}`);
+  } finally {
+    child.kill('SIGINT');
+  }
+  assert.equal(await exited, 0, output);
+  return output;
+}
+
+async function sessionSurvivesReconnect(url: string): Promise<void> {
+  const options = { clientId: 'broker-test', clean: false, protocolVersion: 5 as const, properties: { sessionExpiryInterval: 60 }, reconnectPeriod: 0 };
+  const first = await connectAsync(url, options);
+  await first.subscribeAsync('t', { qos: 1 });
+  await first.endAsync();
+  const second = connect(url, options);
+  const [connack] = (await once(second, 'connect')) as [IConnackPacket];
+  assert.equal(connack.sessionPresent, true, 'an MQTT 5 session with an expiry is kept');
+  await second.endAsync();
+}
+
+describe('npm run broker', () => {
+  it('starts the embedded broker, which speaks MQTT 5 and keeps sessions', async () => {
+    const output = await runBroker(['--embedded'], sessionSurvivesReconnect);
+    assert.match(output, /embedded broker/);
+    assert.match(output, /Broker stopped/);
+  });
+
+  it('starts Mosquitto with the tutorial config when it is installed', { skip: mosquittoSkip() }, async () => {
+    const output = await runBroker([], sessionSurvivesReconnect);
+    assert.match(output, /Mosquitto on localhost:\d+, with scripts\/mosquitto.conf/);
+  });
+
+  it('says plainly when the port is taken, and exits 1', async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    const result = spawnSync(process.execPath, [...brokerArgs, '--port', String(port)], { encoding: 'utf8' });
+    server.close();
+    assert.equal(result.status, 1);
+    assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+    assert.match(result.stderr, new RegExp(`port ${port} is already taken`));
+    assert.doesNotMatch(result.stderr, /at .*\.ts:\d+/, 'no stack trace');
+  });
+});
