@@ -4,7 +4,6 @@ import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { once } from 'node:events';
 import { connect, connectAsync, type IConnackPacket } from 'mqtt';
 import { freePort } from '../src/mosquitto.js';
 import { mosquittoSkip } from './support/mosquitto.js';
@@ -39,7 +38,7 @@ async function sessionSurvivesReconnect(url: string): Promise<void> {
   await first.subscribeAsync('t', { qos: 1 });
   await first.endAsync();
   const second = connect(url, options);
-  const [connack] = (await once(second, 'connect')) as [IConnackPacket];
+  const connack = await new Promise<IConnackPacket>((resolve) => second.once('connect', resolve));
   assert.equal(connack.sessionPresent, true, 'an MQTT 5 session with an expiry is kept');
   await second.endAsync();
 }
