@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** A broker on localhost for following the tutorial by hand: Mosquitto when installed, else the embedded one. */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Option } from 'commander';
@@ -67,7 +67,11 @@ runCommand('broker', async () => {
   } else {
     const embedded = await startEmbeddedBroker(options.port, 'localhost');
     process.stdout.write(`The embedded broker (Aedes) on localhost:${options.port}; sessions live in memory, until it stops. Ctrl+C stops it.\n`);
-    if (!existsSync('/usr/sbin/mosquitto') && !findMosquitto()) process.stdout.write('For Mosquitto instead: sudo apt-get install mosquitto, then npm run broker\n');
+    process.stdout.write(
+      findMosquitto() === undefined
+        ? 'For Mosquitto instead: sudo apt-get install mosquitto, then npm run broker\n'
+        : 'For Mosquitto instead (sessions kept on disk): npm run broker, without --embedded\n',
+    );
     close = () => embedded.close();
   }
   await new Promise<void>((resolveStop) => onInterrupt(() => resolveStop()));

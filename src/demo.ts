@@ -11,7 +11,7 @@ import { startEmbeddedBroker } from './embedded-broker.js';
 import { CliError, ExitCode, UsageError, runCommand } from './errors.js';
 import { PrivateMosquitto } from './mosquitto.js';
 import { colorLevel, summaryLines } from './render.js';
-import { findScenario, mosquittoAvailable, scenarios, type Outcome, type Scenario } from './scenarios.js';
+import { findScenario, mosquittoAvailable, scenarios, stopScenarioBrokers, type Outcome, type Scenario } from './scenarios.js';
 import type { Summary } from './tracker.js';
 
 interface DemoOptions {
@@ -46,12 +46,19 @@ runCommand('demo', async () => {
   const out = (line = ''): void => void process.stdout.write(`${line}\n`);
   const dir = mkdtempSync(join(tmpdir(), 'mqtt-persistent-sessions-demo-'));
   const broker = await startBroker(options);
-  const stop = async (): Promise<void> => {
-    await ChildCommand.killAll();
-    await broker.close();
-    rmSync(dir, { recursive: true, force: true });
-  };
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      await ChildCommand.killAll();
+      await stopScenarioBrokers();
+      await broker.close();
+      rmSync(dir, { recursive: true, force: true });
+    })());
   onInterrupt(() => void stop().then(() => process.exit(130)));
+  // A reader that stops early (| head): tidy up and end quietly, as a program ended by SIGPIPE would.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') void stop().then(() => process.exit(141));
+  });
   out(chalk.bold(`Broker: ${broker.description} at ${broker.url}`));
   const results: Array<{ scenario: Scenario; outcome: Outcome }> = [];
   try {

@@ -7,12 +7,13 @@ import { after, describe, it } from 'node:test';
 import { ChildCommand } from '../src/child-command.js';
 import { startEmbeddedBroker } from '../src/embedded-broker.js';
 import { PrivateMosquitto } from '../src/mosquitto.js';
-import { scenarios, type Scenario } from '../src/scenarios.js';
+import { scenarios, stopScenarioBrokers, type Scenario } from '../src/scenarios.js';
 import { mosquittoSkip } from './support/mosquitto.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mqtt-ps-scenarios-'));
 after(async () => {
   await ChildCommand.killAll();
+  await stopScenarioBrokers();
   rmSync(dir, { recursive: true, force: true });
 });
 
