@@ -249,7 +249,7 @@ const brokerRestart: Scenario = {
         await receive(first, 5);
         await first.interrupt();
         await sleep(context.intervalMs * 5);
-        context.say(`Persistence ${persistence ? 'on' : 'off'}: the broker restarts while the consumer is away.`);
+        context.say(`A private Mosquitto with persistence ${persistence ? 'on' : 'off'} restarts while the consumer is away.`);
         await broker.restart();
         await values.waitUntil('the producer back', () => values.eventsOf('connected').length >= 2, 20_000);
         const second = consumer(broker.url, id, topic, state);
