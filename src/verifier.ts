@@ -151,7 +151,8 @@ export class DeliveryVerifier {
           this.warnedProperties = true;
           this.emit({ event: 'warning', message: `${origin.problem} on ${topic}: ignored (the value is still counted)` });
         }
-        const queued = origin.sentAt !== undefined && origin.sentAt < this.connectedAt && this.sessionPresent;
+        // Only QoS 1 and 2 are ever queued; a QoS 0 value sent just before the CONNACK was handled was live.
+        const queued = packet.qos > 0 && origin.sentAt !== undefined && origin.sentAt < this.connectedAt && this.sessionPresent;
         const events = this.tracker.accept({
           topic,
           value: parsed.value,
