@@ -4,7 +4,7 @@
  * not with the values.   npm run bench:memory [-- --values N]
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { findMosquitto, PrivateMosquitto } from '../src/mosquitto.js';
