@@ -5,8 +5,8 @@
  *   npm run bench [-- --messages N --rounds N]
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { findMosquitto, PrivateMosquitto } from '../src/mosquitto.js';
 
@@ -55,9 +55,17 @@ async function main(): Promise<void> {
     }
   }
   const node = process.execPath;
-  const broker = await new PrivateMosquitto({ persistence: false, config: [`max_queued_messages ${messages * 2}`] }).start();
-  const dir = broker.dir;
-  const host = `-h 127.0.0.1 -p ${broker.port}`;
+  // A fresh broker for each measurement: a long-lived one was seen to stop reading its sockets
+  // after a few rounds of 100,000 queued messages (Mosquitto 2.0.11).
+  const fresh = (): Promise<PrivateMosquitto> => new PrivateMosquitto({ persistence: false, config: [`max_queued_messages ${messages * 2}`] }).start();
+  let broker = await fresh();
+  const dir = mkdtempSync(join(tmpdir(), 'mqtt-persistent-sessions-bench-'));
+  let host = `-h 127.0.0.1 -p ${broker.port}`;
+  const renew = async (): Promise<void> => {
+    await broker.dispose();
+    broker = await fresh();
+    host = `-h 127.0.0.1 -p ${broker.port}`;
+  };
   const chunks: string[] = [];
   for (let start = 1; start <= messages; start += chunkLines) {
     const file = join(dir, `lines-${chunks.length}.txt`);
@@ -73,6 +81,7 @@ async function main(): Promise<void> {
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? (['mosquitto_sub', 'ours'] as const) : (['ours', 'mosquitto_sub'] as const);
     for (const client of order) {
+      await renew();
       const id = `drain-${client}-${round}`;
       const topic = `drain/${round}/${client}`;
       const out = join(dir, `${id}.out`);
@@ -94,6 +103,7 @@ async function main(): Promise<void> {
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? (['mosquitto_pub', 'ours'] as const) : (['ours', 'mosquitto_pub'] as const);
     for (const client of order) {
+      await renew();
       const command =
         client === 'ours'
           ? `'${node}' dist/src/producer.js -L mqtt://127.0.0.1:${broker.port} -t burst --interval 0 -C ${messages} > /dev/null`
@@ -107,6 +117,7 @@ async function main(): Promise<void> {
 
   const startup = median([0, 1, 2].map(() => run(`'${node}' -e 0`).seconds));
   await broker.dispose();
+  rmSync(dir, { recursive: true, force: true });
 
   const mosquittoVersion = spawnSync(findMosquitto()!, ['-h'], { encoding: 'utf8' }).stdout.split('\n')[0]?.trim() ?? '';
   const print = (line: string): void => void process.stdout.write(`${line}\n`);
