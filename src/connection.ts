@@ -150,6 +150,8 @@ export interface SessionRequest {
 export type StreamWrapper = (socket: Duplex) => Duplex;
 
 const firstRetryMs = 250;
+const takeoverCloses = 3;
+const takeoverWindowMs = 15_000;
 const longestRetryMs = 5000;
 
 /**
@@ -232,9 +234,25 @@ export function openConnection(
     }
     lastError = explained.text;
   });
+  // Mosquitto 2.0 closes the socket of a client whose id another client takes, without a
+  // DISCONNECT saying so: repeated silent closes right after connecting are that, or a loop like it.
+  const silentCloses: number[] = [];
   client.on('close', () => {
     if (state === 'closed' || client.disconnecting) return;
     const retryInMs = client.options.reconnectPeriod ?? firstRetryMs;
+    if (state === 'connected' && !lastError) {
+      const now = Date.now();
+      silentCloses.push(now);
+      while (silentCloses.length > 0 && silentCloses[0]! < now - takeoverWindowMs) silentCloses.shift();
+      if (silentCloses.length >= takeoverCloses) {
+        fatal(
+          new CliError(
+            `${shownUrl} closed the connection ${takeoverCloses} times in ${takeoverWindowMs / 1000} s right after it was made: most likely the session was taken over by another client with the client id ${settings.clientId} (stopping here, so that the two do not take it from each other in a loop)`,
+          ),
+        );
+        return;
+      }
+    }
     if (state === 'connected') {
       state = 'offline';
       handlers.onEvent({ event: 'offline', url: shownUrl, reason: lastError || 'connection lost' });

@@ -1,0 +1,121 @@
+/** Bad input and faults: one clear line on stderr, a documented exit status, never a stack trace. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { CliProcess } from './support/cli.js';
+import { mosquittoSkip, TestMosquitto } from './support/mosquitto.js';
+
+const root = join(import.meta.dirname, '..');
+
+function command(name: 'producer' | 'consumer', args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src', `${name}.ts`), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', MQTT_URL: 'mqtt://127.0.0.1:1' },
+    timeout: 20_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function assertUsageError(name: 'producer' | 'consumer', args: string[], pattern: RegExp): void {
+  const result = command(name, args);
+  assert.equal(result.status, 2, `${name} ${args.join(' ')}: ${result.stderr}`);
+  const lines = result.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `one line on stderr, got: ${result.stderr}`);
+  assert.match(lines[0]!, pattern);
+  assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+}
+
+describe('invalid usage exits 2 with one line', () => {
+  const cases: Array<['producer' | 'consumer', string[], RegExp]> = [
+    ['producer', ['--url', 'http://localhost'], /unsupported URL scheme 'http:\/\/'/],
+    ['consumer', ['--url', 'not a url'], /invalid broker URL/],
+    ['consumer', ['-q', '3'], /QoS must be 0, 1 or 2/],
+    ['producer', ['--interval', '-1'], /interval must be from 0/],
+    ['producer', ['--interval', 'soon'], /interval must be a whole number/],
+    ['producer', ['--count', 'x'], /count must be a whole number/],
+    ['producer', ['--start', '-5'], /start value must be from 0/],
+    ['consumer', ['-x', '4294967296'], /session expiry must be from 0 to 4294967295/],
+    ['consumer', ['--id', ''], /a persistent session needs a client id/],
+    ['producer', ['-t', 'sensors/+/temp'], /wildcard/],
+    ['consumer', ['-t', 'a/#/b'], /# must be a whole level and the last one/],
+    ['consumer', ['--bogus'], /unknown option '--bogus'/],
+    ['producer', ['-V', '3'], /protocol version must be 5 or 4/],
+  ];
+  for (const [name, args, pattern] of cases) {
+    it(`${name} ${args.join(' ')}`, () => assertUsageError(name, args, pattern));
+  }
+});
+
+describe('faults without a broker', () => {
+  it('an unreachable broker is said once, and --connect-timeout gives up with exit 1', () => {
+    const result = command('consumer', ['--no-state', '--connect-timeout', '2']);
+    assert.equal(result.status, 1, result.stderr);
+    assert.equal(result.stdout.split('\n').filter((l) => l.startsWith('Cannot reach')).length, 1, result.stdout);
+    assert.match(result.stderr, /^consumer: gave up: no connection to mqtt:\/\/127\.0\.0\.1:1 for 2 s/);
+  });
+
+  it('a session expiry of 0 with a persistent session warns that nothing is kept', () => {
+    const result = command('consumer', ['--no-state', '-x', '0', '--connect-timeout', '1']);
+    assert.match(result.stdout, /Warning: a session expiry of 0 ends the session at every disconnect/);
+  });
+
+  it('an unusable state file is an error naming the file', () => {
+    const result = command('consumer', ['--state', '/etc/hostname/mqtt-persistent-sessions/c.json', '--connect-timeout', '1']);
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /\/etc\/hostname\/mqtt-persistent-sessions\/c\.json/);
+  });
+
+  it('a password never appears in the output', () => {
+    const result = command('consumer', ['--no-state', '--connect-timeout', '1', '--url', 'mqtt://alice:s3cret@127.0.0.1:1']);
+    assert.doesNotMatch(result.stdout + result.stderr, /s3cret/);
+    assert.match(result.stdout, /mqtt:\/\/alice:\*\*\*@127\.0\.0\.1:1/);
+  });
+});
+
+describe('faults with a real Mosquitto', { skip: mosquittoSkip() }, () => {
+  let broker: TestMosquitto;
+  let dir: string;
+  before(async () => {
+    broker = await new TestMosquitto().start();
+    dir = mkdtempSync(join(tmpdir(), 'mqtt-ps-faults-'));
+  });
+  after(async () => {
+    await CliProcess.killAll();
+    await broker.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a payload that is not a number is reported and counted, and the consumer goes on', async () => {
+    const consumer = CliProcess.consumer(['--url', broker.url, '-i', 'odd-payloads', '-t', 'odd', '--no-state', '--json']);
+    await consumer.waitForEvent('subscribed');
+    const publish = (payload: string): void => {
+      spawnSync('mosquitto_pub', ['-p', String(broker.port), '-h', '127.0.0.1', '-t', 'odd', '-q', '1', '-m', payload]);
+    };
+    publish('1');
+    publish('hello');
+    publish('2');
+    await consumer.waitUntil('value 2', () => consumer.eventsOf('message').length >= 2);
+    const exit = await consumer.interrupt();
+    assert.equal(consumer.eventsOf('invalid').length, 1);
+    assert.equal(consumer.eventsOf('summary')[0]!.invalid, 1);
+    assert.equal(exit.code, 0);
+  });
+
+  it('a second consumer with the same client id takes the session over: the first names the cause and stops', async () => {
+    const args = ['--url', broker.url, '-i', 'twin', '-t', 'twin', '--json'];
+    const first = CliProcess.consumer([...args, '--state', join(dir, 'first.json')]);
+    await first.waitForEvent('subscribed');
+    const second = CliProcess.consumer([...args, '--state', join(dir, 'second.json')]);
+    const firstExit = await Promise.race([first.exited, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`the first consumer did not stop: ${first.stdout}`)), 20_000))]);
+    assert.equal(firstExit.code, 1, first.stderr);
+    assert.match(first.stderr, /session was taken over by another client with the client id twin/);
+    await second.waitForEvent('subscribed');
+    const connections = second.eventsOf('connected').length;
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.equal(second.eventsOf('connected').length, connections, 'once the first has stopped, the second keeps its session: no loop');
+    await second.interrupt();
+  });
+});
