@@ -34,6 +34,8 @@ export interface ConnectionSettings {
   password?: string;
   tls: tls.ConnectionOptions;
   connectTimeoutMs?: number;
+  /** Things a person must be told before connecting (e.g. certificate checks turned off). */
+  warnings: string[];
 }
 
 /** The options both commands share, with Mosquitto's letters where Mosquitto has one. */
@@ -131,6 +133,10 @@ export function connectionSettings(options: ConnectionOptions, clientId: string)
       rejectUnauthorized: !options.insecure,
     },
     connectTimeoutMs: options.connectTimeout === undefined ? undefined : options.connectTimeout * 1000,
+    warnings:
+      options.insecure && secure
+        ? ["--insecure: the broker's certificate is NOT checked; anyone on the path can pretend to be the broker and read or change every message"]
+        : [],
   };
 }
 
@@ -194,6 +200,7 @@ export function openConnection(
 
   let state: 'connecting' | 'connected' | 'offline' | 'unreachable' | 'closed' = 'connecting';
   let lastError = '';
+  let lastReason = '';
   let givingUpTimer: NodeJS.Timeout | undefined;
   const fatal = (error: CliError): void => {
     if (state === 'closed') return;
@@ -205,7 +212,7 @@ export function openConnection(
   const armTimeout = (): void => {
     if (settings.connectTimeoutMs === undefined || givingUpTimer) return;
     givingUpTimer = setTimeout(() => {
-      fatal(new CliError(`gave up: no connection to ${shownUrl} for ${settings.connectTimeoutMs! / 1000} s (${lastError || 'no answer'})`));
+      fatal(new CliError(`gave up: no connection to ${shownUrl} for ${settings.connectTimeoutMs! / 1000} s (${lastError || lastReason || 'no answer'})`));
     }, settings.connectTimeoutMs);
     givingUpTimer.unref();
   };
@@ -262,6 +269,7 @@ export function openConnection(
       handlers.onEvent({ event: 'unreachable', url: shownUrl, reason: lastError || 'no answer', retryInMs });
     }
     client.options.reconnectPeriod = Math.min(longestRetryMs, retryInMs * 2);
+    if (lastError) lastReason = lastError;
     lastError = '';
   });
   client.on('end', () => {

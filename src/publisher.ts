@@ -87,6 +87,7 @@ export class CounterPublisher {
         this.emit({ event: 'state', path: options.stateFile.path, runId: saved.runId, nextValue: saved.nextValue, pending: this.unsent.length });
       }
     }
+    for (const message of options.settings.warnings) process.stderr.write(`Warning: ${message}\n`);
     this.client = openConnection(
       options.settings,
       { clean: true },

@@ -72,6 +72,7 @@ export class DeliveryVerifier {
     if (!options.clean && options.sessionExpiry === 0 && options.settings.protocolVersion === 5) {
       this.emit({ event: 'warning', message: 'a session expiry of 0 ends the session at every disconnect: nothing is kept while away (use -x 3600)' });
     }
+    for (const message of options.settings.warnings) process.stderr.write(`Warning: ${message}\n`);
     this.client = openConnection(
       options.settings,
       { clean: options.clean, sessionExpiry: options.sessionExpiry, receiveMaximum: options.receiveMaximum },

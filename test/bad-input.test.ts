@@ -57,6 +57,12 @@ describe('faults without a broker', () => {
     assert.match(result.stderr, /^consumer: gave up: no connection to mqtt:\/\/127\.0\.0\.1:1 for 2 s/);
   });
 
+  it('--insecure is allowed only with a loud warning', () => {
+    const result = command('consumer', ['--no-state', '--url', 'mqtts://127.0.0.1:1', '--insecure', '--connect-timeout', '1']);
+    assert.match(result.stderr, /Warning: --insecure: the broker's certificate is NOT checked/);
+    assert.match(result.stderr, /gave up: .*ECONNREFUSED/);
+  });
+
   it('a session expiry of 0 with a persistent session warns that nothing is kept', () => {
     const result = command('consumer', ['--no-state', '-x', '0', '--connect-timeout', '1']);
     assert.match(result.stdout, /Warning: a session expiry of 0 ends the session at every disconnect/);
