@@ -30,7 +30,8 @@ export interface PublisherOptions {
 const largestWindow = 1000;
 
 export class CounterPublisher {
-  private readonly runId: string;
+  /** This run's id; a restart from the state file continues the saved run. */
+  private runId: string;
   private nextValue: number;
   /** Durable (saved when a state file is used) and waiting to be published, in order. */
   private unsent: number[] = [];
@@ -63,11 +64,6 @@ export class CounterPublisher {
     this.nextValue = options.start;
   }
 
-  private get runIdInUse(): string {
-    return this.restoredRunId ?? this.runId;
-  }
-  private restoredRunId: string | undefined;
-
   run(): Promise<ExitStatus> {
     const { options } = this;
     const result = new Promise<ExitStatus>((resolve, reject) => {
@@ -80,7 +76,7 @@ export class CounterPublisher {
         if (saved.topic !== options.topic) {
           throw new CliError(`the state file ${options.stateFile.path} belongs to topic ${saved.topic}, not ${options.topic}`);
         }
-        this.restoredRunId = saved.runId;
+        this.runId = saved.runId;
         this.nextValue = saved.nextValue;
         this.unsent = fromRanges(saved.unacknowledged);
         for (const value of this.unsent) this.again.add(value);
@@ -178,7 +174,7 @@ export class CounterPublisher {
       const becomingDurable = this.fresh.length;
       await this.options.stateFile!.save({
         version: 1,
-        runId: this.runIdInUse,
+        runId: this.runId,
         topic: this.options.topic,
         nextValue: this.nextValue,
         unacknowledged: toRanges(this.unacknowledgedValues()),
@@ -235,7 +231,7 @@ export class CounterPublisher {
   private publish(value: number): void {
     const { topic, qos, settings } = this.options;
     const publishOptions: IClientPublishOptions = { qos };
-    if (settings.protocolVersion === 5) publishOptions.properties = { userProperties: valueProperties(this.runIdInUse, Date.now()) };
+    if (settings.protocolVersion === 5) publishOptions.properties = { userProperties: valueProperties(this.runId, Date.now()) };
     this.inflight.add(value);
     this.sent++;
     this.lastValue = value;

@@ -255,14 +255,15 @@ export class DeliveryVerifier {
         }
       }
       this.endBacklog();
-      this.options.renderer.render(this.tracker.summary());
+      const summary = this.tracker.summary();
+      this.options.renderer.render(summary);
       this.options.renderer.flush();
       if (this.client) {
         if (failure === undefined) await closeConnection(this.client);
         else this.client.end(true);
       }
       if (failure !== undefined) throw failure;
-      return this.tracker.summary().missing > 0 ? ExitCode.missing : ExitCode.ok;
+      return summary.missing > 0 ? ExitCode.missing : ExitCode.ok;
     })();
     this.finished.then(this.settle.resolve, this.settle.reject);
     return this.finished;
