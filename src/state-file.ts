@@ -2,10 +2,17 @@
  * A JSON state file replaced atomically (temporary file, fsync, rename), so that a crash leaves the
  * old state or the new one, never half of each. Every failure names the file.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { CliError, describeError } from './errors.js';
+
+/** mkdir -p, one level at a time: Node 20's recursive mkdirSync spins forever on a path under /proc. */
+function makeFolder(dir: string): void {
+  if (existsSync(dir)) return;
+  if (dirname(dir) !== dir) makeFolder(dirname(dir));
+  mkdirSync(dir);
+}
 
 export class JsonStateFile<T> {
   constructor(
@@ -37,7 +44,7 @@ export class JsonStateFile<T> {
   /** Creates the folder early, so a bad path fails before anything is received or sent. */
   prepare(): void {
     try {
-      mkdirSync(dirname(this.path), { recursive: true });
+      makeFolder(dirname(this.path));
     } catch (error) {
       throw new CliError(`cannot create the folder for the state file ${this.path}: ${describeError(error)}`);
     }

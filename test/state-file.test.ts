@@ -36,6 +36,11 @@ describe('state files', () => {
     assert.throws(() => new ProducerStateFile(path).load(), /not a producer state file/);
   });
 
+  it('a folder that cannot be made is an error naming the file, not a hang', () => {
+    const path = join('/proc', 'mqtt-ps', 'deeper', 'c.json');
+    assert.throws(() => new Checkpoint(path).prepare(), (error: unknown) => error instanceof CliError && error.message.includes(path));
+  });
+
   it('an unwritable path is an error naming the file', async () => {
     const path = join('/proc', 'mqtt-ps', 'c.json');
     await assert.rejects(new Checkpoint(path).save({ version: 1, clientId: 'c', hadSession: false, savedAt: '', tracker: new SequenceTracker().snapshot() }), (error: unknown) => error instanceof CliError && error.message.includes(path));
