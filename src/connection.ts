@@ -6,7 +6,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { MqttClient, type IClientOptions, type IConnackPacket, type IDisconnectPacket } from 'mqtt';
 import { integerIn } from './cli.js';
 import { CliError, UsageError, describeError } from './errors.js';
-import { explainConnackCode, explainDisconnect, isFatalConnackCode } from './reasons.js';
+import { explainCertificateError, explainConnackCode, explainDisconnect, explainKeepaliveTimeout, isFatalConnackCode } from './reasons.js';
 
 export interface ConnectionOptions {
   url: string;
@@ -158,6 +158,8 @@ export type StreamWrapper = (socket: Duplex) => Duplex;
 const firstRetryMs = 250;
 const takeoverCloses = 3;
 const takeoverWindowMs = 15_000;
+/** A connection closed sooner than this after it was made, with nothing said, is one of a tug of war. */
+const shortLivedMs = 2000;
 const longestRetryMs = 5000;
 
 /**
@@ -218,7 +220,9 @@ export function openConnection(
   };
   armTimeout();
 
+  let connectedAt = 0;
   client.on('connect', (connack) => {
+    connectedAt = Date.now();
     clearTimeout(givingUpTimer);
     givingUpTimer = undefined;
     client.options.reconnectPeriod = firstRetryMs;
@@ -230,7 +234,12 @@ export function openConnection(
       fatal(new CliError(`${shownUrl} refused the connection: ${explainConnackCode(error.code, settings.protocolVersion)}`));
       return;
     }
-    lastError = describeError(error);
+    const untrusted = explainCertificateError(error, settings.host);
+    if (untrusted) {
+      fatal(new CliError(`cannot connect securely to ${shownUrl}: ${untrusted}`));
+      return;
+    }
+    lastError = error.message === 'Keepalive timeout' ? explainKeepaliveTimeout(settings.keepalive) : describeError(error);
   });
   client.on('disconnect', (packet: IDisconnectPacket) => {
     const code = packet.reasonCode ?? 0;
@@ -241,13 +250,17 @@ export function openConnection(
     }
     lastError = explained.text;
   });
-  // Mosquitto 2.0 closes the socket of a client whose id another client takes, without a
-  // DISCONNECT saying so: repeated silent closes right after connecting are that, or a loop like it.
+  // Mosquitto 2.0 closes the socket of a client whose id another client takes, without a DISCONNECT
+  // saying so; the two clients then take the session from each other in turn. So a silent close soon
+  // after a reconnect that itself followed a silent close is counted, and a few in a row mean a tug of
+  // war. A link cut now and then (its connections live longer) is not one.
   const silentCloses: number[] = [];
+  let afterSilentClose = false;
   client.on('close', () => {
     if (state === 'closed' || client.disconnecting) return;
     const retryInMs = client.options.reconnectPeriod ?? firstRetryMs;
-    if (state === 'connected' && !lastError) {
+    const silent = state === 'connected' && !lastError;
+    if (silent && afterSilentClose && Date.now() - connectedAt < shortLivedMs) {
       const now = Date.now();
       silentCloses.push(now);
       while (silentCloses.length > 0 && silentCloses[0]! < now - takeoverWindowMs) silentCloses.shift();
@@ -261,6 +274,7 @@ export function openConnection(
       }
     }
     if (state === 'connected') {
+      afterSilentClose = silent;
       state = 'offline';
       handlers.onEvent({ event: 'offline', url: shownUrl, reason: lastError || 'connection lost' });
       armTimeout();

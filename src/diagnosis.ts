@@ -28,7 +28,7 @@ export const causeText: Record<GapCause, string> = {
     'the session was not resumed (it expired, the broker restarted without persistence, or a clean connect took it): values sent meanwhile are gone',
   qos0: 'QoS 0: such messages are never queued for an offline consumer (publish and subscribe at QoS 1 or 2)',
   'queue-limit':
-    "the session was resumed but the broker dropped values: its queue limit per client was reached (Mosquitto's max_queued_messages, 1000 by default)",
+    "the session was resumed but the broker did not keep these values: its queue limit per client was reached (Mosquitto's max_queued_messages, 1000 by default), or it crashed before saving them",
   'not-received':
     'the broker never delivered them while connected: not published, or lost before reaching the broker',
 };

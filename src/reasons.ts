@@ -5,7 +5,7 @@ const connackV4: Record<number, string> = {
   2: 'the client identifier was rejected',
   3: 'the broker is unavailable',
   4: 'bad user name or password',
-  5: 'not authorised',
+  5: 'not authorised (a wrong user name or password, or a user the broker does not let in)',
 };
 
 const connackV5: Record<number, string> = {
@@ -16,7 +16,7 @@ const connackV5: Record<number, string> = {
   0x84: 'unsupported protocol version (try -V 4)',
   0x85: 'the client identifier is not valid',
   0x86: 'bad user name or password',
-  0x87: 'not authorised',
+  0x87: 'not authorised (a wrong user name or password, or a user the broker does not let in)',
   0x88: 'the broker is unavailable',
   0x89: 'the broker is busy',
   0x8a: 'banned',
@@ -80,4 +80,38 @@ const subackFailures: Record<number, string> = {
 export function explainSubackCode(code: number): string | undefined {
   if (code < 0x80) return undefined;
   return subackFailures[code] ?? `refused with reason code ${code}`;
+}
+
+/** The keep-alive timed out: nothing came back from the broker, the link is dead (often half-open). */
+export function explainKeepaliveTimeout(keepaliveSeconds: number): string {
+  return `no answer from the broker within 1.5 times the keep-alive (${keepaliveSeconds * 1.5} s): the link is dead`;
+}
+
+/** Node's codes for a broker certificate that cannot be trusted: retrying cannot fix any of them. */
+const untrustedCertificateCodes = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'INVALID_CA',
+]);
+
+/** Why the broker's certificate was not accepted, or undefined when the error is not about it. */
+export function explainCertificateError(error: Error & { code?: unknown }, host: string): string | undefined {
+  switch (error.code) {
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return `the broker's certificate is not issued for ${host} (${error.message}): connect with the host name the certificate names`;
+    case 'CERT_HAS_EXPIRED':
+      return "the broker's certificate has expired";
+    case 'CERT_NOT_YET_VALID':
+      return "the broker's certificate is not valid yet (check this machine's clock)";
+  }
+  if (typeof error.code === 'string' && untrustedCertificateCodes.has(error.code)) {
+    return `the broker's certificate is not signed by a trusted CA (${error.message}): give the CA certificate that signed it with --ca FILE`;
+  }
+  return undefined;
 }

@@ -1,0 +1,210 @@
+/** Faults on the way to the broker and in the broker itself: the consumer reconnects, and loses nothing it does not report. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { LinkProxy } from '../src/link-proxy.js';
+import { CliProcess, messageValues, type JsonEvent } from './support/cli.js';
+import { mosquittoSkip, TestMosquitto } from './support/mosquitto.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function sentValues(producer: CliProcess): number[] {
+  return producer.lines.filter((line) => line.startsWith('Sent: ')).map((line) => Number.parseInt(line.slice(6), 10));
+}
+
+function valuesIn(gaps: JsonEvent[]): number[] {
+  const values: number[] = [];
+  for (const gap of gaps) for (let value = gap.from as number; value <= (gap.to as number); value++) values.push(value);
+  return values;
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
+}
+
+describe('faults on the link and in the broker', { skip: mosquittoSkip() }, () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mqtt-ps-link-'));
+  });
+  after(async () => {
+    await CliProcess.killAll();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a link cut again and again: the consumer reconnects each time and nothing is lost', async () => {
+    const broker = await new TestMosquitto().start();
+    const proxy = await new LinkProxy(broker.port).start();
+    try {
+      const consumer = CliProcess.consumer(['--url', proxy.url, '-i', 'cut-consumer', '-t', 'cut', '--state', join(dir, 'cut.json'), '--json']);
+      await consumer.waitForEvent('subscribed');
+      const producer = CliProcess.producer(['--url', broker.url, '-t', 'cut', '--interval', '20']);
+      for (let cut = 1; cut <= 4; cut++) {
+        await consumer.waitUntil(`connection ${cut}`, () => consumer.eventsOf('connected').length >= cut);
+        await sleep(2500);
+        proxy.cut();
+        await sleep(300);
+        proxy.restore();
+      }
+      await consumer.waitUntil('the fifth connection', () => consumer.eventsOf('connected').length >= 5);
+      await sleep(500);
+      assert.equal((await producer.interrupt()).code, 0, producer.stderr);
+      const last = Math.max(...sentValues(producer));
+      await consumer.waitUntil(`value ${last}`, () => messageValues(consumer.events).includes(last));
+      const exit = await consumer.interrupt();
+
+      assert.equal(consumer.eventsOf('offline').length, 4, 'each cut is seen once');
+      assert.ok(consumer.eventsOf('connected').slice(1).every((event) => event.sessionPresent), 'every reconnect resumes the session');
+      const seen = new Set(messageValues(consumer.events));
+      for (const value of range(1, last)) assert.ok(seen.has(value), `value ${value} never arrived`);
+      assert.deepEqual(consumer.eventsOf('gap'), []);
+      assert.equal(exit.code, 0, consumer.stderr);
+    } finally {
+      await proxy.close();
+      await broker.dispose();
+    }
+  });
+
+  it('a half-open link is noticed within about 1.5 times the keep-alive, then the consumer reconnects and loses nothing', async () => {
+    const broker = await new TestMosquitto().start();
+    const proxy = await new LinkProxy(broker.port).start();
+    try {
+      const keepalive = 2;
+      const consumer = CliProcess.consumer(['--url', proxy.url, '-i', 'half-open', '-t', 'stall', '-k', String(keepalive), '--state', join(dir, 'stall.json'), '--json']);
+      await consumer.waitForEvent('subscribed');
+      const producer = CliProcess.producer(['--url', broker.url, '-t', 'stall', '--interval', '50']);
+      await consumer.waitUntil('a few values', () => consumer.eventsOf('message').length >= 10);
+      const stalledAt = Date.now();
+      proxy.stall();
+      const offline = await consumer.waitForEvent('offline', () => true, 10_000);
+      const noticedAfterMs = Date.now() - stalledAt;
+      assert.match(offline.reason as string, /no answer from the broker within 1\.5 times the keep-alive \(3 s\)/);
+      assert.ok(noticedAfterMs <= keepalive * 1.5 * 1000 + 1000, `noticed after ${noticedAfterMs} ms, more than 1.5 times the keep-alive`);
+      await consumer.waitUntil('the reconnect', () => consumer.eventsOf('connected').length >= 2);
+      assert.equal(consumer.eventsOf('connected')[1]!.sessionPresent, true);
+      await sleep(500);
+      assert.equal((await producer.interrupt()).code, 0, producer.stderr);
+      const last = Math.max(...sentValues(producer));
+      await consumer.waitUntil(`value ${last}`, () => messageValues(consumer.events).includes(last));
+      const exit = await consumer.interrupt();
+
+      const seen = new Set(messageValues(consumer.events));
+      for (const value of range(1, last)) assert.ok(seen.has(value), `value ${value} never arrived`);
+      assert.deepEqual(consumer.eventsOf('gap'), []);
+      assert.equal(exit.code, 0, consumer.stderr);
+    } finally {
+      await proxy.close();
+      await broker.dispose();
+    }
+  });
+
+  it('a broker killed with SIGKILL: the values it lost are exactly the values the consumer reports missing', async () => {
+    // Saved only at a clean stop: whatever is queued after that dies with a SIGKILL.
+    const broker = await new TestMosquitto({ config: ['autosave_interval 3600'] }).start();
+    try {
+      const args = ['--url', broker.url, '-i', 'crash-witness', '-t', 'crash', '--state', join(dir, 'crash.json'), '--json'];
+      const first = CliProcess.consumer(args);
+      await first.waitForEvent('subscribed');
+      const producer = CliProcess.producer(['--url', broker.url, '-t', 'crash', '--interval', '10', '--state', join(dir, 'crash-producer.json')]);
+      await first.waitUntil('a few values', () => first.eventsOf('message').length >= 20);
+      await first.interrupt();
+      await broker.restart(); // a clean restart saves the consumer's session
+      await sleep(1500); // the producer reconnects and queues values for the absent consumer
+      await broker.kill();
+      await sleep(300);
+      await broker.start();
+      await sleep(1000);
+      const second = CliProcess.consumer(args);
+      await second.waitForEvent('subscribed');
+      await sleep(1000);
+      assert.equal((await producer.interrupt()).code, 0, producer.stderr);
+      const last = Math.max(...sentValues(producer));
+      await second.waitUntil(`value ${last}`, () => messageValues(second.events).includes(last));
+      const exit = await second.interrupt();
+
+      const received = new Set([...messageValues(first.events), ...messageValues(second.events)]);
+      const lost = range(1, last).filter((value) => !received.has(value));
+      assert.ok(lost.length > 0, 'the broker lost what it had queued since its last save');
+      assert.deepEqual(valuesIn(second.eventsOf('gap')), lost, 'the values reported missing are exactly those lost');
+      const summary = second.eventsOf('summary')[0]!;
+      assert.equal(summary.missing, lost.length);
+      assert.equal(exit.code, 3);
+    } finally {
+      await broker.dispose();
+    }
+  });
+});
+
+/** Root may mount a small tmpfs: a real full disk, without filling the machine's. */
+function canMount(): boolean {
+  return process.getuid?.() === 0;
+}
+
+describe('a full disk', { skip: mosquittoSkip() || (!canMount() && !process.env.CI ? 'mounting a small tmpfs needs root' : false) }, () => {
+  let dir: string;
+  let disk: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mqtt-ps-disk-'));
+    disk = join(dir, 'disk');
+    mkdirSync(disk);
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', disk], { encoding: 'utf8' });
+    assert.equal(mounted.status, 0, `mount: ${mounted.stderr}`);
+  });
+  after(async () => {
+    await CliProcess.killAll();
+    spawnSync('umount', [disk]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stops the consumer with an error naming the state file, and what it had not recorded comes again', async () => {
+    const broker = await new TestMosquitto().start();
+    try {
+      const state = join(disk, 'consumer.json');
+      const args = ['--url', broker.url, '-i', 'disk-full', '-t', 'disk', '--state', state, '--json'];
+      const first = CliProcess.consumer(args);
+      await first.waitForEvent('subscribed');
+      const producer = CliProcess.producer(['--url', broker.url, '-t', 'disk', '--interval', '20']);
+      await first.waitUntil('a few values', () => first.eventsOf('message').length >= 20);
+
+      const filler = join(disk, 'filler');
+      const fd = openSync(filler, 'w');
+      try {
+        for (;;) writeSync(fd, Buffer.alloc(4096));
+      } catch (error) {
+        assert.equal((error as NodeJS.ErrnoException).code, 'ENOSPC');
+      } finally {
+        closeSync(fd);
+      }
+      const firstExit = await first.exited;
+      assert.equal(firstExit.code, 1);
+      assert.match(first.stderr, new RegExp(`^consumer: cannot write the state file ${state}: .*ENOSPC`));
+      assert.doesNotMatch(first.stderr, /\n\s+at /, 'no stack trace');
+      const recorded = JSON.parse(readFileSync(state, 'utf8')) as { tracker: { totals: { received: number } } };
+      const printed = messageValues(first.events);
+
+      rmSync(filler);
+      const second = CliProcess.consumer(args);
+      await second.waitForEvent('subscribed');
+      await sleep(500);
+      assert.equal((await producer.interrupt()).code, 0, producer.stderr);
+      const last = Math.max(...sentValues(producer));
+      await second.waitUntil(`value ${last}`, () => messageValues(second.events).includes(last));
+      const exit = await second.interrupt();
+
+      const again = new Set(messageValues(second.events));
+      const unrecorded = printed.slice(recorded.tracker.totals.received);
+      assert.ok(unrecorded.length > 0, 'some values were shown but could not be recorded');
+      for (const value of unrecorded) assert.ok(again.has(value), `value ${value} was never recorded, yet not delivered again`);
+      const seen = new Set([...printed, ...again]);
+      for (const value of range(1, last)) assert.ok(seen.has(value), `value ${value} never arrived`);
+      assert.deepEqual(second.eventsOf('gap'), []);
+      assert.equal(second.eventsOf('summary')[0]!.unique, last, 'the accounting counts every value once');
+      assert.equal(exit.code, 0);
+    } finally {
+      await broker.dispose();
+    }
+  });
+});
