@@ -1,16 +1,17 @@
 #!/usr/bin/env node
 /** A broker on localhost for following the tutorial by hand: Mosquitto when installed, else the embedded one. */
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { Option } from 'commander';
 import { createProgram, integerIn, onInterrupt, parseArguments } from './cli.js';
 import { startEmbeddedBroker } from './embedded-broker.js';
-import { CliError, ExitCode, runCommand } from './errors.js';
-import { findMosquitto, PrivateMosquitto, waitForPort } from './mosquitto.js';
+import { CliError, ExitCode, runCommand, UsageError } from './errors.js';
+import { findMosquitto, PrivateMosquitto, projectConfig, projectRoot, waitForPort } from './mosquitto.js';
+import { protectedMosquitto, protectedUsers } from './protected-broker.js';
 
 interface BrokerOptions {
   embedded?: boolean;
+  protected?: boolean;
   port: number;
 }
 
@@ -18,21 +19,17 @@ const program = createProgram('broker', 'Start an MQTT broker on localhost for t
   'npm run broker                    # Mosquitto if installed, else the embedded broker, on localhost:1883',
   'npm run broker -- --embedded      # the embedded broker (sessions in memory)',
   'npm run broker -- --port 1884     # another port',
+  'MQTT_PASSWORD=choose-one npm run broker -- --protected   # only the users tutorial-producer and tutorial-consumer',
 ])
-  .addOption(new Option('--embedded', 'use the embedded broker even when Mosquitto is installed'))
+  .addOption(new Option('--embedded', 'use the embedded broker even when Mosquitto is installed').conflicts('protected'))
+  .addOption(
+    new Option(
+      '--protected',
+      `Mosquitto with scripts/mosquitto-protected.conf: only the users ${protectedUsers.producer} (may publish to my_topic) and ${protectedUsers.consumer} (may subscribe to it), both with the password in MQTT_PASSWORD`,
+    ),
+  )
   .addOption(new Option('-p, --port <port>', 'port to listen on').argParser(integerIn(1, 65535, 'the port')).default(1883))
   .addHelpText('after', '\nExit status: 0 stopped with Ctrl+C, 1 could not start (e.g. the port is taken), 2 invalid usage.\n');
-
-const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), import.meta.url.endsWith('.js') ? '../..' : '..');
-
-/** The tutorial's config, with this port, data under .state/, and root kept (else it cannot write there). */
-function tutorialConfig(): string[] {
-  const text = readFileSync(join(projectRoot, 'scripts', 'mosquitto.conf'), 'utf8');
-  return text
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line && !line.startsWith('#') && !/^(listener|persistence_location)\b/.test(line));
-}
 
 async function portTaken(port: number): Promise<boolean> {
   try {
@@ -53,10 +50,24 @@ runCommand('broker', async () => {
   }
   const useMosquitto = !options.embedded && findMosquitto() !== undefined;
   let close: () => Promise<void>;
-  if (useMosquitto) {
+  if (options.protected) {
+    const password = process.env.MQTT_PASSWORD;
+    if (!password) throw new UsageError(`--protected needs the users' password in the MQTT_PASSWORD variable (users ${protectedUsers.producer} and ${protectedUsers.consumer})`);
+    if (!useMosquitto) throw new CliError('the protected broker needs Mosquitto (Debian, Ubuntu: sudo apt-get install mosquitto)');
+    const dataDir = join(projectRoot, '.state', 'mosquitto-protected');
+    mkdirSync(dataDir, { recursive: true });
+    const mosquitto = await protectedMosquitto({ password, port: options.port, listenHost: 'localhost', dataDir }).start();
+    process.stdout.write(
+      `Protected Mosquitto on localhost:${options.port}, with scripts/mosquitto-protected.conf: users ${protectedUsers.producer} and ${protectedUsers.consumer}, password from MQTT_PASSWORD. Ctrl+C stops it.\n`,
+    );
+    close = async () => {
+      await mosquitto.stop();
+      rmSync(mosquitto.dir, { recursive: true, force: true });
+    };
+  } else if (useMosquitto) {
     const dataDir = join(projectRoot, '.state', 'mosquitto');
     mkdirSync(dataDir, { recursive: true });
-    const mosquitto = new PrivateMosquitto({ port: options.port, config: tutorialConfig(), listenHost: 'localhost', persistenceLocation: dataDir });
+    const mosquitto = new PrivateMosquitto({ port: options.port, config: projectConfig('mosquitto.conf'), listenHost: 'localhost', persistenceLocation: dataDir });
     await mosquitto.start();
     process.stdout.write(`Mosquitto on localhost:${options.port}, with scripts/mosquitto.conf (persistence in .state/mosquitto/). Ctrl+C stops it.\n`);
     process.stdout.write('For the embedded broker instead: npm run broker -- --embedded\n');

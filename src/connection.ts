@@ -6,7 +6,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { MqttClient, type IClientOptions, type IConnackPacket, type IDisconnectPacket } from 'mqtt';
 import { integerIn } from './cli.js';
 import { CliError, UsageError, describeError } from './errors.js';
-import { explainCertificateError, explainConnackCode, explainDisconnect, explainKeepaliveTimeout, isFatalConnackCode } from './reasons.js';
+import { explainTlsError, explainConnackCode, explainDisconnect, explainKeepaliveTimeout, isFatalConnackCode } from './reasons.js';
 
 export interface ConnectionOptions {
   url: string;
@@ -234,7 +234,7 @@ export function openConnection(
       fatal(new CliError(`${shownUrl} refused the connection: ${explainConnackCode(error.code, settings.protocolVersion)}`));
       return;
     }
-    const untrusted = explainCertificateError(error, settings.host);
+    const untrusted = explainTlsError(error, settings.host);
     if (untrusted) {
       fatal(new CliError(`cannot connect securely to ${shownUrl}: ${untrusted}`));
       return;

@@ -30,6 +30,9 @@ export class UsageError extends CliError {
 export function describeError(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as NodeJS.ErrnoException).code;
+    // OpenSSL's messages run over several lines of internals; its reason says it in a few words.
+    const reason = (error as Error & { reason?: unknown }).reason;
+    if (typeof code === 'string' && code.startsWith('ERR_SSL_') && typeof reason === 'string') return `${reason} (${code})`;
     if (error instanceof CliError || !code || error.message.includes(code)) return error.message;
     return `${error.message} (${code})`;
   }

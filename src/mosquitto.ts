@@ -1,9 +1,40 @@
 /** The broker launcher: a private Mosquitto with its own config and data in a temporary folder. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The project's folder, from src/ (tsx) and from dist/src/ (built) alike. */
+export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), import.meta.url.endsWith('.js') ? '../..' : '..');
+
+/**
+ * The settings of one of the project's Mosquitto configs (scripts/NAME), without comments and without
+ * the lines naming places (listener, folders, files), which a running broker chooses for itself.
+ */
+export function projectConfig(name: string): string[] {
+  const placeKeys = /^(listener|persistence_location|plugin|plugin_opt_config_file|password_file|acl_file)\b/;
+  return readFileSync(join(projectRoot, 'scripts', name), 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#') && !placeKeys.test(line));
+}
+
+/** Mosquitto's dynamic security plugin, wherever this machine's architecture puts it. */
+export function findDynamicSecurityPlugin(): string | undefined {
+  const name = 'mosquitto_dynamic_security.so';
+  const folders = ['/usr/lib', '/usr/local/lib', '/usr/lib64'];
+  for (const folder of folders) {
+    if (existsSync(join(folder, name))) return join(folder, name);
+    if (!existsSync(folder)) continue;
+    for (const entry of readdirSync(folder)) {
+      const candidate = join(folder, entry, name);
+      if (existsSync(candidate)) return candidate;
+    }
+  }
+  return undefined;
+}
 
 export function findMosquitto(): string | undefined {
   for (const candidate of ['/usr/sbin/mosquitto', '/usr/local/sbin/mosquitto', '/usr/bin/mosquitto']) {
@@ -42,8 +73,8 @@ export async function waitForPort(port: number, timeoutMs = 5000): Promise<void>
 }
 
 export interface MosquittoOptions {
-  /** Extra lines for mosquitto.conf (e.g. "max_queued_messages 100"). */
-  config?: string[];
+  /** Extra lines for mosquitto.conf (e.g. "max_queued_messages 100"), or made from the broker's own folder. */
+  config?: string[] | ((dir: string) => string[]);
   persistence?: boolean;
   /** A fixed port; by default a free one is picked at the first start. */
   port?: number;
@@ -79,7 +110,7 @@ export class PrivateMosquitto {
       `persistence_location ${this.options.persistenceLocation ?? this.dir}/`,
       'autosave_interval 1',
       // Later lines win: the caller's settings override the defaults above.
-      ...(this.options.config ?? []),
+      ...(typeof this.options.config === 'function' ? this.options.config(this.dir) : (this.options.config ?? [])),
       '',
     ].join('\n');
   }

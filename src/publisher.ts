@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IClientPublishOptions, MqttClient } from 'mqtt';
 import { closeConnection, openConnection, type ConnectionEvent, type ConnectionSettings } from './connection.js';
-import { CliError, ExitCode, describeError, type ExitStatus } from './errors.js';
+import { CliError, ExitCode, type ExitStatus } from './errors.js';
+import { explainRefusal } from './reasons.js';
 import type { ProducerEvent } from './events.js';
 import { fromRanges, toRanges, type ProducerStateFile } from './producer-state.js';
 import type { Renderer } from './render.js';
@@ -240,7 +241,7 @@ export class CounterPublisher {
       if (error) {
         const code = (error as Error & { code?: number }).code;
         if (typeof code === 'number') {
-          void this.stop(new CliError(`the broker refused value ${value} on ${topic}: ${describeError(error)}`));
+          void this.stop(new CliError(`the broker refused value ${value} on ${topic}: ${explainRefusal(code)}`));
         }
         return; // the connection went away: MQTT.js sends it again on reconnect
       }

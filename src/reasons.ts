@@ -65,21 +65,23 @@ export function explainDisconnect(code: number): { text: string; fatal: boolean 
   return disconnectV5[code] ?? { text: `the broker disconnected with reason code ${code}`, fatal: false };
 }
 
-const subackFailures: Record<number, string> = {
-  0x80: 'refused (unspecified error)',
-  0x83: 'refused (implementation specific error)',
-  0x87: 'not authorised (the broker ACL does not allow it)',
+/** Reason codes of a SUBACK or PUBACK that refuses what was asked (MQTT 5). */
+const refusals: Record<number, string> = {
+  0x80: 'unspecified error',
+  0x83: 'implementation specific error',
+  0x87: "not authorised (the broker's access rules do not allow it)",
   0x8f: 'topic filter invalid',
+  0x90: 'topic name invalid',
   0x91: 'packet identifier in use',
   0x97: 'quota exceeded',
+  0x99: 'payload format invalid',
   0x9e: 'shared subscriptions not supported',
   0xa1: 'subscription identifiers not supported',
   0xa2: 'wildcard subscriptions not supported',
 };
 
-export function explainSubackCode(code: number): string | undefined {
-  if (code < 0x80) return undefined;
-  return subackFailures[code] ?? `refused with reason code ${code}`;
+export function explainRefusal(code: number): string {
+  return refusals[code] ?? `reason code ${code}`;
 }
 
 /** The keep-alive timed out: nothing came back from the broker, the link is dead (often half-open). */
@@ -100,11 +102,21 @@ const untrustedCertificateCodes = new Set([
   'INVALID_CA',
 ]);
 
-/** Why the broker's certificate was not accepted, or undefined when the error is not about it. */
-export function explainCertificateError(error: Error & { code?: unknown }, host: string): string | undefined {
+/**
+ * Why a secure connection cannot be made, when retrying cannot change it (the broker's certificate is
+ * not trusted, or the broker refuses this client's); undefined for any other error.
+ */
+export function explainTlsError(error: Error & { code?: unknown }, host: string): string | undefined {
   switch (error.code) {
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
-      return `the broker's certificate is not issued for ${host} (${error.message}): connect with the host name the certificate names`;
+      return `the broker's certificate is not issued for ${host} (${error.message.replace(/:\s*$/, '')}): connect with a host name the certificate names`;
+    case 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED':
+      return 'the broker asks for a client certificate: give it with --cert FILE and --key FILE';
+    case 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE':
+    case 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA':
+    case 'ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN':
+    case 'ERR_SSL_TLSV1_ALERT_ACCESS_DENIED':
+      return 'the broker does not accept this client certificate (--cert): it must be signed by a CA the broker trusts';
     case 'CERT_HAS_EXPIRED':
       return "the broker's certificate has expired";
     case 'CERT_NOT_YET_VALID':

@@ -9,7 +9,7 @@ import type { Checkpoint } from './checkpoint.js';
 import { closeConnection, openConnection, type ConnectionEvent, type ConnectionSettings } from './connection.js';
 import { CliError, ExitCode, type ExitStatus } from './errors.js';
 import type { ConsumerEvent } from './events.js';
-import { explainSubackCode } from './reasons.js';
+import { explainRefusal } from './reasons.js';
 import type { Renderer } from './render.js';
 import { parseValue, SequenceTracker } from './tracker.js';
 import { readValueProperties } from './wire.js';
@@ -116,18 +116,15 @@ export class DeliveryVerifier {
 
   private subscribe(): void {
     const { topic, qos } = this.options;
-    this.client!.subscribe(topic, { qos }, (error, granted) => {
-      if (error) {
-        const code = (error as Error & { code?: number }).code;
-        const why = typeof code === 'number' ? explainSubackCode(code) : undefined;
-        if (why) void this.stop(new CliError(`subscription to ${topic} refused: ${why}`));
-        return; // a connection lost meanwhile: subscribed again on the next connect
-      }
-      const refused = granted?.find((grant) => grant.qos >= 0x80);
-      if (refused) {
-        void this.stop(new CliError(`subscription to ${refused.topic} refused: ${explainSubackCode(refused.qos)}`));
+    this.client!.subscribe(topic, { qos }, (error, granted, packet) => {
+      // A refusal comes as an error that carries the SUBACK: its reason code says why.
+      const suback = packet ?? (error as (Error & { packet?: typeof packet }) | null)?.packet;
+      const refusal = suback?.granted.find((code) => typeof code === 'number' && code >= 0x80);
+      if (typeof refusal === 'number') {
+        void this.stop(new CliError(`subscription to ${topic} refused: ${explainRefusal(refusal)}`));
         return;
       }
+      if (error) return; // a connection lost meanwhile: subscribed again on the next connect
       this.emit({ event: 'subscribed', topic, qos: (granted?.[0]?.qos ?? qos) as 0 | 1 | 2 });
     });
   }

@@ -1,11 +1,11 @@
 /** Bad input and faults: one clear line on stderr, a documented exit status, never a stack trace. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CliProcess } from './support/cli.js';
+import { CliProcess, messageValues } from './support/cli.js';
 import { mosquittoSkip, TestMosquitto } from './support/mosquitto.js';
 
 const root = join(import.meta.dirname, '..');
@@ -107,6 +107,31 @@ describe('faults with a real Mosquitto', { skip: mosquittoSkip() }, () => {
     const exit = await consumer.interrupt();
     assert.equal(consumer.eventsOf('invalid').length, 1);
     assert.equal(consumer.eventsOf('summary')[0]!.invalid, 1);
+    assert.equal(exit.code, 0);
+  });
+
+  it('a payload over 1 MB and malformed user properties are reported, the value still counted, and the consumer goes on', async () => {
+    const consumer = CliProcess.consumer(['--url', broker.url, '-i', 'odd-messages', '-t', 'big', '--no-state', '--json']);
+    await consumer.waitForEvent('subscribed');
+    const big = join(dir, 'big.txt');
+    writeFileSync(big, '7'.repeat(1024 * 1024 + 1));
+    const publish = (args: string[]): void => {
+      const result = spawnSync('mosquitto_pub', ['-V', '5', '-p', String(broker.port), '-h', '127.0.0.1', '-t', 'big', '-q', '1', ...args], { encoding: 'utf8' });
+      assert.equal(result.status, 0, result.stderr);
+    };
+    publish(['-m', '1']);
+    publish(['-f', big]);
+    publish(['-m', '2', '-D', 'publish', 'user-property', 'sent-at', 'yesterday']);
+    publish(['-m', '3']);
+    await consumer.waitUntil('value 3', () => messageValues(consumer.events).includes(3));
+    const exit = await consumer.interrupt();
+    const [invalid] = consumer.eventsOf('invalid');
+    assert.match(invalid?.reason as string, /payload of 1048577 bytes is larger than 1048576/);
+    assert.equal(consumer.eventsOf('warning').filter((w) => /malformed sent-at user property "yesterday"/.test(w.message as string)).length, 1);
+    assert.deepEqual(messageValues(consumer.events), [1, 2, 3]);
+    const summary = consumer.eventsOf('summary')[0]!;
+    assert.equal(summary.invalid, 1);
+    assert.equal(summary.missing, 0);
     assert.equal(exit.code, 0);
   });
 
