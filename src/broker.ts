@@ -43,6 +43,10 @@ async function portTaken(port: number): Promise<boolean> {
 runCommand('broker', async () => {
   if (!parseArguments(program, process.argv)) return ExitCode.ok;
   const options = program.opts<BrokerOptions>();
+  const password = process.env.MQTT_PASSWORD;
+  if (options.protected && !password) {
+    throw new UsageError(`--protected needs the users' password in the MQTT_PASSWORD variable (users ${protectedUsers.producer} and ${protectedUsers.consumer})`);
+  }
   if (await portTaken(options.port)) {
     throw new CliError(
       `port ${options.port} is already taken: often the system's Mosquitto service, which works for the tutorial as it is (it keeps only 1000 messages per offline client); or choose --port`,
@@ -50,9 +54,7 @@ runCommand('broker', async () => {
   }
   const useMosquitto = !options.embedded && findMosquitto() !== undefined;
   let close: () => Promise<void>;
-  if (options.protected) {
-    const password = process.env.MQTT_PASSWORD;
-    if (!password) throw new UsageError(`--protected needs the users' password in the MQTT_PASSWORD variable (users ${protectedUsers.producer} and ${protectedUsers.consumer})`);
+  if (options.protected && password) {
     if (!useMosquitto) throw new CliError('the protected broker needs Mosquitto (Debian, Ubuntu: sudo apt-get install mosquitto)');
     const dataDir = join(projectRoot, '.state', 'mosquitto-protected');
     mkdirSync(dataDir, { recursive: true });

@@ -11,9 +11,9 @@ import { mosquittoSkip } from './support/mosquitto.js';
 const root = join(import.meta.dirname, '..');
 const brokerArgs = ['--import', 'tsx', join(root, 'src', 'broker.ts')];
 
-async function runBroker(args: string[], check: (url: string) => Promise<void>): Promise<string> {
+async function runBroker(args: string[], check: (url: string) => Promise<void>, env: Record<string, string> = {}): Promise<string> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...brokerArgs, '--port', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...brokerArgs, '--port', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -53,6 +53,29 @@ describe('npm run broker', () => {
   it('starts Mosquitto with the tutorial config when it is installed', { skip: mosquittoSkip() }, async () => {
     const output = await runBroker([], sessionSurvivesReconnect);
     assert.match(output, /Mosquitto on localhost:\d+, with scripts\/mosquitto.conf/);
+  });
+
+  it('--protected starts Mosquitto that lets in only its users, with the password from MQTT_PASSWORD', { skip: mosquittoSkip() }, async () => {
+    const password = 'tutorial-only';
+    const output = await runBroker(['--protected'], async (url) => {
+      const options = { protocolVersion: 5 as const, reconnectPeriod: 0, connectTimeout: 5000 };
+      const user = await connectAsync(url, { ...options, username: 'tutorial-consumer', password });
+      const granted = await user.subscribeAsync('my_topic', { qos: 1 });
+      assert.equal(granted[0]?.qos, 1);
+      await user.endAsync();
+      await assert.rejects(connectAsync(url, { ...options, username: 'tutorial-consumer', password: 'guess' }), /Not authorized/);
+    }, { MQTT_PASSWORD: password });
+    assert.match(output, /Protected Mosquitto on localhost:\d+, with scripts\/mosquitto-protected.conf/);
+    assert.ok(!output.includes(password));
+  });
+
+  it('--protected without MQTT_PASSWORD is invalid usage: one line, exit 2', () => {
+    const env = { ...process.env };
+    delete env.MQTT_PASSWORD;
+    const result = spawnSync(process.execPath, [...brokerArgs, '--protected', '--port', '1'], { encoding: 'utf8', env });
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(result.stderr, /^broker: --protected needs the users' password in the MQTT_PASSWORD variable/);
+    assert.equal(result.stderr.trim().split('\n').length, 1);
   });
 
   it('says plainly when the port is taken, and exits 1', async () => {

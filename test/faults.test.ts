@@ -159,6 +159,20 @@ describe('a full disk', { skip: mosquittoSkip() || (!canMount() && !process.env.
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** Fills the disk to the last byte; returns the file to remove to free it. */
+  function fillDisk(): string {
+    const filler = join(disk, 'filler');
+    const fd = openSync(filler, 'w');
+    try {
+      for (;;) writeSync(fd, Buffer.alloc(4096));
+    } catch (error) {
+      assert.equal((error as NodeJS.ErrnoException).code, 'ENOSPC');
+    } finally {
+      closeSync(fd);
+    }
+    return filler;
+  }
+
   it('stops the consumer with an error naming the state file, and what it had not recorded comes again', async () => {
     const broker = await new TestMosquitto().start();
     try {
@@ -169,15 +183,7 @@ describe('a full disk', { skip: mosquittoSkip() || (!canMount() && !process.env.
       const producer = CliProcess.producer(['--url', broker.url, '-t', 'disk', '--interval', '20']);
       await first.waitUntil('a few values', () => first.eventsOf('message').length >= 20);
 
-      const filler = join(disk, 'filler');
-      const fd = openSync(filler, 'w');
-      try {
-        for (;;) writeSync(fd, Buffer.alloc(4096));
-      } catch (error) {
-        assert.equal((error as NodeJS.ErrnoException).code, 'ENOSPC');
-      } finally {
-        closeSync(fd);
-      }
+      const filler = fillDisk();
       const firstExit = await first.exited;
       assert.equal(firstExit.code, 1);
       assert.match(first.stderr, new RegExp(`^consumer: cannot write the state file ${state}: .*ENOSPC`));
@@ -202,6 +208,36 @@ describe('a full disk', { skip: mosquittoSkip() || (!canMount() && !process.env.
       for (const value of range(1, last)) assert.ok(seen.has(value), `value ${value} never arrived`);
       assert.deepEqual(second.eventsOf('gap'), []);
       assert.equal(second.eventsOf('summary')[0]!.unique, last, 'the accounting counts every value once');
+      assert.equal(exit.code, 0);
+    } finally {
+      await broker.dispose();
+    }
+  });
+
+  it('stops the producer with an error naming its state file; restarted, it continues without a gap', async () => {
+    const broker = await new TestMosquitto().start();
+    try {
+      const consumer = CliProcess.consumer(['--url', broker.url, '-i', 'disk-full-witness', '-t', 'disk-producer', '--no-state', '--json']);
+      await consumer.waitForEvent('subscribed');
+      const state = join(disk, 'producer.json');
+      const args = ['--url', broker.url, '-t', 'disk-producer', '--interval', '20', '--state', state];
+      const first = CliProcess.producer(args);
+      await first.waitUntil('a few values', () => sentValues(first).length >= 20);
+      const filler = fillDisk();
+      assert.equal((await first.exited).code, 1);
+      assert.match(first.stderr, new RegExp(`^producer: cannot write the state file ${state}: .*ENOSPC`));
+      rmSync(filler);
+
+      const second = CliProcess.producer(args);
+      await second.waitUntil('values after the restart', () => sentValues(second).length >= 20);
+      assert.equal((await second.interrupt()).code, 0, second.stderr);
+      const last = Math.max(...sentValues(second));
+      await consumer.waitUntil(`value ${last}`, () => messageValues(consumer.events).includes(last));
+      const exit = await consumer.interrupt();
+      const seen = new Set(messageValues(consumer.events));
+      for (const value of range(1, last)) assert.ok(seen.has(value), `value ${value} never arrived`);
+      assert.deepEqual(consumer.eventsOf('gap'), []);
+      assert.deepEqual(consumer.eventsOf('producer-restart'), [], 'the restarted producer continues the same run');
       assert.equal(exit.code, 0);
     } finally {
       await broker.dispose();
