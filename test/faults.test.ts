@@ -25,6 +25,18 @@ function range(from: number, to: number): number[] {
   return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
 }
 
+/** Stops the producer, waits for its last value at the consumer, stops that too: every value arrived, no gap was reported. */
+async function assertNothingLost(producer: CliProcess, consumer: CliProcess): Promise<void> {
+  assert.equal((await producer.interrupt()).code, 0, producer.stderr);
+  const last = Math.max(...sentValues(producer));
+  await consumer.waitUntil(`value ${last}`, () => messageValues(consumer.events).includes(last));
+  const exit = await consumer.interrupt();
+  const seen = new Set(messageValues(consumer.events));
+  for (const value of range(1, last)) assert.ok(seen.has(value), `value ${value} never arrived`);
+  assert.deepEqual(consumer.eventsOf('gap'), []);
+  assert.equal(exit.code, 0, consumer.stderr);
+}
+
 describe('faults on the link and in the broker', { skip: mosquittoSkip() }, () => {
   let dir: string;
   before(() => {
@@ -51,17 +63,9 @@ describe('faults on the link and in the broker', { skip: mosquittoSkip() }, () =
       }
       await consumer.waitUntil('the fifth connection', () => consumer.eventsOf('connected').length >= 5);
       await sleep(500);
-      assert.equal((await producer.interrupt()).code, 0, producer.stderr);
-      const last = Math.max(...sentValues(producer));
-      await consumer.waitUntil(`value ${last}`, () => messageValues(consumer.events).includes(last));
-      const exit = await consumer.interrupt();
-
+      await assertNothingLost(producer, consumer);
       assert.equal(consumer.eventsOf('offline').length, 4, 'each cut is seen once');
       assert.ok(consumer.eventsOf('connected').slice(1).every((event) => event.sessionPresent), 'every reconnect resumes the session');
-      const seen = new Set(messageValues(consumer.events));
-      for (const value of range(1, last)) assert.ok(seen.has(value), `value ${value} never arrived`);
-      assert.deepEqual(consumer.eventsOf('gap'), []);
-      assert.equal(exit.code, 0, consumer.stderr);
     } finally {
       await proxy.close();
       await broker.dispose();
@@ -86,15 +90,7 @@ describe('faults on the link and in the broker', { skip: mosquittoSkip() }, () =
       await consumer.waitUntil('the reconnect', () => consumer.eventsOf('connected').length >= 2);
       assert.equal(consumer.eventsOf('connected')[1]!.sessionPresent, true);
       await sleep(500);
-      assert.equal((await producer.interrupt()).code, 0, producer.stderr);
-      const last = Math.max(...sentValues(producer));
-      await consumer.waitUntil(`value ${last}`, () => messageValues(consumer.events).includes(last));
-      const exit = await consumer.interrupt();
-
-      const seen = new Set(messageValues(consumer.events));
-      for (const value of range(1, last)) assert.ok(seen.has(value), `value ${value} never arrived`);
-      assert.deepEqual(consumer.eventsOf('gap'), []);
-      assert.equal(exit.code, 0, consumer.stderr);
+      await assertNothingLost(producer, consumer);
     } finally {
       await proxy.close();
       await broker.dispose();
@@ -230,15 +226,8 @@ describe('a full disk', { skip: mosquittoSkip() || (!canMount() && !process.env.
 
       const second = CliProcess.producer(args);
       await second.waitUntil('values after the restart', () => sentValues(second).length >= 20);
-      assert.equal((await second.interrupt()).code, 0, second.stderr);
-      const last = Math.max(...sentValues(second));
-      await consumer.waitUntil(`value ${last}`, () => messageValues(consumer.events).includes(last));
-      const exit = await consumer.interrupt();
-      const seen = new Set(messageValues(consumer.events));
-      for (const value of range(1, last)) assert.ok(seen.has(value), `value ${value} never arrived`);
-      assert.deepEqual(consumer.eventsOf('gap'), []);
+      await assertNothingLost(second, consumer);
       assert.deepEqual(consumer.eventsOf('producer-restart'), [], 'the restarted producer continues the same run');
-      assert.equal(exit.code, 0);
     } finally {
       await broker.dispose();
     }
