@@ -3,10 +3,10 @@
  * broker, tells what happens, and compares what it observed with what the article says.
  */
 import { join } from 'node:path';
-import { ChildCommand, messageValues, type JsonEvent } from './child-command.js';
+import { ChildCommand, messageValues, type Exit, type JsonEvent } from './child-command.js';
 import { LinkProxy } from './link-proxy.js';
 import { findMosquitto, PrivateMosquitto, type MosquittoOptions } from './mosquitto.js';
-import { formatRange } from './render.js';
+import { formatDuration, formatRange } from './render.js';
 
 export interface ScenarioContext {
   url: string;
@@ -322,6 +322,20 @@ const queueLimit: Scenario = {
   },
 };
 
+/** Stops the producer, lets the consumer receive its last value, stops it: which values it never got. */
+async function finish(context: ScenarioContext, values: ChildCommand, receiver: ChildCommand): Promise<{ missing: number[]; exit: Exit }> {
+  await values.interrupt();
+  const last = Math.max(...sentValues(values));
+  await receiver.waitUntil(`value ${last}`, () => messageValues(receiver.events).includes(last), 10_000);
+  const exit = await receiver.interrupt();
+  const seen = new Set(messageValues(receiver.events));
+  const first = Math.min(...seen);
+  const missing = [];
+  for (let v = first; v <= last; v++) if (!seen.has(v)) missing.push(v);
+  context.say(`The consumer received ${first}..${last}: ${missing.length === 0 ? 'every value' : `${missing.length} missing`}.`);
+  return { missing, exit };
+}
+
 const offlineProducer: Scenario = {
   name: 'offline-producer',
   title: 'A producer that loses the broker keeps its values',
@@ -345,15 +359,7 @@ const offlineProducer: Scenario = {
       context.say(`The link is back: ${kept} values were kept meanwhile.`);
       const target = Math.max(...values.eventsOf('kept').map((e) => e.value as number), 0) + 5;
       await receiver.waitUntil(`value ${target}`, () => messageValues(receiver.events).includes(target), 20_000);
-      await values.interrupt();
-      const last = Math.max(...sentValues(values));
-      await receiver.waitUntil(`value ${last}`, () => messageValues(receiver.events).includes(last), 10_000);
-      const exit = await receiver.interrupt();
-      const seen = new Set(messageValues(receiver.events));
-      const first = Math.min(...seen);
-      const missing = [];
-      for (let v = first; v <= last; v++) if (!seen.has(v)) missing.push(v);
-      context.say(`The consumer received ${first}..${last}: ${missing.length === 0 ? 'every value' : `${missing.length} missing`}.`);
+      const { missing, exit } = await finish(context, values, receiver);
       const pass = kept > 0 && missing.length === 0 && exit.code === 0;
       return {
         verdict: pass ? 'PASS' : 'FAIL',
@@ -368,7 +374,48 @@ const offlineProducer: Scenario = {
   },
 };
 
-export const scenarios: Scenario[] = [persistent, cleanSession, qos0, sessionExpiry, brokerRestart, queueLimit, offlineProducer];
+const keepaliveSeconds = 2;
+
+const keepalive: Scenario = {
+  name: 'keepalive',
+  title: 'The keep-alive is how soon a dead link is noticed',
+  claim: `The article passes 3600 as the keep-alive, meaning the session expiry. The keep-alive is how long a link may stay silent: a link that dies without closing is noticed after 1.5 times it, 90 minutes at 3600 s. With ${keepaliveSeconds} s the consumer notices within ${keepaliveSeconds * 1.5} s, reconnects and loses nothing.`,
+  needsMosquitto: false,
+  async run(context) {
+    const url = new URL(context.url);
+    const link = await new LinkProxy(Number(url.port || 1883), url.hostname).start();
+    const { topic, id, state } = names(context, 'keepalive');
+    const receiver = consumer(link.url, id, topic, state, ['-k', String(keepaliveSeconds)]);
+    const values = producer(context, context.url, topic);
+    try {
+      await receiver.waitForEvent('subscribed');
+      await receive(receiver, 5);
+      link.stall();
+      const stalledAt = Date.now();
+      context.say(`The consumer's link goes half-open: the sockets stay open, nothing gets through (keep-alive ${keepaliveSeconds} s).`);
+      const offline = await receiver.waitForEvent('offline', () => true, keepaliveSeconds * 1500 + 5000);
+      const noticedMs = Date.now() - stalledAt;
+      context.say(`The consumer notices after ${formatDuration(noticedMs)}: ${String(offline.reason)}.`);
+      await receiver.waitUntil('the reconnect', () => receiver.eventsOf('connected').length >= 2, 10_000);
+      const back = receiver.eventsOf('connected')[1]!;
+      context.say(`It reconnects: ${back.sessionPresent ? 'the broker resumed its session' : 'the broker had no session for it'}.`);
+      const { missing, exit } = await finish(context, values, receiver);
+      const inTime = noticedMs <= keepaliveSeconds * 1500 + 1000;
+      const pass = inTime && back.sessionPresent === true && missing.length === 0 && exit.code === 0;
+      return {
+        verdict: pass ? 'PASS' : 'FAIL',
+        observed: `half-open link noticed after ${formatDuration(noticedMs)} (keep-alive ${keepaliveSeconds} s), session resumed: ${back.sessionPresent ? 'yes' : 'no'}; ${missing.length} missing`,
+        summary: lastSummary(receiver),
+      };
+    } finally {
+      await values.interrupt();
+      await receiver.interrupt();
+      await link.close();
+    }
+  },
+};
+
+export const scenarios: Scenario[] = [persistent, cleanSession, qos0, sessionExpiry, brokerRestart, queueLimit, offlineProducer, keepalive];
 
 export function findScenario(name: string): Scenario | undefined {
   return scenarios.find((scenario) => scenario.name === name);
