@@ -6,7 +6,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { MqttClient, type IClientOptions, type IConnackPacket, type IDisconnectPacket } from 'mqtt';
 import { integerIn } from './cli.js';
 import { CliError, UsageError, describeError } from './errors.js';
-import { explainTlsError, explainConnackCode, explainDisconnect, explainKeepaliveTimeout, isFatalConnackCode } from './reasons.js';
+import { explainConnackCode, explainDisconnect, explainKeepaliveTimeout, explainTlsError, isFatalConnackCode } from './reasons.js';
 
 export interface ConnectionOptions {
   url: string;
@@ -234,9 +234,9 @@ export function openConnection(
       fatal(new CliError(`${shownUrl} refused the connection: ${explainConnackCode(error.code, settings.protocolVersion)}`));
       return;
     }
-    const untrusted = explainTlsError(error, settings.host);
-    if (untrusted) {
-      fatal(new CliError(`cannot connect securely to ${shownUrl}: ${untrusted}`));
+    const tlsRefusal = explainTlsError(error, settings.host);
+    if (tlsRefusal) {
+      fatal(new CliError(`cannot connect securely to ${shownUrl}: ${tlsRefusal}`));
       return;
     }
     lastError = error.message === 'Keepalive timeout' ? explainKeepaliveTimeout(settings.keepalive) : describeError(error);
