@@ -32,6 +32,8 @@ describe('invalid usage exits 2 with one line', () => {
   const cases: Array<['producer' | 'consumer', string[], RegExp]> = [
     ['producer', ['--url', 'http://localhost'], /unsupported URL scheme 'http:\/\/'/],
     ['consumer', ['--url', 'not a url'], /invalid broker URL/],
+    ['consumer', ['--url', 'ws://localhost:8080'], /unsupported URL scheme 'ws:\/\/'.*use mqtt:\/\/ or mqtts:\/\//],
+    ['consumer', ['-C', '-3'], /count must be from 1/],
     ['consumer', ['-q', '3'], /QoS must be 0, 1 or 2/],
     ['producer', ['--interval', '-1'], /interval must be from 0/],
     ['producer', ['--interval', 'soon'], /interval must be a whole number/],

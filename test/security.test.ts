@@ -33,10 +33,10 @@ describe('a protected broker: scripts/mosquitto-protected.conf', { skip }, () =>
     await broker.dispose();
   });
 
-  it('lets its users in with the password from the environment, and never shows the password', async () => {
+  it('lets its users in, with the password from the environment or --password, and never shows the password', async () => {
     const consumer = CliProcess.consumer(['--url', broker.url, '-i', 'protected', '--no-state', '--json'], { MQTT_USERNAME: protectedUsers.consumer, MQTT_PASSWORD: password });
     await consumer.waitForEvent('subscribed');
-    const producer = CliProcess.producer(['--url', broker.url, '-u', protectedUsers.producer, '--interval', '10', '-C', '5'], { MQTT_PASSWORD: password });
+    const producer = CliProcess.producer(['--url', broker.url, '-u', protectedUsers.producer, '--password', password, '--interval', '10', '-C', '5']);
     assert.equal((await producer.exited).code, 0, producer.stderr);
     await consumer.waitUntil('value 5', () => messageValues(consumer.events).includes(5));
     assert.equal((await consumer.interrupt()).code, 0);
