@@ -16,8 +16,6 @@ export class LinkProxy {
   private readonly links = new Set<Link>();
   private up = true;
   port = 0;
-  /** Connections relayed so far. */
-  accepted = 0;
 
   constructor(
     private readonly targetPort: number,
@@ -34,7 +32,6 @@ export class LinkProxy {
         client.destroy();
         return;
       }
-      this.accepted++;
       const upstream = net.connect({ host: this.targetHost, port: this.targetPort });
       const link: Link = { client, upstream, stalled: false };
       this.links.add(link);

@@ -14,7 +14,7 @@ export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), impo
  * the lines naming places (listener, folders, files), which a running broker chooses for itself.
  */
 export function projectConfig(name: string): string[] {
-  const placeKeys = /^(listener|persistence_location|plugin|plugin_opt_config_file|password_file|acl_file)\b/;
+  const placeKeys = /^(listener|persistence_location|plugin|plugin_opt_config_file)\b/;
   return readFileSync(join(projectRoot, 'scripts', name), 'utf8')
     .split('\n')
     .map((line) => line.trim())
