@@ -125,6 +125,19 @@ export class ChildCommand {
     return found!;
   }
 
+  /** Waits for the process to end by itself; throws, with the output, when it is still running after timeoutMs. */
+  async exitWithin(timeoutMs: number): Promise<Exit> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`still running after ${timeoutMs} ms\nstdout:\n${this.stdout.slice(-3000)}\nstderr:\n${this.stderr.slice(-2000)}`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.exited, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   signal(signal: NodeJS.Signals): void {
     this.child.kill(signal);
   }

@@ -151,22 +151,31 @@ describe('a full disk', { skip: mosquittoSkip() || (!canMount() && !process.env.
   });
   after(async () => {
     await CliProcess.killAll();
-    spawnSync('umount', [disk]);
+    spawnSync('umount', ['-l', disk]);
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Fills the disk to the last byte; returns the file to remove to free it. */
-  function fillDisk(): string {
+  /**
+   * Fills the disk to the last byte and keeps it full, taking every block freed meanwhile (a state file
+   * replaced by its new copy frees one), until the returned function frees it all.
+   */
+  function fillDisk(): () => void {
     const filler = join(disk, 'filler');
     const fd = openSync(filler, 'w');
-    try {
-      for (;;) writeSync(fd, Buffer.alloc(4096));
-    } catch (error) {
-      assert.equal((error as NodeJS.ErrnoException).code, 'ENOSPC');
-    } finally {
+    const take = (): void => {
+      try {
+        for (;;) writeSync(fd, Buffer.alloc(4096));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+      }
+    };
+    take();
+    const timer = setInterval(take, 2).unref();
+    return () => {
+      clearInterval(timer);
       closeSync(fd);
-    }
-    return filler;
+      rmSync(filler);
+    };
   }
 
   it('stops the consumer with an error naming the state file, and what it had not recorded comes again', async () => {
@@ -179,15 +188,15 @@ describe('a full disk', { skip: mosquittoSkip() || (!canMount() && !process.env.
       const producer = CliProcess.producer(['--url', broker.url, '-t', 'disk', '--interval', '20']);
       await first.waitUntil('a few values', () => first.eventsOf('message').length >= 20);
 
-      const filler = fillDisk();
-      const firstExit = await first.exited;
+      const freeDisk = fillDisk();
+      const firstExit = await first.exitWithin(20_000);
       assert.equal(firstExit.code, 1);
       assert.match(first.stderr, new RegExp(`^consumer: cannot write the state file ${state}: .*ENOSPC`));
       assert.doesNotMatch(first.stderr, /\n\s+at /, 'no stack trace');
       const recorded = JSON.parse(readFileSync(state, 'utf8')) as { tracker: { totals: { received: number } } };
       const printed = messageValues(first.events);
 
-      rmSync(filler);
+      freeDisk();
       const second = CliProcess.consumer(args);
       await second.waitForEvent('subscribed');
       await sleep(500);
@@ -219,10 +228,10 @@ describe('a full disk', { skip: mosquittoSkip() || (!canMount() && !process.env.
       const args = ['--url', broker.url, '-t', 'disk-producer', '--interval', '20', '--state', state];
       const first = CliProcess.producer(args);
       await first.waitUntil('a few values', () => sentValues(first).length >= 20);
-      const filler = fillDisk();
-      assert.equal((await first.exited).code, 1);
+      const freeDisk = fillDisk();
+      assert.equal((await first.exitWithin(20_000)).code, 1);
       assert.match(first.stderr, new RegExp(`^producer: cannot write the state file ${state}: .*ENOSPC`));
-      rmSync(filler);
+      freeDisk();
 
       const second = CliProcess.producer(args);
       await second.waitUntil('values after the restart', () => sentValues(second).length >= 20);

@@ -13,10 +13,7 @@ const skip = mosquittoSkip();
 
 /** The exit of a command that must stop by itself, soon: no retry loop. */
 async function stopsAtOnce(command: CliProcess, withinMs = 8000): Promise<number | null> {
-  const timer = new Promise<never>((_, reject) =>
-    setTimeout(() => reject(new Error(`still running after ${withinMs} ms\nstdout: ${command.stdout}\nstderr: ${command.stderr}`)), withinMs),
-  );
-  const exit = await Promise.race([command.exited, timer]);
+  const exit = await command.exitWithin(withinMs);
   assert.equal(command.stderr.trim().split('\n').length, 1, `one line on stderr: ${command.stderr}`);
   assert.doesNotMatch(command.stderr, /\n\s+at /, 'no stack trace');
   return exit.code;
