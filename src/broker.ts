@@ -31,6 +31,25 @@ const program = createProgram('broker', 'Start an MQTT broker on localhost for t
   .addOption(new Option('-p, --port <port>', 'port to listen on').argParser(integerIn(1, 65535, 'the port')).default(1883))
   .addHelpText('after', '\nExit status: 0 stopped with Ctrl+C, 1 could not start (e.g. the port is taken), 2 invalid usage.\n');
 
+/** The password of the protected broker's users: from the environment only, never the command line. */
+function protectedPassword(): string {
+  const password = process.env.MQTT_PASSWORD;
+  if (!password) throw new UsageError(`--protected needs the users' password in the MQTT_PASSWORD variable (users ${protectedUsers.producer} and ${protectedUsers.consumer})`);
+  return password;
+}
+
+/** Starts a Mosquitto whose data lives in .state/FOLDER, says so, and returns how to stop it. */
+async function serveMosquitto(folder: string, make: (dataDir: string) => PrivateMosquitto, banner: string[]): Promise<() => Promise<void>> {
+  const dataDir = join(projectRoot, '.state', folder);
+  mkdirSync(dataDir, { recursive: true });
+  const mosquitto = await make(dataDir).start();
+  process.stdout.write(banner.map((line) => `${line}\n`).join(''));
+  return async () => {
+    await mosquitto.stop();
+    rmSync(mosquitto.dir, { recursive: true, force: true });
+  };
+}
+
 async function portTaken(port: number): Promise<boolean> {
   try {
     await waitForPort(port, 200);
@@ -43,10 +62,7 @@ async function portTaken(port: number): Promise<boolean> {
 runCommand('broker', async () => {
   if (!parseArguments(program, process.argv)) return ExitCode.ok;
   const options = program.opts<BrokerOptions>();
-  const password = process.env.MQTT_PASSWORD;
-  if (options.protected && !password) {
-    throw new UsageError(`--protected needs the users' password in the MQTT_PASSWORD variable (users ${protectedUsers.producer} and ${protectedUsers.consumer})`);
-  }
+  const password = options.protected ? protectedPassword() : undefined;
   if (await portTaken(options.port)) {
     throw new CliError(
       `port ${options.port} is already taken: often the system's Mosquitto service, which works for the tutorial as it is (it keeps only 1000 messages per offline client); or choose --port`,
@@ -54,29 +70,20 @@ runCommand('broker', async () => {
   }
   const useMosquitto = !options.embedded && findMosquitto() !== undefined;
   let close: () => Promise<void>;
-  if (options.protected && password) {
+  if (password !== undefined) {
     if (!useMosquitto) throw new CliError('the protected broker needs Mosquitto (Debian, Ubuntu: sudo apt-get install mosquitto)');
-    const dataDir = join(projectRoot, '.state', 'mosquitto-protected');
-    mkdirSync(dataDir, { recursive: true });
-    const mosquitto = await protectedMosquitto({ password, port: options.port, listenHost: 'localhost', dataDir }).start();
-    process.stdout.write(
-      `Protected Mosquitto on localhost:${options.port}, with scripts/mosquitto-protected.conf: users ${protectedUsers.producer} and ${protectedUsers.consumer}, password from MQTT_PASSWORD. Ctrl+C stops it.\n`,
-    );
-    close = async () => {
-      await mosquitto.stop();
-      rmSync(mosquitto.dir, { recursive: true, force: true });
-    };
+    close = await serveMosquitto('mosquitto-protected', (dataDir) => protectedMosquitto({ password, port: options.port, listenHost: 'localhost', dataDir }), [
+      `Protected Mosquitto on localhost:${options.port}, with scripts/mosquitto-protected.conf: users ${protectedUsers.producer} and ${protectedUsers.consumer}, password from MQTT_PASSWORD. Ctrl+C stops it.`,
+    ]);
   } else if (useMosquitto) {
-    const dataDir = join(projectRoot, '.state', 'mosquitto');
-    mkdirSync(dataDir, { recursive: true });
-    const mosquitto = new PrivateMosquitto({ port: options.port, config: projectConfig('mosquitto.conf'), listenHost: 'localhost', persistenceLocation: dataDir });
-    await mosquitto.start();
-    process.stdout.write(`Mosquitto on localhost:${options.port}, with scripts/mosquitto.conf (persistence in .state/mosquitto/). Ctrl+C stops it.\n`);
-    process.stdout.write('For the embedded broker instead: npm run broker -- --embedded\n');
-    close = async () => {
-      await mosquitto.stop();
-      rmSync(mosquitto.dir, { recursive: true, force: true });
-    };
+    close = await serveMosquitto(
+      'mosquitto',
+      (dataDir) => new PrivateMosquitto({ port: options.port, config: projectConfig('mosquitto.conf'), listenHost: 'localhost', persistenceLocation: dataDir }),
+      [
+        `Mosquitto on localhost:${options.port}, with scripts/mosquitto.conf (persistence in .state/mosquitto/). Ctrl+C stops it.`,
+        'For the embedded broker instead: npm run broker -- --embedded',
+      ],
+    );
   } else {
     const embedded = await startEmbeddedBroker(options.port, 'localhost');
     process.stdout.write(`The embedded broker (Aedes) on localhost:${options.port}; sessions live in memory, until it stops. Ctrl+C stops it.\n`);

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LinkProxy } from '../src/link-proxy.js';
+import type { Exit } from '../src/child-command.js';
 import { CliProcess, messageValues, type JsonEvent } from './support/cli.js';
 import { mosquittoSkip, TestMosquitto } from './support/mosquitto.js';
 
@@ -25,12 +26,17 @@ function range(from: number, to: number): number[] {
   return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
 }
 
-/** Stops the producer, waits for its last value at the consumer, stops that too: every value arrived, no gap was reported. */
-async function assertNothingLost(producer: CliProcess, consumer: CliProcess): Promise<void> {
+/** Stops the producer, waits for its last value at the consumer, and stops that too. */
+async function stopBoth(producer: CliProcess, consumer: CliProcess): Promise<{ last: number; exit: Exit }> {
   assert.equal((await producer.interrupt()).code, 0, producer.stderr);
   const last = Math.max(...sentValues(producer));
   await consumer.waitUntil(`value ${last}`, () => messageValues(consumer.events).includes(last));
-  const exit = await consumer.interrupt();
+  return { last, exit: await consumer.interrupt() };
+}
+
+/** stopBoth, then: every value arrived, and no gap was reported. */
+async function assertNothingLost(producer: CliProcess, consumer: CliProcess): Promise<void> {
+  const { last, exit } = await stopBoth(producer, consumer);
   const seen = new Set(messageValues(consumer.events));
   for (const value of range(1, last)) assert.ok(seen.has(value), `value ${value} never arrived`);
   assert.deepEqual(consumer.eventsOf('gap'), []);
@@ -116,10 +122,7 @@ describe('faults on the link and in the broker', { skip: mosquittoSkip() }, () =
       const second = CliProcess.consumer(args);
       await second.waitForEvent('subscribed');
       await sleep(1000);
-      assert.equal((await producer.interrupt()).code, 0, producer.stderr);
-      const last = Math.max(...sentValues(producer));
-      await second.waitUntil(`value ${last}`, () => messageValues(second.events).includes(last));
-      const exit = await second.interrupt();
+      const { last, exit } = await stopBoth(producer, second);
 
       const received = new Set([...messageValues(first.events), ...messageValues(second.events)]);
       const lost = range(1, last).filter((value) => !received.has(value));
@@ -200,10 +203,7 @@ describe('a full disk', { skip: mosquittoSkip() || (!canMount() && !process.env.
       const second = CliProcess.consumer(args);
       await second.waitForEvent('subscribed');
       await sleep(500);
-      assert.equal((await producer.interrupt()).code, 0, producer.stderr);
-      const last = Math.max(...sentValues(producer));
-      await second.waitUntil(`value ${last}`, () => messageValues(second.events).includes(last));
-      const exit = await second.interrupt();
+      const { last, exit } = await stopBoth(producer, second);
 
       const again = new Set(messageValues(second.events));
       const unrecorded = printed.slice(recorded.tracker.totals.received);
