@@ -1,6 +1,25 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** Folders a layer must not import from: the arrows point one way, entry points -> cli -> mqtt -> core. */
+const entryPoints = ['../producer.js', '../consumer.js', '../broker.js', '../demo.js'];
+const forbidden = (folders, extra = []) => ({
+  'no-restricted-imports': [
+    'error',
+    {
+      patterns: [
+        {
+          group: [...folders.map((folder) => `../${folder}/*`), ...entryPoints],
+          message: 'This layer must not depend on that one: see "How the code is organised" in the README.',
+        },
+      ],
+      paths: extra.map((name) => ({ name, message: 'The core does no I/O and knows no MQTT client: values in, events out.' })),
+    },
+  ],
+});
+
+const io = ['mqtt', 'node:fs', 'node:fs/promises', 'node:net', 'node:tls', 'node:child_process', 'node:os', 'node:timers/promises', 'chalk', 'commander'];
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/'] },
   js.configs.recommended,
@@ -10,4 +29,9 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
+  { files: ['src/core/**'], rules: forbidden(['state', 'mqtt', 'cli', 'brokers', 'demo'], io) },
+  { files: ['src/state/**'], rules: forbidden(['mqtt', 'cli', 'brokers', 'demo']) },
+  { files: ['src/mqtt/**'], rules: forbidden(['cli', 'brokers', 'demo']) },
+  { files: ['src/cli/**'], rules: forbidden(['brokers', 'demo']) },
+  { files: ['src/brokers/**'], rules: forbidden(['mqtt', 'demo']) },
 );

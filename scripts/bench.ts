@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { findMosquitto, PrivateMosquitto } from '../src/mosquitto.js';
+import { findMosquitto, PrivateMosquitto } from '../src/brokers/mosquitto.js';
 
 function option(name: string, fallback: number): number {
   const index = process.argv.indexOf(name);

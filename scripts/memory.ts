@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { findMosquitto, PrivateMosquitto } from '../src/mosquitto.js';
+import { findMosquitto, PrivateMosquitto } from '../src/brokers/mosquitto.js';
 
 const valuesArg = process.argv.indexOf('--values');
 const total = valuesArg > 0 ? Number(process.argv[valuesArg + 1]) : 1_000_000;

@@ -3,11 +3,14 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option } from 'commander';
-import { createProgram, integerIn, onInterrupt, parseArguments } from './cli.js';
-import { startEmbeddedBroker } from './embedded-broker.js';
-import { CliError, ExitCode, runCommand, UsageError } from './errors.js';
-import { findMosquitto, PrivateMosquitto, projectConfig, projectRoot, waitForPort } from './mosquitto.js';
-import { protectedMosquitto, protectedUsers } from './protected-broker.js';
+import { createProgram, integerIn, onInterrupt, parseArguments } from './cli/program.js';
+import { startEmbeddedBroker } from './brokers/embedded.js';
+import { CliError, ExitCode, UsageError } from './core/errors.js';
+import { runCommand } from './cli/run.js';
+import { findMosquitto, PrivateMosquitto, projectConfig } from './brokers/mosquitto.js';
+import { waitForPort } from './brokers/ports.js';
+import { packageRoot } from './cli/package.js';
+import { protectedMosquitto, protectedUsers } from './brokers/protected.js';
 
 interface BrokerOptions {
   embedded?: boolean;
@@ -40,7 +43,7 @@ function protectedPassword(): string {
 
 /** Starts a Mosquitto whose data lives in .state/FOLDER, says so, and returns how to stop it. */
 async function serveMosquitto(folder: string, make: (dataDir: string) => PrivateMosquitto, banner: string[]): Promise<() => Promise<void>> {
-  const dataDir = join(projectRoot, '.state', folder);
+  const dataDir = join(packageRoot, '.state', folder);
   mkdirSync(dataDir, { recursive: true });
   const mosquitto = await make(dataDir).start();
   process.stdout.write(banner.map((line) => `${line}\n`).join(''));

@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 /** The consumer: a persistent-session subscriber that verifies every value arrived. */
 import { Option } from 'commander';
-import { Checkpoint, defaultCheckpointPath } from './checkpoint.js';
-import { createProgram, integerIn, onInterrupt, parseArguments, qosOption } from './cli.js';
-import { addConnectionOptions, connectionSettings, type ConnectionOptions } from './connection.js';
-import { ExitCode, UsageError, runCommand } from './errors.js';
-import { createConsumerRenderer } from './render.js';
-import { validateTopicFilter } from './topics.js';
-import { DeliveryVerifier } from './verifier.js';
+import { Checkpoint, defaultCheckpointPath } from './state/checkpoint.js';
+import { createProgram, integerIn, onInterrupt, parseArguments, qosOption } from './cli/program.js';
+import { addConnectionOptions } from './cli/options.js';
+import { connectionSettings, type ConnectionOptions } from './mqtt/settings.js';
+import { ExitCode, UsageError } from './core/errors.js';
+import { runCommand } from './cli/run.js';
+import { createConsumerRenderer } from './cli/render.js';
+import { validateTopicFilter } from './core/topics.js';
+import { DeliveryVerifier } from './mqtt/verifier.js';
 
 interface ConsumerOptions extends ConnectionOptions {
   id: string;

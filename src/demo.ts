@@ -1,18 +1,12 @@
 #!/usr/bin/env node
 /** The demo: the article's claims replayed unattended against a broker, each with PASS or FAIL. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Chalk } from 'chalk';
 import { Option } from 'commander';
-import { ChildCommand } from './child-command.js';
-import { createProgram, integerIn, onInterrupt, parseArguments } from './cli.js';
-import { startEmbeddedBroker } from './embedded-broker.js';
-import { CliError, ExitCode, UsageError, runCommand } from './errors.js';
-import { PrivateMosquitto } from './mosquitto.js';
-import { colorLevel, summaryLines } from './render.js';
-import { findScenario, mosquittoAvailable, scenarios, stopScenarioBrokers, type Outcome, type Scenario } from './scenarios.js';
-import type { Summary } from './tracker.js';
+import { createProgram, integerIn, onInterrupt, parseArguments } from './cli/program.js';
+import { runCommand } from './cli/run.js';
+import { CliError, ExitCode, UsageError } from './core/errors.js';
+import { createDemoRun, startDemoBroker } from './demo/run.js';
+import { findScenario, scenarios } from './demo/scenarios.js';
+import type { Scenario } from './demo/story.js';
 
 interface DemoOptions {
   broker: 'embedded' | 'mosquitto';
@@ -42,68 +36,22 @@ runCommand('demo', async () => {
   if (!parseArguments(program, process.argv)) return ExitCode.ok;
   const options = program.opts<DemoOptions>();
   const chosen: Scenario[] = options.all ? scenarios : [findScenario(options.scenario) ?? unknownScenario(options.scenario)];
-  const chalk = new Chalk({ level: colorLevel() });
-  const out = (line = ''): void => void process.stdout.write(`${line}\n`);
-  const dir = mkdtempSync(join(tmpdir(), 'mqtt-persistent-sessions-demo-'));
-  const broker = await startBroker(options);
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
-    (stopping ??= (async () => {
-      await ChildCommand.killAll();
-      await stopScenarioBrokers();
-      await broker.close();
-      rmSync(dir, { recursive: true, force: true });
-    })());
-  onInterrupt(() => void stop().then(() => process.exit(130)));
+  const demo = createDemoRun(await startDemoBroker(options.broker, options.url), (line = '') => void process.stdout.write(`${line}\n`));
+  onInterrupt(() => void demo.stop().then(() => process.exit(130)));
   // A reader that stops early (| head): tidy up and end quietly, as a program ended by SIGPIPE would.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') void stop().then(() => process.exit(141));
+    if (error.code === 'EPIPE') void demo.stop().then(() => process.exit(141));
   });
-  out(chalk.bold(`Broker: ${broker.description} at ${broker.url}`));
-  const results: Array<{ scenario: Scenario; outcome: Outcome }> = [];
+  let failed: number;
   try {
-    for (const scenario of chosen) {
-      out();
-      out(chalk.bold(`== ${scenario.name}: ${scenario.title}`));
-      out(`Claim: ${scenario.claim}`);
-      let outcome: Outcome;
-      if (scenario.needsMosquitto && !mosquittoAvailable()) {
-        outcome = { verdict: 'SKIPPED', observed: 'needs Mosquitto, which is not installed (Debian, Ubuntu: sudo apt-get install mosquitto)' };
-      } else {
-        const intervalMs = options.realTime ? 1000 : options.interval;
-        const tag = `${process.pid}-${Date.now().toString(36)}`;
-        outcome = await scenario.run({ url: broker.url, intervalMs, dir, tag, say: (line) => out(chalk.dim('  ') + line) });
-      }
-      const colour = outcome.verdict === 'PASS' ? chalk.green.bold : outcome.verdict === 'FAIL' ? chalk.red.bold : chalk.yellow.bold;
-      out(`Observed: ${outcome.observed}`);
-      out(colour(outcome.verdict));
-      if (outcome.summary) for (const line of summaryLines(outcome.summary as unknown as Summary, chalk)) out(`  ${line}`);
-      results.push({ scenario, outcome });
-    }
+    failed = await demo.run(chosen, options.realTime ? 1000 : options.interval);
   } finally {
-    await stop();
+    await demo.stop();
   }
-  if (results.length > 1) {
-    out();
-    out(chalk.bold('Claim'.padEnd(18) + 'Result   Observed'));
-    for (const { scenario, outcome } of results) out(`${scenario.name.padEnd(18)}${outcome.verdict.padEnd(9)}${outcome.observed}`);
-  }
-  const failed = results.filter((r) => r.outcome.verdict === 'FAIL').length;
-  if (failed > 0) throw new CliError(`${failed} of ${results.length} scenarios failed`);
+  if (failed > 0) throw new CliError(`${failed} of ${chosen.length} scenarios failed`);
   return ExitCode.ok;
 });
 
 function unknownScenario(name: string): never {
   throw new UsageError(`unknown scenario '${name}': choose one of ${scenarios.map((s) => s.name).join(', ')}`);
-}
-
-async function startBroker(options: DemoOptions): Promise<{ url: string; description: string; close: () => Promise<void> }> {
-  if (options.url) return { url: options.url, description: 'the running broker', close: async () => {} };
-  if (options.broker === 'mosquitto') {
-    if (!mosquittoAvailable()) throw new CliError('Mosquitto is not installed (Debian, Ubuntu: sudo apt-get install mosquitto); without --broker the demo uses the embedded broker');
-    const mosquitto = await new PrivateMosquitto().start();
-    return { url: mosquitto.url, description: 'a private Mosquitto', close: () => mosquitto.dispose() };
-  }
-  const embedded = await startEmbeddedBroker(0);
-  return { url: embedded.url, description: 'the embedded broker (Aedes)', close: () => embedded.close() };
 }

@@ -2,13 +2,15 @@
 /** The producer: an incrementing counter published once a second, none of it lost to an outage. */
 import { Option } from 'commander';
 import { randomBytes } from 'node:crypto';
-import { createProgram, integerIn, onInterrupt, parseArguments, qosOption } from './cli.js';
-import { addConnectionOptions, connectionSettings, type ConnectionOptions } from './connection.js';
-import { ExitCode, runCommand } from './errors.js';
-import { ProducerStateFile } from './producer-state.js';
-import { CounterPublisher } from './publisher.js';
-import { createProducerRenderer } from './render.js';
-import { validateTopicName } from './topics.js';
+import { createProgram, integerIn, onInterrupt, parseArguments, qosOption } from './cli/program.js';
+import { addConnectionOptions } from './cli/options.js';
+import { connectionSettings, type ConnectionOptions } from './mqtt/settings.js';
+import { ExitCode } from './core/errors.js';
+import { runCommand } from './cli/run.js';
+import { ProducerStateFile } from './state/producer-state.js';
+import { CounterPublisher } from './mqtt/publisher.js';
+import { createProducerRenderer } from './cli/render.js';
+import { validateTopicName } from './core/topics.js';
 
 interface ProducerOptions extends ConnectionOptions {
   topic: string;

@@ -5,13 +5,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { commandArgs } from '../src/cli/package.js';
 import { CliProcess, messageValues } from './support/cli.js';
 import { mosquittoSkip, TestMosquitto } from './support/mosquitto.js';
 
-const root = join(import.meta.dirname, '..');
 
 function command(name: 'producer' | 'consumer', args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src', `${name}.ts`), ...args], {
+  const result = spawnSync(process.execPath, [...commandArgs(name), ...args], {
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1', MQTT_URL: 'mqtt://127.0.0.1:1' },
     timeout: 20_000,

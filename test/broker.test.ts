@@ -2,14 +2,13 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { connect, connectAsync, type IConnackPacket } from 'mqtt';
-import { freePort } from '../src/mosquitto.js';
+import { freePort } from '../src/brokers/ports.js';
+import { commandArgs } from '../src/cli/package.js';
 import { mosquittoSkip } from './support/mosquitto.js';
 
-const root = join(import.meta.dirname, '..');
-const brokerArgs = ['--import', 'tsx', join(root, 'src', 'broker.ts')];
+const brokerArgs = commandArgs('broker');
 
 async function runBroker(args: string[], check: (url: string) => Promise<void>, env: Record<string, string> = {}): Promise<string> {
   const port = await freePort();

@@ -1,26 +1,19 @@
-/** Faults on the way to the broker and in the broker itself: the consumer reconnects, and loses nothing it does not report. */
+/**
+ * Faults on the way to the broker and in the broker itself: the consumer reconnects, and loses nothing it
+ * does not report. (The half-open link is the keepalive scenario, run on both brokers by scenarios.test.ts.)
+ */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { LinkProxy } from '../src/link-proxy.js';
-import type { Exit } from '../src/child-command.js';
-import { CliProcess, messageValues, type JsonEvent } from './support/cli.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LinkProxy } from '../src/demo/link-proxy.js';
+import type { Exit } from '../src/demo/processes.js';
+import { valuesIn } from '../src/demo/story.js';
+import { CliProcess, messageValues, sentValues } from './support/cli.js';
 import { mosquittoSkip, TestMosquitto } from './support/mosquitto.js';
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function sentValues(producer: CliProcess): number[] {
-  return producer.lines.filter((line) => line.startsWith('Sent: ')).map((line) => Number.parseInt(line.slice(6), 10));
-}
-
-function valuesIn(gaps: JsonEvent[]): number[] {
-  const values: number[] = [];
-  for (const gap of gaps) for (let value = gap.from as number; value <= (gap.to as number); value++) values.push(value);
-  return values;
-}
 
 function range(from: number, to: number): number[] {
   return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
@@ -72,31 +65,6 @@ describe('faults on the link and in the broker', { skip: mosquittoSkip() }, () =
       await assertNothingLost(producer, consumer);
       assert.equal(consumer.eventsOf('offline').length, 4, 'each cut is seen once');
       assert.ok(consumer.eventsOf('connected').slice(1).every((event) => event.sessionPresent), 'every reconnect resumes the session');
-    } finally {
-      await proxy.close();
-      await broker.dispose();
-    }
-  });
-
-  it('a half-open link is noticed within about 1.5 times the keep-alive, then the consumer reconnects and loses nothing', async () => {
-    const broker = await new TestMosquitto().start();
-    const proxy = await new LinkProxy(broker.port).start();
-    try {
-      const keepalive = 2;
-      const consumer = CliProcess.consumer(['--url', proxy.url, '-i', 'half-open', '-t', 'stall', '-k', String(keepalive), '--state', join(dir, 'stall.json'), '--json']);
-      await consumer.waitForEvent('subscribed');
-      const producer = CliProcess.producer(['--url', broker.url, '-t', 'stall', '--interval', '50']);
-      await consumer.waitUntil('a few values', () => consumer.eventsOf('message').length >= 10);
-      const stalledAt = Date.now();
-      proxy.stall();
-      const offline = await consumer.waitForEvent('offline', () => true, 10_000);
-      const noticedAfterMs = Date.now() - stalledAt;
-      assert.match(offline.reason as string, /no answer from the broker within 1\.5 times the keep-alive \(3 s\)/);
-      assert.ok(noticedAfterMs <= keepalive * 1.5 * 1000 + 1000, `noticed after ${noticedAfterMs} ms, more than 1.5 times the keep-alive`);
-      await consumer.waitUntil('the reconnect', () => consumer.eventsOf('connected').length >= 2);
-      assert.equal(consumer.eventsOf('connected')[1]!.sessionPresent, true);
-      await sleep(500);
-      await assertNothingLost(producer, consumer);
     } finally {
       await proxy.close();
       await broker.dispose();

@@ -1,14 +1,19 @@
-/** Every claim of the article, replayed on each broker it applies to: the embedded one always, Mosquitto when installed. */
+/**
+ * Every claim of the article, replayed on each broker it applies to (the embedded one always, Mosquitto
+ * when installed), checked by what each story observed, not only by its verdict.
+ */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
 import { connect, connectAsync } from 'mqtt';
-import { ChildCommand } from '../src/child-command.js';
-import { startEmbeddedBroker } from '../src/embedded-broker.js';
-import { PrivateMosquitto } from '../src/mosquitto.js';
-import { scenarios, stopScenarioBrokers, type Scenario } from '../src/scenarios.js';
+import { startEmbeddedBroker } from '../src/brokers/embedded.js';
+import { PrivateMosquitto } from '../src/brokers/mosquitto.js';
+import { ChildCommand } from '../src/demo/processes.js';
+import { scenarios } from '../src/demo/scenarios.js';
+import { stopScenarioBrokers, type Facts, type Scenario } from '../src/demo/story.js';
 import { mosquittoSkip } from './support/mosquitto.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mqtt-ps-scenarios-'));
@@ -18,10 +23,88 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** What each story must have observed; values arrive every 100 ms, so "about ten" while away for a second. */
+const expectations: Record<string, (facts: Facts) => void> = {
+  persistent(facts) {
+    assert.ok((facts.joinedAt as number) > 1, 'the consumer joined late, after the first values');
+    assert.equal(facts.gapsOnJoining, 0, 'joining late is not a gap');
+    assert.equal(facts.sessionResumed, true, 'the broker kept the session');
+    assert.equal(facts.firstAfter, (facts.lastBefore as number) + 1, 'the first value after the return is the one right after the last before');
+    assert.equal(facts.resumeMissed, 0);
+    assert.ok((facts.queued as number) >= 5, `about ten values waited in the broker, ${String(facts.queued)} reported`);
+    assert.equal(facts.consecutiveAfter, true, 'nothing skipped or repeated after the return');
+    assert.equal(facts.missing, 0);
+    assert.equal(facts.exit, 0);
+  },
+  'clean-session'(facts) {
+    assert.equal(facts.sessionResumed, false);
+    assert.equal(facts.gapFrom, (facts.lastBefore as number) + 1, 'the gap starts right after the last value before leaving');
+    assert.ok((facts.missing as number) >= 5, `about ten values were sent while away, ${String(facts.missing)} reported`);
+    assert.equal(facts.cause, 'clean-session');
+    assert.equal(facts.exit, 3, 'values are missing: exit status 3');
+  },
+  qos0(facts) {
+    assert.equal(facts.sessionResumed, true, 'the session itself was kept');
+    assert.equal(facts.deliveredFromAway, 0, 'none of the values sent while away arrived');
+    assert.equal(facts.queued, 0, 'nothing was queued');
+    assert.ok((facts.missing as number) >= 5, `about ten values lost, ${String(facts.missing)} reported`);
+    assert.equal(facts.cause, 'qos0');
+    assert.equal(facts.exit, 3);
+  },
+  'session-expiry'(facts) {
+    assert.equal(facts.expiredSessionResumed, false, 'the session expired');
+    assert.equal(facts.sessionLostReported, true);
+    assert.ok((facts.expiredMissing as number) >= 15, `about 25 values were sent while away, ${String(facts.expiredMissing)} reported`);
+    assert.equal(facts.expiredCause, 'session-lost');
+    assert.equal(facts.expiredExit, 3);
+    assert.equal(facts.keptSessionResumed, true, 'away for less than the expiry, the session is kept');
+    assert.equal(facts.keptMissing, 0);
+  },
+  'broker-restart'(facts) {
+    assert.equal(facts['on.sessionResumed'], true, 'with persistence the session survives the restart');
+    assert.equal(facts['on.missing'], 0);
+    assert.equal(facts['on.exit'], 0);
+    assert.equal(facts['off.sessionResumed'], false, 'without persistence the session is gone');
+    assert.equal(facts['off.sessionLostReported'], true);
+    assert.ok((facts['off.missing'] as number) > 0, 'and the values queued for it with it');
+  },
+  'queue-limit'(facts) {
+    assert.ok((facts.dropped as number) >= 20, `about 40 values beyond the limit of 20 were dropped, ${String(facts.dropped)} seen`);
+    assert.ok((facts.queued as number) <= (facts.limit as number), 'no more than the limit was kept');
+    assert.equal(facts.exactlyThoseDropped, true, 'the values reported missing are exactly those the broker dropped');
+    assert.equal(facts.causes, 'queue-limit');
+    assert.equal(facts.exit, 3);
+  },
+  'offline-producer'(facts) {
+    assert.ok((facts.kept as number) >= 5, `about 15 values counted during the outage, ${String(facts.kept)} kept`);
+    assert.equal(facts.missing, 0);
+    assert.equal(facts.gaps, 0);
+    assert.equal(facts.exit, 0);
+  },
+  keepalive(facts) {
+    assert.match(facts.reason as string, /no answer from the broker within 1\.5 times the keep-alive \(3 s\)/);
+    assert.ok((facts.noticedMs as number) <= 3000 + 1000, `noticed after ${String(facts.noticedMs)} ms, more than 1.5 times the keep-alive`);
+    assert.ok((facts.noticedMs as number) >= 1000, `noticed after ${String(facts.noticedMs)} ms: sooner than a keep-alive can tell`);
+    assert.equal(facts.sessionResumed, true);
+    assert.equal(facts.missing, 0);
+    assert.equal(facts.gaps, 0);
+    assert.equal(facts.exit, 0);
+  },
+};
+
 async function replay(scenario: Scenario, url: string): Promise<void> {
   const lines: string[] = [];
   const outcome = await scenario.run({ url, intervalMs: 100, dir, tag: `${scenario.name}-${Date.now().toString(36)}`, say: (line) => lines.push(line) });
-  assert.equal(outcome.verdict, 'PASS', `${scenario.name}: ${outcome.observed}\n${lines.join('\n')}`);
+  const story = `${scenario.name}: ${outcome.observed}\n${lines.join('\n')}\n${JSON.stringify(outcome.facts)}`;
+  const expect = expectations[scenario.name];
+  assert.ok(expect, `no expectations written for ${scenario.name}`);
+  try {
+    expect(outcome.facts);
+  } catch (error) {
+    (error as Error).message += `\n${story}`;
+    throw error;
+  }
+  assert.equal(outcome.verdict, 'PASS', story);
 }
 
 describe('the article on the embedded broker', () => {
@@ -51,14 +134,14 @@ describe('the embedded broker', () => {
       const stream = (async () => {
         while (publishing) await publisher.publishAsync('ordering', String(++sent), { qos: 1 });
       })();
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
       const received: number[] = [];
       const back = connect(broker.url, session);
       back.on('message', (_topic, payload) => received.push(Number(payload.toString())));
-      await new Promise((r) => setTimeout(r, 300));
+      await sleep(300);
       publishing = false;
       await stream;
-      await new Promise((r) => setTimeout(r, 300));
+      await sleep(300);
       await back.endAsync();
       await publisher.endAsync();
       assert.ok(received.length > 0);

@@ -3,10 +3,10 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { Checkpoint, defaultCheckpointPath } from '../src/checkpoint.js';
-import { CliError } from '../src/errors.js';
-import { fromRanges, ProducerStateFile, toRanges } from '../src/producer-state.js';
-import { SequenceTracker } from '../src/tracker.js';
+import { Checkpoint, defaultCheckpointPath } from '../src/state/checkpoint.js';
+import { CliError } from '../src/core/errors.js';
+import { fromRanges, ProducerStateFile, toRanges } from '../src/state/producer-state.js';
+import { SequenceTracker } from '../src/core/tracker.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mqtt-ps-state-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { diagnoseGap, type DeliveryContext } from '../src/diagnosis.js';
-import { timelineCells, formatRanges } from '../src/render.js';
-import { parseValue, SequenceTracker, type Delivery, type TrackerEvent } from '../src/tracker.js';
+import { diagnoseGap, type DeliveryContext } from '../src/core/diagnosis.js';
+import { timelineCells, formatRanges } from '../src/cli/render.js';
+import { parseValue } from '../src/core/wire.js';
+import { SequenceTracker } from '../src/core/tracker.js';
+import { type Delivery, type TrackerEvent } from '../src/core/accounting.js';
 
 const live: DeliveryContext = { clean: false, sessionPresent: true, hadSession: true, afterReturn: false };
 

@@ -1,2 +1,2 @@
 /** The commands as real processes, as the tests use them. */
-export { ChildCommand as CliProcess, messageValues, type JsonEvent } from '../../src/child-command.js';
+export { ChildCommand as CliProcess, messageValues, sentValues, type JsonEvent } from '../../src/demo/processes.js';

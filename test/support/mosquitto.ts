@@ -1,7 +1,7 @@
 /** A real Mosquitto for the tests, on a free port with its own config (never the system broker). */
-import { findMosquitto } from '../../src/mosquitto.js';
+import { findMosquitto } from '../../src/brokers/mosquitto.js';
 
-export { PrivateMosquitto as TestMosquitto } from '../../src/mosquitto.js';
+export { PrivateMosquitto as TestMosquitto } from '../../src/brokers/mosquitto.js';
 
 /** Why a Mosquitto test is skipped, or false to run it; under CI a missing Mosquitto fails instead. */
 export function mosquittoSkip(): string | false {

@@ -1,17 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
+import { version } from './package.js';
 
-/** The nearest package.json above this file: the same from src/ (tsx) and from dist/src/ (built). */
-function readVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
-}
-
-export const version: string = readVersion();
 
 /** A commander program with the behaviour every command here shares. */
 export function createProgram(name: string, description: string, examples: string[]): Command {

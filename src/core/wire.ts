@@ -2,9 +2,8 @@
  * What travels with each value besides the bare number: MQTT 5 user properties naming the producer
  * run and the send time. The payload stays the number alone, so any MQTT client shows the same value.
  */
-import type { IClientPublishOptions } from 'mqtt';
-
-type UserProperties = NonNullable<NonNullable<IClientPublishOptions['properties']>['userProperties']>;
+/** MQTT 5 user properties as MQTT.js gives them: a name may repeat, and then carries a list. */
+export type UserProperties = Record<string, string | string[]>;
 
 export const runIdProperty = 'run-id';
 export const sentAtProperty = 'sent-at';
@@ -39,4 +38,13 @@ export function readValueProperties(properties: UserProperties | undefined): Val
     else origin.problem = `malformed ${sentAtProperty} user property ${JSON.stringify(sentAt.slice(0, 30))}`;
   }
   return origin;
+}
+
+/** A payload is a counter value: a whole decimal number and nothing else. */
+export function parseValue(payload: Uint8Array | string): { value: number } | { error: string } {
+  const text = typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8');
+  const trimmed = text.trim();
+  if (/^-?\d{1,15}$/.test(trimmed)) return { value: Number(trimmed) };
+  const shown = trimmed.length > 40 ? `${trimmed.slice(0, 40)}...` : trimmed;
+  return { error: `payload is not a number: ${JSON.stringify(shown)}` };
 }

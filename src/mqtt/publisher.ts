@@ -5,13 +5,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IClientPublishOptions, MqttClient } from 'mqtt';
-import { closeConnection, openConnection, type ConnectionEvent, type ConnectionSettings } from './connection.js';
-import { CliError, ExitCode, type ExitStatus } from './errors.js';
-import { explainRefusal } from './reasons.js';
-import type { ProducerEvent } from './events.js';
-import { fromRanges, toRanges, type ProducerStateFile } from './producer-state.js';
-import type { Renderer } from './render.js';
-import { valueProperties } from './wire.js';
+import type { ConnectionEvent } from '../core/events.js';
+import { closeConnection, openConnection } from './connection.js';
+import type { ConnectionSettings } from './settings.js';
+import { CliError, ExitCode, type ExitStatus } from '../core/errors.js';
+import { explainRefusal } from '../core/reasons.js';
+import type { ProducerEvent } from '../core/events.js';
+import { fromRanges, toRanges, type ProducerStateFile } from '../state/producer-state.js';
+import type { Renderer } from '../core/events.js';
+import { valueProperties } from '../core/wire.js';
 
 export interface PublisherOptions {
   settings: ConnectionSettings;
@@ -110,7 +112,7 @@ export class CounterPublisher {
   private onConnection(event: ConnectionEvent): void {
     this.emit(event);
     if (event.event === 'connected') {
-      const brokerWindow = event.connack.properties?.receiveMaximum ?? (this.options.settings.protocolVersion === 5 ? 65535 : 100);
+      const brokerWindow = event.receiveMaximum ?? (this.options.settings.protocolVersion === 5 ? 65535 : 100);
       this.window = Math.max(1, Math.min(largestWindow, brokerWindow));
       this.connected = true;
       this.brokerAway = false;

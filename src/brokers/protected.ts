@@ -6,8 +6,9 @@
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CliError } from './errors.js';
-import { findDynamicSecurityPlugin, PrivateMosquitto, projectConfig, projectRoot } from './mosquitto.js';
+import { CliError } from '../core/errors.js';
+import { packageRoot } from '../cli/package.js';
+import { findDynamicSecurityPlugin, PrivateMosquitto, projectConfig } from './mosquitto.js';
 
 export const protectedUsers = { producer: 'tutorial-producer', consumer: 'tutorial-consumer' } as const;
 
@@ -30,7 +31,7 @@ function hashed(password: string): { password: string; salt: string; iterations:
 
 /** The access rules with every user given this password, as the dynamic security plugin reads them. */
 export function dynamicSecurityConfig(password: string): string {
-  const access = JSON.parse(readFileSync(join(projectRoot, 'scripts', 'mosquitto-protected-access.json'), 'utf8')) as AccessFile;
+  const access = JSON.parse(readFileSync(join(packageRoot, 'scripts', 'mosquitto-protected-access.json'), 'utf8')) as AccessFile;
   return JSON.stringify({ ...access, clients: access.clients.map((client) => ({ ...client, ...hashed(password) })) }, null, 2);
 }
 

@@ -4,9 +4,9 @@
  * consumer calls before it acknowledges what the lines report.
  */
 import { Chalk, supportsColor, type ChalkInstance } from 'chalk';
-import { causeText } from './diagnosis.js';
-import type { ConsumerEvent, ProducerEvent } from './events.js';
-import type { Segment, Summary } from './tracker.js';
+import { causeText } from '../core/diagnosis.js';
+import type { ConsumerEvent, ProducerEvent } from '../core/events.js';
+import type { Segment, Summary } from '../core/accounting.js';
 
 export interface Renderer<E> {
   render(event: E): void;

@@ -4,15 +4,7 @@
  * the built JavaScript from dist/src/.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const built = import.meta.url.endsWith('.js');
-
-function commandLine(name: 'producer' | 'consumer'): string[] {
-  return built ? [join(here, `${name}.js`)] : ['--import', 'tsx', join(here, `${name}.ts`)];
-}
+import { commandArgs } from '../cli/package.js';
 
 export type JsonEvent = Record<string, unknown> & { event: string };
 
@@ -30,7 +22,7 @@ export class ChildCommand {
   private waiters: Array<() => void> = [];
 
   constructor(name: 'producer' | 'consumer', args: string[], env: Record<string, string | undefined> = {}) {
-    this.child = spawn(process.execPath, [...commandLine(name), ...args], {
+    this.child = spawn(process.execPath, [...commandArgs(name), ...args], {
       env: { ...process.env, NO_COLOR: '1', MQTT_URL: undefined, MQTT_USERNAME: undefined, MQTT_PASSWORD: undefined, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -154,6 +146,14 @@ export class ChildCommand {
   }
 }
 
+/** The values a consumer received, in order, from its JSON events. */
 export function messageValues(events: JsonEvent[]): number[] {
   return events.filter((e) => e.event === 'message').map((e) => e.value as number);
+}
+
+/** The values a producer sent, from its JSON events or, without --json, its "Sent: N" lines. */
+export function sentValues(producer: ChildCommand): number[] {
+  const events = producer.eventsOf('sent');
+  if (events.length > 0) return events.map((e) => e.value as number);
+  return producer.lines.filter((line) => line.startsWith('Sent: ')).map((line) => Number.parseInt(line.slice(6), 10));
 }

@@ -3,105 +3,21 @@
  * so every rule here is unit-tested directly. Memory grows with the number of gaps and returns, never
  * with the number of values.
  */
-import { diagnoseGap, type GapCause, type DeliveryContext } from './diagnosis.js';
-
-export type { DeliveryContext } from './diagnosis.js';
-
-export interface Delivery {
-  topic: string;
-  value: number;
-  /** The producer run that sent it (user property), when the producer says. */
-  runId?: string;
-  /** When the producer sent it (ms since the epoch), when the producer says. */
-  sentAt?: number;
-  receivedAt: number;
-  /** It waited in the broker while this consumer was away. */
-  queued: boolean;
-  qos: 0 | 1 | 2;
-  context: DeliveryContext;
-}
-
-export type SegmentKind = 'live' | 'queued' | 'missing';
-
-/** Consecutive values of one kind, from..to inclusive. */
-export interface Segment {
-  kind: SegmentKind;
-  from: number;
-  to: number;
-}
-
-export interface MessageEvent {
-  event: 'message';
-  topic: string;
-  value: number;
-  duplicate: boolean;
-  outOfOrder: boolean;
-  queued: boolean;
-  waitedMs: number | null;
-  qos: 0 | 1 | 2;
-  runId: string | null;
-}
-
-export interface GapEvent {
-  event: 'gap';
-  topic: string;
-  from: number;
-  to: number;
-  missing: number;
-  cause: GapCause;
-}
-
-export interface RestartEvent {
-  event: 'producer-restart';
-  topic: string;
-  runId: string | null;
-  previousRunId: string | null;
-  lastValue: number;
-  firstValue: number;
-}
-
-export interface ResumeEvent {
-  event: 'resume';
-  topic: string;
-  lastValue: number;
-  firstValue: number;
-  missed: number;
-}
-
-export interface InvalidEvent {
-  event: 'invalid';
-  topic: string;
-  reason: string;
-}
-
-export type TrackerEvent = MessageEvent | GapEvent | RestartEvent | ResumeEvent | InvalidEvent;
-
-export interface TopicSummary {
-  topic: string;
-  runId: string | null;
-  first: number;
-  highest: number;
-  segments: Segment[];
-}
-
-export interface Totals {
-  received: number;
-  unique: number;
-  missing: number;
-  duplicates: number;
-  outOfOrder: number;
-  queued: number;
-  restarts: number;
-  invalid: number;
-  longestWaitMs: number | null;
-}
-
-export interface Summary extends Totals {
-  event: 'summary';
-  /** Missing ranges of every run, oldest first, "topic" included for several topics. */
-  missingRanges: Array<{ topic: string; from: number; to: number }>;
-  topics: TopicSummary[];
-}
+import { diagnoseGap } from './diagnosis.js';
+import {
+  emptyTotals,
+  type Delivery,
+  type InvalidEvent,
+  type MessageEvent,
+  type Segment,
+  type SegmentKind,
+  type Summary,
+  type TopicSummary,
+  type Totals,
+  type TrackerEvent,
+  type TrackerSnapshot,
+} from './accounting.js';
+import { appendValue, fillMissing, findSegment } from './segments.js';
 
 interface TopicState {
   runId: string | null;
@@ -113,78 +29,8 @@ interface TopicState {
   resumePending: boolean;
 }
 
-export interface TrackerSnapshot {
-  version: 1;
-  totals: Totals;
-  topics: Array<Omit<TopicState, 'resumePending'> & { topic: string }>;
-  earlierMissing: Array<{ topic: string; from: number; to: number }>;
-}
-
 /** Earlier runs' missing ranges kept for the summary; beyond this only the count stays exact. */
 const earlierMissingKept = 1000;
-
-export function emptyTotals(): Totals {
-  return {
-    received: 0,
-    unique: 0,
-    missing: 0,
-    duplicates: 0,
-    outOfOrder: 0,
-    queued: 0,
-    restarts: 0,
-    invalid: 0,
-    longestWaitMs: null,
-  };
-}
-
-/** A payload is a counter value: a whole decimal number and nothing else. */
-export function parseValue(payload: Uint8Array | string): { value: number } | { error: string } {
-  const text = typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8');
-  const trimmed = text.trim();
-  if (/^-?\d{1,15}$/.test(trimmed)) return { value: Number(trimmed) };
-  const shown = trimmed.length > 40 ? `${trimmed.slice(0, 40)}...` : trimmed;
-  return { error: `payload is not a number: ${JSON.stringify(shown)}` };
-}
-
-/** Index of the segment holding value, or -1. Segments are sorted and disjoint. */
-function findSegment(segments: Segment[], value: number): number {
-  let low = 0;
-  let high = segments.length - 1;
-  while (low <= high) {
-    const middle = (low + high) >> 1;
-    const segment = segments[middle]!;
-    if (value < segment.from) high = middle - 1;
-    else if (value > segment.to) low = middle + 1;
-    else return middle;
-  }
-  return -1;
-}
-
-function appendValue(segments: Segment[], kind: SegmentKind, value: number): void {
-  const last = segments[segments.length - 1];
-  if (last && last.kind === kind && last.to === value - 1) last.to = value;
-  else segments.push({ kind, from: value, to: value });
-}
-
-/** Replaces a missing value with a delivered one, splitting the missing segment around it. */
-function fillMissing(segments: Segment[], index: number, kind: SegmentKind, value: number): void {
-  const gap = segments[index]!;
-  const pieces: Segment[] = [];
-  if (gap.from < value) pieces.push({ kind: 'missing', from: gap.from, to: value - 1 });
-  pieces.push({ kind, from: value, to: value });
-  if (value < gap.to) pieces.push({ kind: 'missing', from: value + 1, to: gap.to });
-  segments.splice(index, 1, ...pieces);
-  // Merge with neighbours of the same kind so the list stays as short as the story it tells.
-  for (let i = Math.max(1, index); i <= Math.min(segments.length - 1, index + pieces.length); i++) {
-    const before = segments[i - 1]!;
-    const current = segments[i]!;
-    if (before.kind === current.kind && before.to + 1 === current.from) {
-      before.to = current.to;
-      segments.splice(i, 1);
-      i--;
-    }
-  }
-}
 
 export class SequenceTracker {
   private readonly topics = new Map<string, TopicState>();

@@ -5,14 +5,17 @@
  */
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import { AcknowledgementGate } from './ack-gate.js';
-import type { Checkpoint } from './checkpoint.js';
-import { closeConnection, openConnection, type ConnectionEvent, type ConnectionSettings } from './connection.js';
-import { CliError, ExitCode, type ExitStatus } from './errors.js';
-import type { ConsumerEvent } from './events.js';
-import { explainRefusal } from './reasons.js';
-import type { Renderer } from './render.js';
-import { parseValue, SequenceTracker } from './tracker.js';
-import { readValueProperties } from './wire.js';
+import type { Checkpoint } from '../state/checkpoint.js';
+import type { ConnectionEvent } from '../core/events.js';
+import { closeConnection, openConnection } from './connection.js';
+import type { ConnectionSettings } from './settings.js';
+import { CliError, ExitCode, type ExitStatus } from '../core/errors.js';
+import type { ConsumerEvent } from '../core/events.js';
+import { explainRefusal } from '../core/reasons.js';
+import type { Renderer } from '../core/events.js';
+import { parseValue } from '../core/wire.js';
+import { SequenceTracker } from '../core/tracker.js';
+import { readValueProperties } from '../core/wire.js';
 
 export interface VerifierOptions {
   settings: ConnectionSettings;

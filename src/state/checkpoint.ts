@@ -2,7 +2,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { JsonStateFile } from './state-file.js';
-import type { TrackerSnapshot } from './tracker.js';
+import type { TrackerSnapshot } from '../core/accounting.js';
 
 export interface CheckpointData {
   version: 1;

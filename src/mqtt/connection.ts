@@ -1,150 +1,15 @@
-import { readFileSync } from 'node:fs';
+/**
+ * The client lifecycle both commands share: connect, keep connected with a growing retry delay, report
+ * each change of state once, and stop on what retrying cannot fix.
+ */
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { MqttClient, type IClientOptions, type IConnackPacket, type IDisconnectPacket } from 'mqtt';
-import { integerIn } from './cli.js';
-import { CliError, UsageError, describeError } from './errors.js';
-import { explainConnackCode, explainDisconnect, explainKeepaliveTimeout, explainTlsError, isFatalConnackCode } from './reasons.js';
-
-export interface ConnectionOptions {
-  url: string;
-  id?: string;
-  protocolVersion: 4 | 5;
-  keepalive: number;
-  username?: string;
-  password?: string;
-  ca?: string;
-  cert?: string;
-  key?: string;
-  insecure?: boolean;
-  connectTimeout?: number;
-}
-
-export interface ConnectionSettings {
-  url: URL;
-  host: string;
-  port: number;
-  secure: boolean;
-  clientId: string;
-  protocolVersion: 4 | 5;
-  keepalive: number;
-  username?: string;
-  password?: string;
-  tls: tls.ConnectionOptions;
-  connectTimeoutMs?: number;
-  /** Things a person must be told before connecting (e.g. certificate checks turned off). */
-  warnings: string[];
-}
-
-/** The options both commands share, with Mosquitto's letters where Mosquitto has one. */
-export function addConnectionOptions(program: Command, defaultId: string | undefined): Command {
-  return program
-    .addOption(
-      new Option('-L, --url <url>', 'broker URL: mqtt://host:port or mqtts://host:port')
-        .env('MQTT_URL')
-        .default('mqtt://localhost:1883'),
-    )
-    .addOption(
-      defaultId === undefined
-        ? new Option('-i, --id <client-id>', 'client identifier (default: a random one)')
-        : new Option('-i, --id <client-id>', 'client identifier').default(defaultId),
-    )
-    .addOption(
-      new Option('-V, --protocol-version <version>', 'MQTT protocol version: 5 or 4 (3.1.1)')
-        .default(5)
-        .argParser(parseProtocolVersion),
-    )
-    .addOption(
-      new Option('-k, --keepalive <seconds>', 'seconds between pings; a dead link is noticed after about 1.5 times this')
-        .argParser(integerIn(0, 65535, 'the keep-alive'))
-        .default(60),
-    )
-    .addOption(new Option('-u, --username <name>', 'user name').env('MQTT_USERNAME'))
-    .addOption(
-      new Option('-P, --password <password>', 'password (prefer the MQTT_PASSWORD variable: it stays out of the process list)').env(
-        'MQTT_PASSWORD',
-      ),
-    )
-    .addOption(new Option('--ca <file>', 'CA certificate(s) to trust, PEM (mqtts://)'))
-    .addOption(new Option('--cert <file>', 'client certificate, PEM (mqtts://)'))
-    .addOption(new Option('--key <file>', 'client private key, PEM (mqtts://)'))
-    .addOption(new Option('--insecure', 'do not verify the broker certificate (unsafe: anyone can pretend to be the broker)'))
-    .addOption(
-      new Option('--connect-timeout <seconds>', 'give up (exit 1) when the broker cannot be reached for this long (default: keep trying)').argParser(
-        integerIn(1, 86400, 'the connect timeout'),
-      ),
-    );
-}
-
-function parseProtocolVersion(raw: string): 4 | 5 {
-  if (raw === '5' || raw === 'mqttv5') return 5;
-  if (raw === '4' || raw === '311' || raw === 'mqttv311') return 4;
-  throw new InvalidArgumentError('the protocol version must be 5 or 4 (3.1.1).');
-}
-
-export function maskUrl(url: URL | string): string {
-  const copy = new URL(url.toString());
-  if (copy.password) copy.password = '***';
-  return copy.toString().replace(/\/$/, '');
-}
-
-function readPem(file: string | undefined, what: string): Buffer | undefined {
-  if (file === undefined) return undefined;
-  try {
-    return readFileSync(file);
-  } catch (error) {
-    throw new UsageError(`cannot read the ${what} ${file}: ${describeError(error)}`);
-  }
-}
-
-export function connectionSettings(options: ConnectionOptions, clientId: string): ConnectionSettings {
-  let url: URL;
-  try {
-    url = new URL(options.url);
-  } catch {
-    throw new UsageError(`invalid broker URL '${options.url}': expected mqtt://host:port or mqtts://host:port`);
-  }
-  const scheme = url.protocol.replace(/:$/, '');
-  if (scheme !== 'mqtt' && scheme !== 'mqtts' && scheme !== 'tcp' && scheme !== 'ssl') {
-    throw new UsageError(`unsupported URL scheme '${scheme}://' in ${maskUrl(url)}: use mqtt:// or mqtts://`);
-  }
-  if (!url.hostname) throw new UsageError(`the broker URL ${maskUrl(url)} names no host`);
-  const secure = scheme === 'mqtts' || scheme === 'ssl';
-  const tlsFiles = options.ca ?? options.cert ?? options.key;
-  if (!secure && tlsFiles) throw new UsageError('--ca, --cert and --key need an mqtts:// URL');
-  const username = options.username ?? (url.username ? decodeURIComponent(url.username) : undefined);
-  const password = options.password ?? (url.password ? decodeURIComponent(url.password) : undefined);
-  return {
-    url,
-    host: url.hostname.replace(/^\[|\]$/g, ''),
-    port: url.port ? Number(url.port) : secure ? 8883 : 1883,
-    secure,
-    clientId,
-    protocolVersion: options.protocolVersion,
-    keepalive: options.keepalive,
-    username,
-    password,
-    tls: {
-      ca: readPem(options.ca, 'CA file'),
-      cert: readPem(options.cert, 'certificate file'),
-      key: readPem(options.key, 'key file'),
-      rejectUnauthorized: !options.insecure,
-    },
-    connectTimeoutMs: options.connectTimeout === undefined ? undefined : options.connectTimeout * 1000,
-    warnings:
-      options.insecure && secure
-        ? ["--insecure: the broker's certificate is NOT checked; anyone on the path can pretend to be the broker and read or change every message"]
-        : [],
-  };
-}
-
-/** Everything worth telling a person about the link, whichever command holds it. */
-export type ConnectionEvent =
-  | { event: 'connected'; url: string; clientId: string; sessionPresent: boolean; connack: IConnackPacket }
-  | { event: 'offline'; url: string; reason: string }
-  | { event: 'unreachable'; url: string; reason: string; retryInMs: number };
+import { MqttClient, type IClientOptions, type IDisconnectPacket } from 'mqtt';
+import { CliError, describeError } from '../core/errors.js';
+import type { ConnectionEvent } from '../core/events.js';
+import { explainConnackCode, explainDisconnect, explainKeepaliveTimeout, explainTlsError, isFatalConnackCode } from '../core/reasons.js';
+import { maskUrl, type ConnectionSettings } from './settings.js';
 
 export interface SessionRequest {
   clean: boolean;
@@ -227,7 +92,13 @@ export function openConnection(
     givingUpTimer = undefined;
     client.options.reconnectPeriod = firstRetryMs;
     state = 'connected';
-    handlers.onEvent({ event: 'connected', url: shownUrl, clientId: settings.clientId, sessionPresent: connack.sessionPresent, connack });
+    handlers.onEvent({
+      event: 'connected',
+      url: shownUrl,
+      clientId: settings.clientId,
+      sessionPresent: connack.sessionPresent,
+      receiveMaximum: connack.properties?.receiveMaximum ?? null,
+    });
   });
   client.on('error', (error: Error & { code?: number | string }) => {
     if (typeof error.code === 'number' && isFatalConnackCode(error.code, settings.protocolVersion)) {

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import { CliError, describeError } from './errors.js';
+import { CliError, describeError } from '../core/errors.js';
 
 /** mkdir -p, one level at a time: Node 20's recursive mkdirSync spins forever on a path under /proc. */
 function makeFolder(dir: string): void {

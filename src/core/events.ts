@@ -1,6 +1,18 @@
 /** The one event model: what the commands say happened, rendered as text or as JSON lines. */
-import type { ConnectionEvent } from './connection.js';
-import type { Summary, TrackerEvent } from './tracker.js';
+import type { Summary, TrackerEvent } from './accounting.js';
+
+/** Everything worth telling a person about the link, whichever command holds it. */
+export type ConnectionEvent =
+  | {
+      event: 'connected';
+      url: string;
+      clientId: string;
+      sessionPresent: boolean;
+      /** The broker's Receive Maximum (MQTT 5 CONNACK), null when it gave none. */
+      receiveMaximum: number | null;
+    }
+  | { event: 'offline'; url: string; reason: string }
+  | { event: 'unreachable'; url: string; reason: string; retryInMs: number };
 
 export interface SubscribedEvent {
   event: 'subscribed';
@@ -77,3 +89,10 @@ export interface ProducerSummary {
 }
 
 export type ProducerEvent = ConnectionEvent | SentEvent | KeptEvent | ProducerStateEvent | WarningEvent | ProducerSummary;
+
+/** Where events go: lines for a person or JSON; flush() writes what is buffered. */
+export interface Renderer<E> {
+  render(event: E): void;
+  /** Writes what is buffered; synchronous for files, pipes and terminals on Linux. */
+  flush(): void;
+}

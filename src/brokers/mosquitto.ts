@@ -1,13 +1,11 @@
 /** The broker launcher: a private Mosquitto with its own config and data in a temporary folder. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../cli/package.js';
+import { freePort, waitForPort } from './ports.js';
 
-/** The project's folder, from src/ (tsx) and from dist/src/ (built) alike. */
-export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), import.meta.url.endsWith('.js') ? '../..' : '..');
 
 /**
  * The settings of one of the project's Mosquitto configs (scripts/NAME), without comments and without
@@ -15,7 +13,7 @@ export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), impo
  */
 export function projectConfig(name: string): string[] {
   const placeKeys = /^(listener|persistence_location|plugin|plugin_opt_config_file)\b/;
-  return readFileSync(join(projectRoot, 'scripts', name), 'utf8')
+  return readFileSync(join(packageRoot, 'scripts', name), 'utf8')
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line && !line.startsWith('#') && !placeKeys.test(line));
@@ -42,34 +40,6 @@ export function findMosquitto(): string | undefined {
   }
   const found = spawnSync('sh', ['-c', 'command -v mosquitto'], { encoding: 'utf8' });
   return found.status === 0 ? found.stdout.trim() : undefined;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-export async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect({ host: '127.0.0.1', port }, () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on port ${port} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 export interface MosquittoOptions {

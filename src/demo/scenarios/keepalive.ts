@@ -1,0 +1,54 @@
+import { formatDuration } from '../../cli/render.js';
+import { LinkProxy } from '../link-proxy.js';
+import { consumer, finish, lastSummary, names, producer, receive, verdictOf, type Scenario } from '../story.js';
+
+const keepaliveSeconds = 2;
+
+export const keepalive: Scenario = {
+  name: 'keepalive',
+  title: 'The keep-alive is how soon a dead link is noticed',
+  claim: `The article passes 3600 as the keep-alive, meaning the session expiry. The keep-alive is how long a link may stay silent: a link that dies without closing is noticed after 1.5 times it, 90 minutes at 3600 s. With ${keepaliveSeconds} s the consumer notices within ${keepaliveSeconds * 1.5} s, reconnects and loses nothing.`,
+  needsMosquitto: false,
+  async run(context) {
+    const url = new URL(context.url);
+    const link = await new LinkProxy(Number(url.port || 1883), url.hostname).start();
+    const { topic, id, state } = names(context, 'keepalive');
+    const receiver = consumer(link.url, id, topic, state, ['-k', String(keepaliveSeconds)]);
+    const values = producer(context, context.url, topic);
+    try {
+      await receiver.waitForEvent('subscribed');
+      await receive(receiver, 5);
+      link.stall();
+      const stalledAt = Date.now();
+      context.say(`The consumer's link goes half-open: the sockets stay open, nothing gets through (keep-alive ${keepaliveSeconds} s).`);
+      const offline = await receiver.waitForEvent('offline', () => true, keepaliveSeconds * 1500 + 5000);
+      const noticedMs = Date.now() - stalledAt;
+      context.say(`The consumer notices after ${formatDuration(noticedMs)}: ${String(offline.reason)}.`);
+      await receiver.waitUntil('the reconnect', () => receiver.eventsOf('connected').length >= 2, 10_000);
+      const back = receiver.eventsOf('connected')[1]!;
+      context.say(`It reconnects: ${back.sessionPresent ? 'the broker resumed its session' : 'the broker had no session for it'}.`);
+      const { missing, exit } = await finish(context, values, receiver);
+      const facts = {
+        keepaliveSeconds,
+        noticedMs,
+        reason: String(offline.reason),
+        sessionResumed: back.sessionPresent === true,
+        missing: missing.length,
+        gaps: receiver.eventsOf('gap').length,
+        exit: exit.code,
+      };
+      const inTime = noticedMs <= keepaliveSeconds * 1500 + 1000;
+      const pass = inTime && facts.sessionResumed && facts.missing === 0 && facts.gaps === 0 && exit.code === 0;
+      return {
+        verdict: verdictOf(pass),
+        observed: `half-open link noticed after ${formatDuration(noticedMs)} (keep-alive ${keepaliveSeconds} s), session resumed: ${facts.sessionResumed ? 'yes' : 'no'}; ${facts.missing} missing`,
+        facts,
+        summary: lastSummary(receiver),
+      };
+    } finally {
+      await values.interrupt();
+      await receiver.interrupt();
+      await link.close();
+    }
+  },
+};

@@ -1,0 +1,44 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LinkProxy } from '../link-proxy.js';
+import { messageValues } from '../processes.js';
+import { consumer, finish, lastSummary, names, producer, receive, verdictOf, type Scenario } from '../story.js';
+
+export const offlineProducer: Scenario = {
+  name: 'offline-producer',
+  title: 'A producer that loses the broker keeps its values',
+  claim: 'Left open by the article: a producer cut off from the broker loses what it produces unless it keeps it locally. This one keeps counting and delivers everything when the broker is back.',
+  needsMosquitto: false,
+  async run(context) {
+    const url = new URL(context.url);
+    const link = await new LinkProxy(Number(url.port || 1883), url.hostname).start();
+    const { topic, id, state } = names(context, 'offline-producer');
+    const receiver = consumer(context.url, id, topic, state);
+    const values = producer(context, link.url, topic);
+    try {
+      await receiver.waitForEvent('subscribed');
+      await receive(receiver, 5);
+      link.cut();
+      const outageMs = context.intervalMs * 15;
+      context.say(`The producer loses the broker for ${(outageMs / 1000).toFixed(1)} s and keeps counting.`);
+      await sleep(outageMs);
+      const kept = values.eventsOf('kept').length;
+      link.restore();
+      context.say(`The link is back: ${kept} values were kept meanwhile.`);
+      const target = Math.max(...values.eventsOf('kept').map((e) => e.value as number), 0) + 5;
+      await receiver.waitUntil(`value ${target}`, () => messageValues(receiver.events).includes(target), 20_000);
+      const { missing, exit } = await finish(context, values, receiver);
+      const facts = { kept, missing: missing.length, gaps: receiver.eventsOf('gap').length, exit: exit.code };
+      const pass = kept > 0 && facts.missing === 0 && facts.gaps === 0 && exit.code === 0;
+      return {
+        verdict: verdictOf(pass),
+        observed: `${kept} values kept during the outage; ${facts.missing} missing at the consumer`,
+        facts,
+        summary: lastSummary(receiver),
+      };
+    } finally {
+      await values.interrupt();
+      await receiver.interrupt();
+      await link.close();
+    }
+  },
+};

@@ -1,0 +1,60 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ChildCommand, messageValues } from '../processes.js';
+import { consumer, disposeMosquitto, gapsOf, lastSummary, names, producer, receive, startMosquitto, valuesIn, verdictOf, type Scenario } from '../story.js';
+
+export const queueLimit: Scenario = {
+  name: 'queue-limit',
+  title: "The broker's queue limit drops what exceeds it",
+  claim: 'A broker holds a bounded number of messages per offline client (Mosquitto: max_queued_messages, 1000 by default); beyond it, values are dropped.',
+  needsMosquitto: true,
+  async run(context) {
+    const limit = 20;
+    const broker = await startMosquitto({ config: [`max_queued_messages ${limit}`] });
+    const { topic, id, state } = names(context, 'queue-limit');
+    const witness = ChildCommand.consumer(['--url', broker.url, '-i', `${id}-witness`, '-t', topic, '--no-state', '--json']);
+    const values = producer(context, broker.url, topic);
+    try {
+      context.say(`A Mosquitto that queues at most ${limit} messages per client; a second subscriber stays online as a witness.`);
+      const first = consumer(broker.url, id, topic, state);
+      await receive(first, 5);
+      await first.interrupt();
+      const awayMs = context.intervalMs * (limit * 3);
+      context.say(`The consumer leaves for ${(awayMs / 1000).toFixed(1)} s: about ${limit * 3} values, three times the limit.`);
+      await sleep(awayMs);
+      const second = consumer(broker.url, id, topic, state);
+      await second.waitForEvent('gap', () => true, 20_000);
+      await sleep(context.intervalMs * 5);
+      const exit = await second.interrupt();
+      await values.interrupt();
+      await sleep(200);
+      await witness.interrupt();
+      const received = new Set([...messageValues(first.events), ...messageValues(second.events)]);
+      const highest = Math.max(...received);
+      const dropped = messageValues(witness.events).filter((v) => v > Math.min(...received) && v < highest && !received.has(v));
+      const reported = valuesIn(gapsOf(second));
+      const exact = reported.length === dropped.length && reported.every((v, i) => v === dropped[i]);
+      context.say(`The broker dropped ${dropped.length} values; the consumer names ${reported.length}: ${exact ? 'exactly those' : 'not the same ones'}.`);
+      const causes = [...new Set(gapsOf(second).map((g) => String(g.cause)))];
+      const facts = {
+        limit,
+        queued: (second.eventsOf('backlog')[0]?.count as number | undefined) ?? 0,
+        dropped: dropped.length,
+        reported: reported.length,
+        exactlyThoseDropped: exact,
+        causes: causes.join(','),
+        exit: exit.code,
+      };
+      const pass = facts.dropped > 0 && exact && facts.causes === 'queue-limit' && facts.exit === 3;
+      return {
+        verdict: verdictOf(pass),
+        observed: `${facts.dropped} dropped by the broker, ${facts.reported} reported missing (cause: ${facts.causes || 'none'}), exit ${String(exit.code)}`,
+        facts,
+        summary: lastSummary(second),
+      };
+    } finally {
+      await values.interrupt();
+      await witness.interrupt();
+      await disposeMosquitto(broker);
+    }
+  },
+};

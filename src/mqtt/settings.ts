@@ -1,0 +1,93 @@
+/**
+ * Connection settings: the options both commands share, checked and turned into what a connection
+ * needs (URL, TLS files, credentials). Bad values are usage errors, found before anything is sent.
+ */
+import { readFileSync } from 'node:fs';
+import type tls from 'node:tls';
+import { UsageError, describeError } from '../core/errors.js';
+
+export interface ConnectionOptions {
+  url: string;
+  id?: string;
+  protocolVersion: 4 | 5;
+  keepalive: number;
+  username?: string;
+  password?: string;
+  ca?: string;
+  cert?: string;
+  key?: string;
+  insecure?: boolean;
+  connectTimeout?: number;
+}
+
+export interface ConnectionSettings {
+  url: URL;
+  host: string;
+  port: number;
+  secure: boolean;
+  clientId: string;
+  protocolVersion: 4 | 5;
+  keepalive: number;
+  username?: string;
+  password?: string;
+  tls: tls.ConnectionOptions;
+  connectTimeoutMs?: number;
+  /** Things a person must be told before connecting (e.g. certificate checks turned off). */
+  warnings: string[];
+}
+
+export function maskUrl(url: URL | string): string {
+  const copy = new URL(url.toString());
+  if (copy.password) copy.password = '***';
+  return copy.toString().replace(/\/$/, '');
+}
+
+function readPem(file: string | undefined, what: string): Buffer | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new UsageError(`cannot read the ${what} ${file}: ${describeError(error)}`);
+  }
+}
+
+export function connectionSettings(options: ConnectionOptions, clientId: string): ConnectionSettings {
+  let url: URL;
+  try {
+    url = new URL(options.url);
+  } catch {
+    throw new UsageError(`invalid broker URL '${options.url}': expected mqtt://host:port or mqtts://host:port`);
+  }
+  const scheme = url.protocol.replace(/:$/, '');
+  if (scheme !== 'mqtt' && scheme !== 'mqtts' && scheme !== 'tcp' && scheme !== 'ssl') {
+    throw new UsageError(`unsupported URL scheme '${scheme}://' in ${maskUrl(url)}: use mqtt:// or mqtts://`);
+  }
+  if (!url.hostname) throw new UsageError(`the broker URL ${maskUrl(url)} names no host`);
+  const secure = scheme === 'mqtts' || scheme === 'ssl';
+  const tlsFiles = options.ca ?? options.cert ?? options.key;
+  if (!secure && tlsFiles) throw new UsageError('--ca, --cert and --key need an mqtts:// URL');
+  const username = options.username ?? (url.username ? decodeURIComponent(url.username) : undefined);
+  const password = options.password ?? (url.password ? decodeURIComponent(url.password) : undefined);
+  return {
+    url,
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: url.port ? Number(url.port) : secure ? 8883 : 1883,
+    secure,
+    clientId,
+    protocolVersion: options.protocolVersion,
+    keepalive: options.keepalive,
+    username,
+    password,
+    tls: {
+      ca: readPem(options.ca, 'CA file'),
+      cert: readPem(options.cert, 'certificate file'),
+      key: readPem(options.key, 'key file'),
+      rejectUnauthorized: !options.insecure,
+    },
+    connectTimeoutMs: options.connectTimeout === undefined ? undefined : options.connectTimeout * 1000,
+    warnings:
+      options.insecure && secure
+        ? ["--insecure: the broker's certificate is NOT checked; anyone on the path can pretend to be the broker and read or change every message"]
+        : [],
+  };
+}
