@@ -37,6 +37,10 @@ class GatedStream extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    if (this.gate.frozen) {
+      callback();
+      return;
+    }
     if (this.gate.holding) this.held.push(chunk);
     else this.socket.write(chunk);
     callback();
@@ -63,6 +67,8 @@ class GatedStream extends Duplex {
 
 export class AcknowledgementGate {
   holding = false;
+  /** Nothing written from now on leaves: see freeze(). */
+  frozen = false;
   private current: GatedStream | undefined;
 
   /** The stream builder hook: MQTT.js talks to the returned stream instead of the socket. */
@@ -74,6 +80,15 @@ export class AcknowledgementGate {
   /** Something was received and is not yet recorded durably: hold what the client sends. */
   hold(): void {
     this.holding = true;
+  }
+
+  /**
+   * A message arrived that will not be recorded (the consumer is stopping): from here on nothing the
+   * client writes leaves, its acknowledgement included, so the broker keeps it for the next session.
+   * What was held before still goes out once its batch is recorded.
+   */
+  freeze(): void {
+    this.frozen = true;
   }
 
   /** What is held so far belongs to the batch about to be recorded. */

@@ -82,15 +82,14 @@ export class DeliveryVerifier {
       { onEvent: (event) => this.onConnection(event), onFatal: (error) => void this.stop(error) },
       this.gate.wrap,
     );
-    this.client.options.customHandleAcks = (_topic, _payload, packet, done) => {
-      if (this.stopping) return; // not acknowledged: the broker keeps it for the next session
-      this.record(packet);
-      done(0);
-    };
-    this.client.handleMessage = (packet, done) => {
-      if (packet.qos === 0 && !this.stopping) this.record(packet);
-      done();
-    };
+    // 'packetreceive' comes before MQTT.js handles the packet, so before it writes any acknowledgement
+    // (PUBACK, or PUBREC at QoS 2), on MQTT 3.1.1 and 5 alike; the gate holds that acknowledgement
+    // until the record is on disk.
+    this.client.on('packetreceive', (packet) => {
+      if (packet.cmd !== 'publish') return;
+      if (this.stopping) this.gate.freeze();
+      else this.record(packet);
+    });
     this.flushSoon();
     return result;
   }

@@ -1,0 +1,87 @@
+/**
+ * Acknowledge after record: a consumer killed with SIGKILL right after receiving has acknowledged to the
+ * broker nothing that its checkpoint lacks, on MQTT 5 and on 3.1.1. Whatever it had not recorded, the
+ * broker still holds and delivers to the session's next connection.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { connect } from 'mqtt';
+import { Checkpoint } from '../src/state/checkpoint.js';
+import { CliProcess } from './support/cli.js';
+import { mosquittoSkip, TestMosquitto } from './support/mosquitto.js';
+
+/** The values a checkpoint counts as received (live or from the queue). */
+function recordedValues(path: string): Set<number> {
+  const saved = new Checkpoint(path).load();
+  const values = new Set<number>();
+  for (const topic of saved?.tracker.topics ?? []) {
+    for (const segment of topic.segments) {
+      if (segment.kind !== 'missing') for (let value = segment.from; value <= segment.to; value++) values.add(value);
+    }
+  }
+  return values;
+}
+
+/** Connects as the session's owner and collects everything the broker still holds for it. */
+async function heldByBroker(url: string, clientId: string, protocolVersion: 4 | 5, topic: string): Promise<Set<number>> {
+  const client = connect(url, {
+    clientId,
+    clean: false,
+    protocolVersion,
+    reconnectPeriod: 0,
+    ...(protocolVersion === 5 ? { properties: { sessionExpiryInterval: 3600 } } : {}),
+  });
+  // Listening before the CONNACK: the broker resends what was in flight right after it.
+  const values = new Set<number>();
+  let lastAt = Date.now();
+  client.on('message', (_topic, payload) => {
+    values.add(Number(payload.toString()));
+    lastAt = Date.now();
+  });
+  await new Promise((resolve) => client.once('connect', resolve));
+  await client.subscribeAsync(topic, { qos: 1 });
+  while (Date.now() - lastAt < 1500) await sleep(100);
+  await client.endAsync();
+  return values;
+}
+
+describe('acknowledge after record', { skip: mosquittoSkip() }, () => {
+  let broker: TestMosquitto;
+  let dir: string;
+  before(async () => {
+    broker = await new TestMosquitto().start();
+    dir = mkdtempSync(join(tmpdir(), 'mqtt-ps-ack-'));
+  });
+  after(async () => {
+    await CliProcess.killAll();
+    await broker.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const version of [5, 4] as const) {
+    it(`MQTT ${version === 5 ? '5' : '3.1.1'}: killed right after receipt, nothing acknowledged is missing from the checkpoint`, async () => {
+      const total = 30_000;
+      const topic = `ack/${version}`;
+      const clientId = `ack-after-record-${version}`;
+      const state = join(dir, `${version}.json`);
+      const consumer = CliProcess.consumer(['--url', broker.url, '-V', String(version), '-i', clientId, '-t', topic, '--state', state, '--json']);
+      await consumer.waitForEvent('subscribed');
+      const producer = CliProcess.producer(['--url', broker.url, '-V', String(version), '-t', topic, '--interval', '0', '-C', String(total)]);
+      await consumer.waitUntil('values streaming in', () => consumer.eventsOf('message').length >= 3000, 30_000);
+      await consumer.kill();
+      assert.equal((await producer.exitWithin(60_000)).code, 0, producer.stderr);
+
+      const recorded = recordedValues(state);
+      const held = await heldByBroker(broker.url, clientId, version, topic);
+      assert.ok(recorded.size > 0 && recorded.size < total, `killed mid-stream: ${recorded.size} of ${total} recorded`);
+      assert.ok(held.size > 0, 'the broker still held what was not recorded');
+      const lost: number[] = [];
+      for (let value = 1; value <= total; value++) if (!recorded.has(value) && !held.has(value)) lost.push(value);
+      assert.deepEqual(lost.slice(0, 20), [], `${lost.length} values were acknowledged to the broker but never recorded`);
+    });
+  }
+});
