@@ -21,6 +21,7 @@ interface ConsumerOptions extends ConnectionOptions {
   json?: boolean;
   state: string | boolean;
   receiveMaximum: number;
+  queueLimit?: number;
 }
 
 const program = addConnectionOptions(
@@ -49,6 +50,10 @@ const program = addConnectionOptions(
       .argParser(integerIn(1, 65535, 'the receive maximum'))
       .default(1000),
   )
+  .addOption(
+    new Option('--queue-limit <n>', "the broker's limit of queued messages per offline client, when known (Mosquitto: max_queued_messages): a gap right after a backlog that reached it is put down to it")
+      .argParser(integerIn(0, Number.MAX_SAFE_INTEGER, 'the queue limit')),
+  )
   .addHelpText(
     'after',
     '\nExit status: 0 nothing missing, 3 values missing, 2 invalid usage, 1 any other failure.\n',
@@ -71,6 +76,7 @@ runCommand('consumer', async () => {
     checkpoint: statePath === undefined ? undefined : new Checkpoint(statePath),
     renderer: createConsumerRenderer(options.json === true),
     receiveMaximum: options.receiveMaximum,
+    queueLimit: options.queueLimit,
     maxPayloadBytes: 1024 * 1024,
   });
   onInterrupt(() => void verifier.stop());

@@ -69,7 +69,7 @@ describe('exact delivery accounting against Mosquitto', { skip }, () => {
     const broker = await new TestMosquitto({ config: ['max_queued_messages 100'] }).start();
     try {
       const state = join(dir, 'limited.json');
-      const args = ['--url', broker.url, '-i', 'limited-consumer', '-t', 'limit', '--state', state, '--json'];
+      const args = ['--url', broker.url, '-i', 'limited-consumer', '-t', 'limit', '--state', state, '--queue-limit', '100', '--json'];
       const witness = CliProcess.consumer(['--url', broker.url, '-i', 'witness', '-t', 'limit', '--no-state', '--json']);
       const first = CliProcess.consumer(args);
       await Promise.all([witness.waitForEvent('subscribed'), first.waitForEvent('subscribed')]);

@@ -1,7 +1,7 @@
 /** Bad input and faults: one clear line on stderr, a documented exit status, never a stack trace. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -74,6 +74,43 @@ describe('faults without a broker', () => {
     const result = command('consumer', ['--state', '/etc/hostname/mqtt-persistent-sessions/c.json', '--connect-timeout', '1']);
     assert.equal(result.status, 1);
     assert.match(result.stderr, /\/etc\/hostname\/mqtt-persistent-sessions\/c\.json/);
+  });
+
+  it("a checkpoint of another client id or topic filter is refused with exit 2, and left as it was", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mqtt-ps-owner-'));
+    try {
+      const state = join(dir, 'shared.json');
+      const first = command('consumer', ['-i', 'first', '-t', 'a', '--state', state, '--connect-timeout', '1']);
+      assert.equal(first.status, 1, first.stderr);
+      const saved = readFileSync(state, 'utf8');
+      for (const [args, pattern] of [
+        [['-i', 'second', '-t', 'a'], /belongs to the client id first, not second/],
+        [['-i', 'first', '-t', 'b'], /belongs to the topic filter a, not b/],
+      ] as const) {
+        const result = command('consumer', [...args, '--state', state, '--connect-timeout', '1']);
+        assert.equal(result.status, 2, result.stderr);
+        assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+        assert.match(result.stderr, pattern);
+      }
+      assert.equal(readFileSync(state, 'utf8'), saved, 'the first one\'s accounting is untouched');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a second consumer on a checkpoint in use is refused with exit 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mqtt-ps-lock-'));
+    const state = join(dir, 'locked.json');
+    const first = CliProcess.consumer(['-i', 'locked', '--state', state], { MQTT_URL: 'mqtt://127.0.0.1:1' });
+    try {
+      await first.waitUntil('the first consumer trying to connect', () => first.stdout.includes('Cannot reach'));
+      const second = command('consumer', ['-i', 'locked', '--state', state, '--connect-timeout', '1']);
+      assert.equal(second.status, 2, second.stderr);
+      assert.match(second.stderr, new RegExp(`^consumer: the consumer checkpoint ${state} is in use by another process \\(${first.child.pid}\\)`));
+    } finally {
+      await first.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a password never appears in the output', () => {

@@ -96,6 +96,7 @@ describe('faults on the link and in the broker', { skip: mosquittoSkip() }, () =
       const lost = range(1, last).filter((value) => !received.has(value));
       assert.ok(lost.length > 0, 'the broker lost what it had queued since its last save');
       assert.deepEqual(valuesIn(second.eventsOf('gap')), lost, 'the values reported missing are exactly those lost');
+      for (const gap of second.eventsOf('gap')) assert.equal(gap.cause, 'unknown', 'a broker that crashed is not taken for a queue limit');
       const summary = second.eventsOf('summary')[0]!;
       assert.equal(summary.missing, lost.length);
       assert.equal(exit.code, 3);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -14,14 +15,14 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 describe('state files', () => {
   it('a checkpoint written and read back continues the same accounting', async () => {
     const tracker = new SequenceTracker();
-    tracker.accept({ topic: 't', value: 1, receivedAt: 0, queued: false, qos: 1, context: { clean: false, sessionPresent: false, hadSession: false, afterReturn: false } });
+    tracker.accept({ topic: 't', value: 1, receivedAt: 0, queued: false, qos: 1, context: { clean: false, sessionPresent: false, hadSession: false, afterReturn: false, queuedOnReturn: 0, queueLimit: null } });
     const checkpoint = new Checkpoint(join(dir, 'nested', 'c.json'));
-    checkpoint.prepare();
-    await checkpoint.save({ version: 1, clientId: 'c', hadSession: true, savedAt: 'now', tracker: tracker.snapshot() });
-    const loaded = checkpoint.load();
+    checkpoint.open();
+    await checkpoint.save({ version: 2, clientId: 'c', topic: 't', hadSession: true, savedAt: 'now', tracker: tracker.snapshot() });
+    const loaded = checkpoint.loadFor('c', 't');
     assert.equal(loaded?.hadSession, true);
     assert.deepEqual(loaded?.tracker, tracker.snapshot());
-    assert.deepEqual(readdirSync(join(dir, 'nested')), ['c.json'], 'no temporary file is left behind');
+    assert.deepEqual(readdirSync(join(dir, 'nested')).sort(), ['c.json', 'c.json.lock'], 'no temporary file is left behind, only the lock of the running process');
   });
 
   it('no file yet means no state, not an error', () => {
@@ -33,17 +34,63 @@ describe('state files', () => {
     writeFileSync(path, '{"version": 1, "trac');
     assert.throws(() => new Checkpoint(path).load(), (error: unknown) => error instanceof CliError && error.message.includes(path));
     writeFileSync(path, '{"something": "else"}');
-    assert.throws(() => new ProducerStateFile(path).load(), /not a producer state file/);
+    assert.throws(() => new ProducerStateFile(path).load(), /not a valid producer state file/);
+  });
+
+  it('a malformed field is an error naming the file and the field, not a NaN carried on', async () => {
+    const path = join(dir, 'malformed.json');
+    const tracker = new SequenceTracker();
+    tracker.accept({ topic: 't', value: 1, receivedAt: 0, queued: false, qos: 1, context: { clean: false, sessionPresent: false, hadSession: false, afterReturn: false, queuedOnReturn: 0, queueLimit: null } });
+    const good = { version: 2, clientId: 'c', topic: 't', hadSession: true, savedAt: 'now', tracker: tracker.snapshot() };
+    const cases: Array<[string, (data: typeof good) => void, RegExp]> = [
+      ['a count that is not a number', (data) => void ((data.tracker.totals as unknown as Record<string, unknown>).missing = 'three'), /tracker\.totals\.missing/],
+      ['a segment end that is not a whole number', (data) => void ((data.tracker.topics[0]!.segments[0] as unknown as Record<string, unknown>).to = 1.5), /tracker\.topics\[0\]\.segments\[0\]\.to/],
+      ['a segment kind nobody knows', (data) => void ((data.tracker.topics[0]!.segments[0] as unknown as Record<string, unknown>).kind = 'lost'), /segments\[0\]\.kind/],
+      ['a session flag that is not true or false', (data) => void ((data as unknown as Record<string, unknown>).hadSession = 'yes'), /hadSession/],
+    ];
+    for (const [what, spoil, field] of cases) {
+      const data = structuredClone(good);
+      spoil(data);
+      writeFileSync(path, JSON.stringify(data));
+      assert.throws(
+        () => new Checkpoint(path).load(),
+        (error: unknown) => error instanceof CliError && error.message.includes(path) && field.test(error.message),
+        what,
+      );
+    }
+  });
+
+  it("another client id's or topic filter's checkpoint is refused with exit 2, never adopted", async () => {
+    const path = join(dir, 'owned.json');
+    await new Checkpoint(path).save({ version: 2, clientId: 'first', topic: 'a/b', hadSession: true, savedAt: 'now', tracker: new SequenceTracker().snapshot() });
+    assert.throws(() => new Checkpoint(path).loadFor('second', 'a/b'), (error: unknown) => error instanceof CliError && error.exitCode === 2 && /belongs to the client id first, not second/.test(error.message));
+    assert.throws(() => new Checkpoint(path).loadFor('first', 'a/#'), (error: unknown) => error instanceof CliError && error.exitCode === 2 && /belongs to the topic filter a\/b, not a\/#/.test(error.message));
+    assert.equal(new Checkpoint(path).loadFor('first', 'a/b')?.clientId, 'first');
+  });
+
+  it('one process at a time: a live owner refuses a second, a dead one leaves its lock to be taken over', () => {
+    const path = join(dir, 'locked', 'c.json');
+    const held = new Checkpoint(path);
+    held.open();
+    const parent = process.ppid;
+    writeFileSync(held.lockPath, `${parent}\n`);
+    assert.throws(() => new Checkpoint(path).open(), (error: unknown) => error instanceof CliError && error.exitCode === 2 && error.message.includes(`in use by another process (${parent})`));
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    writeFileSync(held.lockPath, `${gone.stdout}\n`);
+    writeFileSync(`${path}.123456789`, '{"half": ');
+    new Checkpoint(path).open();
+    assert.equal(readFileSync(held.lockPath, 'utf8').trim(), String(process.pid), 'the lock of a process that is gone is taken over');
+    assert.deepEqual(readdirSync(join(dir, 'locked')), ['c.json.lock'], 'the temporary file a killed write left behind is removed');
   });
 
   it('a folder that cannot be made is an error naming the file, not a hang', () => {
     const path = join('/proc', 'mqtt-ps', 'deeper', 'c.json');
-    assert.throws(() => new Checkpoint(path).prepare(), (error: unknown) => error instanceof CliError && error.message.includes(path));
+    assert.throws(() => new Checkpoint(path).open(), (error: unknown) => error instanceof CliError && error.message.includes(path));
   });
 
   it('an unwritable path is an error naming the file', async () => {
     const path = join('/proc', 'mqtt-ps', 'c.json');
-    await assert.rejects(new Checkpoint(path).save({ version: 1, clientId: 'c', hadSession: false, savedAt: '', tracker: new SequenceTracker().snapshot() }), (error: unknown) => error instanceof CliError && error.message.includes(path));
+    await assert.rejects(new Checkpoint(path).save({ version: 2, clientId: 'c', topic: 't', hadSession: false, savedAt: '', tracker: new SequenceTracker().snapshot() }), (error: unknown) => error instanceof CliError && error.message.includes(path));
   });
 
   it('keeps unacknowledged values as ranges', () => {

@@ -6,7 +6,7 @@ import { parseValue } from '../src/core/wire.js';
 import { SequenceTracker } from '../src/core/tracker.js';
 import { type Delivery, type TrackerEvent } from '../src/core/accounting.js';
 
-const live: DeliveryContext = { clean: false, sessionPresent: true, hadSession: true, afterReturn: false };
+const live: DeliveryContext = { clean: false, sessionPresent: true, hadSession: true, afterReturn: false, queuedOnReturn: 0, queueLimit: null };
 
 function delivery(value: number, extra: Partial<Delivery> = {}): Delivery {
   return { topic: 't', value, runId: 'run-a', receivedAt: 1000, queued: false, qos: 1, context: live, ...extra };
@@ -145,7 +145,7 @@ describe('the sequence tracker', () => {
     feed(first, [1, 2, 3]);
     const second = new SequenceTracker();
     second.restore(first.snapshot());
-    const events = feed(second, [9], { context: { clean: false, sessionPresent: false, hadSession: true, afterReturn: true } });
+    const events = feed(second, [9], { context: { clean: false, sessionPresent: false, hadSession: true, afterReturn: true, queuedOnReturn: 0, queueLimit: null } });
     assert.deepEqual(kinds(events), ['resume', 'gap', 'message']);
     assert.deepEqual(events[0], { event: 'resume', topic: 't', lastValue: 3, firstValue: 9, missed: 5 });
     assert.equal(events[1]?.event === 'gap' && events[1].cause, 'session-lost');
@@ -188,13 +188,19 @@ describe('the sequence tracker', () => {
 });
 
 describe('why values were lost', () => {
-  const base: DeliveryContext = { clean: false, sessionPresent: true, hadSession: true, afterReturn: true };
+  const base: DeliveryContext = { clean: false, sessionPresent: true, hadSession: true, afterReturn: true, queuedOnReturn: 0, queueLimit: null };
   it('names each cause from what the consumer knows', () => {
     assert.equal(diagnoseGap(1, { ...base, clean: true }), 'clean-session');
     assert.equal(diagnoseGap(1, { ...base, sessionPresent: false }), 'session-lost');
     assert.equal(diagnoseGap(0, base), 'qos0');
-    assert.equal(diagnoseGap(1, base), 'queue-limit');
     assert.equal(diagnoseGap(1, { ...base, afterReturn: false }), 'not-received');
+  });
+
+  it('names the queue limit only with evidence: a backlog that reached the limit the consumer was told', () => {
+    assert.equal(diagnoseGap(1, { ...base, queuedOnReturn: 1000, queueLimit: null }), 'unknown', 'no limit known: the cause is unknown');
+    assert.equal(diagnoseGap(1, { ...base, queuedOnReturn: 999, queueLimit: 1000 }), 'unknown', 'the backlog stopped short of the limit: something else lost them');
+    assert.equal(diagnoseGap(1, { ...base, queuedOnReturn: 1000, queueLimit: 1000 }), 'queue-limit');
+    assert.equal(diagnoseGap(1, { ...base, queuedOnReturn: 0, queueLimit: 0 }), 'queue-limit', 'a broker that queues nothing');
   });
 });
 

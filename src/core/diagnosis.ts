@@ -9,15 +9,23 @@ export interface DeliveryContext {
   hadSession: boolean;
   /** Still within the messages that arrived on returning (the backlog and the first live value). */
   afterReturn: boolean;
+  /** Values delivered from the broker's queue since this connection was made. */
+  queuedOnReturn: number;
+  /** The broker's limit of queued messages per client, when the person running the consumer knows it. */
+  queueLimit: number | null;
 }
 
-export type GapCause = 'clean-session' | 'session-lost' | 'qos0' | 'queue-limit' | 'not-received';
+export type GapCause = 'clean-session' | 'session-lost' | 'qos0' | 'queue-limit' | 'unknown' | 'not-received';
 
 export function diagnoseGap(qos: 0 | 1 | 2, context: DeliveryContext): GapCause {
   if (context.clean) return 'clean-session';
   if (context.hadSession && !context.sessionPresent && context.afterReturn) return 'session-lost';
   if (qos === 0) return 'qos0';
-  if (context.afterReturn && context.sessionPresent) return 'queue-limit';
+  if (context.afterReturn && context.sessionPresent) {
+    // Only evidence names the queue limit: the backlog reached it. A broker that crashed before saving
+    // what it queued leaves the same pattern (queued values, then a gap), so without it the cause is unknown.
+    return context.queueLimit !== null && context.queuedOnReturn >= context.queueLimit ? 'queue-limit' : 'unknown';
+  }
   return 'not-received';
 }
 
@@ -28,7 +36,9 @@ export const causeText: Record<GapCause, string> = {
     'the session was not resumed (it expired, the broker restarted without persistence, or a clean connect took it): values sent meanwhile are gone',
   qos0: 'QoS 0: such messages are never queued for an offline consumer (publish and subscribe at QoS 1 or 2)',
   'queue-limit':
-    "the session was resumed but the broker did not keep these values: its queue limit per client was reached (Mosquitto's max_queued_messages, 1000 by default), or it crashed before saving them",
+    "the session was resumed but the broker did not keep these values: the backlog that came first reached its queue limit per client (--queue-limit; Mosquitto's max_queued_messages, 1000 by default)",
+  unknown:
+    'the session was resumed but the broker did not deliver these values, and the consumer cannot tell why: a queue limit per client (give --queue-limit N to have it checked), or a broker that lost them (a crash before saving)',
   'not-received':
     'the broker never delivered them while connected: not published, or lost before reaching the broker',
 };

@@ -73,11 +73,11 @@ export class CounterPublisher {
       this.settle = { resolve, reject };
     });
     if (options.stateFile) {
-      options.stateFile.prepare();
+      options.stateFile.open();
       const saved = options.stateFile.load();
       if (saved) {
         if (saved.topic !== options.topic) {
-          throw new CliError(`the state file ${options.stateFile.path} belongs to topic ${saved.topic}, not ${options.topic}`);
+          throw new CliError(`the state file ${options.stateFile.path} belongs to topic ${saved.topic}, not ${options.topic}: give this producer its own --state`, ExitCode.usage);
         }
         this.runId = saved.runId;
         this.nextValue = saved.nextValue;

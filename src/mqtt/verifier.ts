@@ -29,6 +29,8 @@ export interface VerifierOptions {
   renderer: Renderer<ConsumerEvent>;
   /** How many unacknowledged messages the broker may send ahead (MQTT 5 Receive Maximum). */
   receiveMaximum: number;
+  /** The broker's limit of queued messages per client, when known: evidence for naming it as a cause. */
+  queueLimit?: number;
   maxPayloadBytes: number;
 }
 
@@ -47,6 +49,7 @@ export class DeliveryVerifier {
   private connectedAt = 0;
   private afterReturn = false;
   private backlogCount = 0;
+  private queuedOnReturn = 0;
   private backlogLongestMs: number | null = null;
   private backlogTimer: NodeJS.Timeout | undefined;
   private received = 0;
@@ -64,8 +67,8 @@ export class DeliveryVerifier {
       this.settle = { resolve, reject };
     });
     if (options.checkpoint) {
-      options.checkpoint.prepare();
-      const saved = options.checkpoint.load();
+      options.checkpoint.open();
+      const saved = options.checkpoint.loadFor(options.settings.clientId, options.topic);
       if (saved) {
         this.tracker.restore(saved.tracker);
         this.hadSession = saved.hadSession && !options.clean;
@@ -105,6 +108,7 @@ export class DeliveryVerifier {
       this.connectedAt = Date.now();
       this.sessionPresent = event.sessionPresent;
       this.afterReturn = true;
+      this.queuedOnReturn = 0;
       this.emit(event);
       if (this.hadSession && !this.sessionPresent && !this.options.clean) {
         this.emit({ event: 'session-lost', clientId: this.options.settings.clientId, lastValues: this.tracker.lastValues() });
@@ -166,11 +170,14 @@ export class DeliveryVerifier {
             sessionPresent: this.sessionPresent,
             hadSession: this.hadSession,
             afterReturn: this.afterReturn,
+            queuedOnReturn: this.queuedOnReturn,
+            queueLimit: this.options.queueLimit ?? null,
           },
         });
         for (const event of events) {
           if (event.event === 'message' && event.queued) {
             this.backlogCount++;
+            this.queuedOnReturn++;
             if (event.waitedMs !== null && (this.backlogLongestMs === null || event.waitedMs > this.backlogLongestMs)) {
               this.backlogLongestMs = event.waitedMs;
             }
@@ -230,8 +237,9 @@ export class DeliveryVerifier {
     this.options.renderer.flush();
     if (this.options.checkpoint) {
       await this.options.checkpoint.save({
-        version: 1,
+        version: 2,
         clientId: this.options.settings.clientId,
+        topic: this.options.topic,
         hadSession: this.hadSession,
         savedAt: new Date().toISOString(),
         tracker: this.tracker.snapshot(),

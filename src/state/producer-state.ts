@@ -2,6 +2,7 @@
  * The producer's state file: its run id, the next value, and the values not yet acknowledged by the
  * broker, so that a producer killed mid-run sends them again on restart and continues where it was.
  */
+import { z } from 'zod';
 import { JsonStateFile } from './state-file.js';
 
 export interface ProducerStateData {
@@ -30,20 +31,18 @@ export function fromRanges(ranges: Array<[number, number]>): number[] {
   return values;
 }
 
-function isState(data: unknown): data is ProducerStateData {
-  if (typeof data !== 'object' || data === null) return false;
-  const record = data as Partial<ProducerStateData>;
-  return (
-    record.version === 1 &&
-    typeof record.runId === 'string' &&
-    Number.isSafeInteger(record.nextValue) &&
-    Array.isArray(record.unacknowledged) &&
-    record.unacknowledged.every((r) => Array.isArray(r) && r.length === 2 && Number.isSafeInteger(r[0]) && Number.isSafeInteger(r[1]) && r[0] <= r[1])
-  );
-}
+const value = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+const producerStateFile: z.ZodType<ProducerStateData> = z.object({
+  version: z.literal(1),
+  runId: z.string().min(1).max(64),
+  topic: z.string(),
+  nextValue: value,
+  unacknowledged: z.array(z.tuple([value, value]).refine(([from, to]) => from <= to, 'from is after to')),
+});
 
 export class ProducerStateFile extends JsonStateFile<ProducerStateData> {
   constructor(path: string) {
-    super(path, 'producer state file', isState);
+    super(path, 'producer state file', producerStateFile);
   }
 }

@@ -21,7 +21,8 @@ export const queueLimit: Scenario = {
       const awayMs = context.intervalMs * (limit * 3);
       context.say(`The consumer leaves for ${(awayMs / 1000).toFixed(1)} s: about ${limit * 3} values, three times the limit.`);
       await sleep(awayMs);
-      const second = consumer(broker.url, id, topic, state);
+      context.say(`It returns knowing the broker's limit (--queue-limit ${limit}), so that it can name it as the cause.`);
+      const second = consumer(broker.url, id, topic, state, ['--queue-limit', String(limit)]);
       await second.waitForEvent('gap', () => true, 20_000);
       await sleep(context.intervalMs * 5);
       const exit = await second.interrupt();
