@@ -19,10 +19,10 @@ interface BrokerOptions {
 }
 
 const program = createProgram('broker', 'Start an MQTT broker on localhost for the tutorial: Mosquitto with scripts/mosquitto.conf when it is installed, otherwise the embedded broker.', [
-  'npm run broker                    # Mosquitto if installed, else the embedded broker, on localhost:1883',
-  'npm run broker -- --embedded      # the embedded broker (sessions in memory)',
-  'npm run broker -- --port 1884     # another port',
-  'MQTT_PASSWORD=choose-one npm run broker -- --protected   # only the users tutorial-producer and tutorial-consumer',
+  { args: '', note: 'Mosquitto if installed, else the embedded broker, on localhost:1883' },
+  { args: '--embedded', note: 'the embedded broker (sessions in memory)' },
+  { args: '--port 1884', note: 'another port' },
+  { env: 'MQTT_PASSWORD=choose-one', args: '--protected', note: 'only the users tutorial-producer and tutorial-consumer' },
 ])
   .addOption(new Option('--embedded', 'use the embedded broker even when Mosquitto is installed').conflicts('protected'))
   .addOption(

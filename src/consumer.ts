@@ -6,7 +6,7 @@ import { createProgram, integerIn, onInterrupt, parseArguments, qosOption } from
 import { addConnectionOptions } from './cli/options.js';
 import { connectionSettings, type ConnectionOptions } from './mqtt/settings.js';
 import { ExitCode, UsageError } from './core/errors.js';
-import { runCommand } from './cli/run.js';
+import { onOutputClosed, runCommand } from './cli/run.js';
 import { createConsumerRenderer } from './cli/render.js';
 import { validateTopicFilter } from './core/topics.js';
 import { DeliveryVerifier } from './mqtt/verifier.js';
@@ -26,10 +26,10 @@ interface ConsumerOptions extends ConnectionOptions {
 
 const program = addConnectionOptions(
   createProgram('consumer', 'Subscribe with a persistent session and verify that every value arrives: gaps, duplicates and producer restarts are flagged.', [
-    'npm run consumer -- --id my-consumer            # the tutorial: stop it with Ctrl+C, start it again',
-    'npm run consumer -- --id my-consumer --clean    # a clean session: values sent while away are lost',
-    'npm run consumer -- -C 100 --json | jq .        # one JSON object per line, stop after 100 messages',
-    'MQTT_URL=mqtts://broker:8883 MQTT_PASSWORD=... npm run consumer -- -u alice --ca ca.pem',
+    { args: '--id my-consumer', note: 'the tutorial: stop it with Ctrl+C, start it again' },
+    { args: '--id my-consumer --clean', note: 'a clean session: values sent while away are lost' },
+    { args: '--id my-consumer -C 100 --json | head -3', note: 'one JSON object per line; stop after 100 messages' },
+    { env: 'MQTT_PASSWORD=choose-one', args: '-u tutorial-consumer --id my-consumer', note: 'the protected broker (npm run broker -- --protected)' },
   ]),
   'persistent-session-consumer',
 )
@@ -80,5 +80,6 @@ runCommand('consumer', async () => {
     maxPayloadBytes: 1024 * 1024,
   });
   onInterrupt(() => void verifier.stop());
+  onOutputClosed(() => void verifier.stop());
   return verifier.run();
 });

@@ -2,7 +2,7 @@
 /** The demo: the article's claims replayed unattended against a broker, each with PASS or FAIL. */
 import { Option } from 'commander';
 import { createProgram, integerIn, onInterrupt, parseArguments } from './cli/program.js';
-import { runCommand } from './cli/run.js';
+import { onOutputClosed, runCommand } from './cli/run.js';
 import { CliError, ExitCode, UsageError } from './core/errors.js';
 import { createDemoRun, startDemoBroker } from './demo/run.js';
 import { findScenario, scenarios } from './demo/scenarios.js';
@@ -18,11 +18,11 @@ interface DemoOptions {
 }
 
 const program = createProgram('demo', "Replay the tutorial and the article's claims against a broker, unattended, with PASS or FAIL for each.", [
-  'npm run demo                                  # the tutorial on the embedded broker',
-  'npm run demo -- --all                         # every claim of the article',
-  'npm run demo -- --all --broker mosquitto      # the same on a private Mosquitto',
-  'npm run demo -- --scenario qos0 --real-time   # one claim, one value a second',
-  'npm run demo -- --url mqtt://localhost:1883   # against a broker that is already running',
+  { args: '', note: 'the tutorial on the embedded broker' },
+  { args: '--all', note: 'every claim of the article' },
+  { args: '--all --broker mosquitto', note: 'the same on a private Mosquitto' },
+  { args: '--scenario qos0 --real-time', note: 'one claim, one value a second' },
+  { args: '--url mqtt://localhost:1883', note: 'against a broker that is already running' },
 ])
   .addOption(new Option('--broker <kind>', 'broker to start: embedded (Aedes, in this process) or mosquitto (a private one on a free port)').choices(['embedded', 'mosquitto']).default('embedded'))
   .addOption(new Option('-L, --url <url>', 'use this running broker instead of starting one'))
@@ -38,10 +38,7 @@ runCommand('demo', async () => {
   const chosen: Scenario[] = options.all ? scenarios : [findScenario(options.scenario) ?? unknownScenario(options.scenario)];
   const demo = createDemoRun(await startDemoBroker(options.broker, options.url), (line = '') => void process.stdout.write(`${line}\n`));
   onInterrupt(() => void demo.stop().then(() => process.exit(130)));
-  // A reader that stops early (| head): tidy up and end quietly, as a program ended by SIGPIPE would.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') void demo.stop().then(() => process.exit(141));
-  });
+  onOutputClosed(() => void demo.stop().then(() => process.exit(ExitCode.ok)));
   let failed: number;
   try {
     failed = await demo.run(chosen, options.realTime ? 1000 : options.interval);

@@ -6,7 +6,7 @@ import { createProgram, integerIn, onInterrupt, parseArguments, qosOption } from
 import { addConnectionOptions } from './cli/options.js';
 import { connectionSettings, type ConnectionOptions } from './mqtt/settings.js';
 import { ExitCode } from './core/errors.js';
-import { runCommand } from './cli/run.js';
+import { onOutputClosed, runCommand } from './cli/run.js';
 import { ProducerStateFile } from './state/producer-state.js';
 import { CounterPublisher } from './mqtt/publisher.js';
 import { createProducerRenderer } from './cli/render.js';
@@ -24,10 +24,10 @@ interface ProducerOptions extends ConnectionOptions {
 
 const program = addConnectionOptions(
   createProgram('producer', 'Publish an incrementing counter (1, 2, 3, ...) once a second, keeping every value until the broker has it.', [
-    'npm run producer                                 # Sent: 1, Sent: 2, ... to my_topic at QoS 1',
-    'npm run producer -- --interval 0 --count 100000  # as fast as the broker takes them, then exit',
-    'npm run producer -- --state producer.json        # survives its own crash: restart it with the same file',
-    'npm run producer -- -q 0                         # QoS 0: an offline consumer gets none of these',
+    { args: '', note: 'Sent: 1, Sent: 2, ... to my_topic at QoS 1' },
+    { args: '--interval 0 --count 100000', note: 'as fast as the broker takes them, then exit' },
+    { args: '--state producer.json', note: 'survives its own crash: restart it with the same file' },
+    { args: '-q 0', note: 'QoS 0: an offline consumer gets none of these' },
   ]),
   undefined,
 )
@@ -57,5 +57,6 @@ runCommand('producer', async () => {
     drainTimeoutMs: 5000,
   });
   onInterrupt(() => void publisher.stop());
+  onOutputClosed(() => void publisher.stop());
   return publisher.run();
 });

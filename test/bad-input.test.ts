@@ -133,7 +133,7 @@ describe('faults with a real Mosquitto', { skip: mosquittoSkip() }, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('a payload that is not a number is reported and counted, and the consumer goes on', async () => {
+  it('a payload the producer could not have sent (a word, a negative number) is reported and counted, never a gap, and the consumer goes on', async () => {
     const consumer = CliProcess.consumer(['--url', broker.url, '-i', 'odd-payloads', '-t', 'odd', '--no-state', '--json']);
     await consumer.waitForEvent('subscribed');
     const publish = (payload: string): void => {
@@ -141,11 +141,17 @@ describe('faults with a real Mosquitto', { skip: mosquittoSkip() }, () => {
     };
     publish('1');
     publish('hello');
+    publish('-5');
     publish('2');
     await consumer.waitUntil('value 2', () => consumer.eventsOf('message').length >= 2);
     const exit = await consumer.interrupt();
-    assert.equal(consumer.eventsOf('invalid').length, 1);
-    assert.equal(consumer.eventsOf('summary')[0]!.invalid, 1);
+    assert.deepEqual(consumer.eventsOf('invalid').map((e) => e.reason), [
+      'not a counter value (a whole number from 0, as the producer sends): "hello"',
+      'not a counter value (a whole number from 0, as the producer sends): "-5"',
+    ]);
+    assert.deepEqual(consumer.eventsOf('gap'), [], 'a payload that is not a counter value never makes a gap');
+    assert.deepEqual(messageValues(consumer.events), [1, 2]);
+    assert.equal(consumer.eventsOf('summary')[0]!.invalid, 2);
     assert.equal(exit.code, 0);
   });
 

@@ -15,7 +15,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 describe('state files', () => {
   it('a checkpoint written and read back continues the same accounting', async () => {
     const tracker = new SequenceTracker();
-    tracker.accept({ topic: 't', value: 1, receivedAt: 0, queued: false, qos: 1, context: { clean: false, sessionPresent: false, hadSession: false, afterReturn: false, queuedOnReturn: 0, queueLimit: null } });
+    tracker.accept({ topic: 't', value: 1, receivedAt: 0, queued: false, qos: 1, context: { clean: false, sessionPresent: false, hadSession: false, afterReturn: false, queuedOnReturn: 0, queueLimit: null, takeoverSuspected: false } });
     const checkpoint = new Checkpoint(join(dir, 'nested', 'c.json'));
     checkpoint.open();
     await checkpoint.save({ version: 2, clientId: 'c', topic: 't', hadSession: true, savedAt: 'now', tracker: tracker.snapshot() });
@@ -40,7 +40,7 @@ describe('state files', () => {
   it('a malformed field is an error naming the file and the field, not a NaN carried on', async () => {
     const path = join(dir, 'malformed.json');
     const tracker = new SequenceTracker();
-    tracker.accept({ topic: 't', value: 1, receivedAt: 0, queued: false, qos: 1, context: { clean: false, sessionPresent: false, hadSession: false, afterReturn: false, queuedOnReturn: 0, queueLimit: null } });
+    tracker.accept({ topic: 't', value: 1, receivedAt: 0, queued: false, qos: 1, context: { clean: false, sessionPresent: false, hadSession: false, afterReturn: false, queuedOnReturn: 0, queueLimit: null, takeoverSuspected: false } });
     const good = { version: 2, clientId: 'c', topic: 't', hadSession: true, savedAt: 'now', tracker: tracker.snapshot() };
     const cases: Array<[string, (data: typeof good) => void, RegExp]> = [
       ['a count that is not a number', (data) => void ((data.tracker.totals as unknown as Record<string, unknown>).missing = 'three'), /tracker\.totals\.missing/],

@@ -6,7 +6,7 @@ import { parseValue } from '../src/core/wire.js';
 import { SequenceTracker } from '../src/core/tracker.js';
 import { type Delivery, type TrackerEvent } from '../src/core/accounting.js';
 
-const live: DeliveryContext = { clean: false, sessionPresent: true, hadSession: true, afterReturn: false, queuedOnReturn: 0, queueLimit: null };
+const live: DeliveryContext = { clean: false, sessionPresent: true, hadSession: true, afterReturn: false, queuedOnReturn: 0, queueLimit: null, takeoverSuspected: false };
 
 function delivery(value: number, extra: Partial<Delivery> = {}): Delivery {
   return { topic: 't', value, runId: 'run-a', receivedAt: 1000, queued: false, qos: 1, context: live, ...extra };
@@ -145,7 +145,7 @@ describe('the sequence tracker', () => {
     feed(first, [1, 2, 3]);
     const second = new SequenceTracker();
     second.restore(first.snapshot());
-    const events = feed(second, [9], { context: { clean: false, sessionPresent: false, hadSession: true, afterReturn: true, queuedOnReturn: 0, queueLimit: null } });
+    const events = feed(second, [9], { context: { clean: false, sessionPresent: false, hadSession: true, afterReturn: true, queuedOnReturn: 0, queueLimit: null, takeoverSuspected: false } });
     assert.deepEqual(kinds(events), ['resume', 'gap', 'message']);
     assert.deepEqual(events[0], { event: 'resume', topic: 't', lastValue: 3, firstValue: 9, missed: 5 });
     assert.equal(events[1]?.event === 'gap' && events[1].cause, 'session-lost');
@@ -180,6 +180,10 @@ describe('the sequence tracker', () => {
     assert.deepEqual(parseValue(' 7\n'), { value: 7 });
     assert.ok('error' in parseValue('hello'));
     assert.ok('error' in parseValue('1.5'));
+    assert.ok('error' in parseValue('-5'), 'the producer never sends a negative value');
+    assert.ok('error' in parseValue('+5'));
+    assert.ok('error' in parseValue('007'));
+    assert.deepEqual(parseValue('0'), { value: 0 });
     assert.ok('error' in parseValue(''));
     const event = tracker.reject('t', 'payload is not a number');
     assert.equal(event.event, 'invalid');
@@ -188,7 +192,7 @@ describe('the sequence tracker', () => {
 });
 
 describe('why values were lost', () => {
-  const base: DeliveryContext = { clean: false, sessionPresent: true, hadSession: true, afterReturn: true, queuedOnReturn: 0, queueLimit: null };
+  const base: DeliveryContext = { clean: false, sessionPresent: true, hadSession: true, afterReturn: true, queuedOnReturn: 0, queueLimit: null, takeoverSuspected: false };
   it('names each cause from what the consumer knows', () => {
     assert.equal(diagnoseGap(1, { ...base, clean: true }), 'clean-session');
     assert.equal(diagnoseGap(1, { ...base, sessionPresent: false }), 'session-lost');
@@ -197,10 +201,16 @@ describe('why values were lost', () => {
   });
 
   it('names the queue limit only with evidence: a backlog that reached the limit the consumer was told', () => {
-    assert.equal(diagnoseGap(1, { ...base, queuedOnReturn: 1000, queueLimit: null }), 'unknown', 'no limit known: the cause is unknown');
+    assert.equal(diagnoseGap(1, { ...base, queuedOnReturn: 1000, queueLimit: null, takeoverSuspected: false }), 'unknown', 'no limit known: the cause is unknown');
     assert.equal(diagnoseGap(1, { ...base, queuedOnReturn: 999, queueLimit: 1000 }), 'unknown', 'the backlog stopped short of the limit: something else lost them');
     assert.equal(diagnoseGap(1, { ...base, queuedOnReturn: 1000, queueLimit: 1000 }), 'queue-limit');
     assert.equal(diagnoseGap(1, { ...base, queuedOnReturn: 0, queueLimit: 0 }), 'queue-limit', 'a broker that queues nothing');
+  });
+
+  it('names a takeover when the broker had closed the previous connection without a word', () => {
+    assert.equal(diagnoseGap(1, { ...base, takeoverSuspected: true }), 'takeover');
+    assert.equal(diagnoseGap(1, { ...base, takeoverSuspected: true, queuedOnReturn: 5, queueLimit: 5 }), 'queue-limit', 'evidence of the queue limit comes first');
+    assert.equal(diagnoseGap(1, { ...base, takeoverSuspected: true, afterReturn: false }), 'not-received', 'only values missing on the return');
   });
 });
 

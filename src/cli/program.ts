@@ -1,11 +1,31 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../core/errors.js';
-import { version } from './package.js';
+import { version, type CommandName } from './package.js';
 
+/** One line of --help's examples: what follows the command, and what it does. */
+export interface Example {
+  args: string;
+  note: string;
+  /** Variables set before the command, e.g. "MQTT_PASSWORD=choose-one". */
+  env?: string;
+}
+
+/** How the person started this command: through npm run in the project, or as the installed bin. */
+export function invocation(name: CommandName, env = process.env): { viaNpm: boolean; text: (args: string) => string } {
+  const viaNpm = env.npm_lifecycle_event === name;
+  return {
+    viaNpm,
+    // npm prints a banner of its own on stdout unless -s: a pipe wants the command's output alone.
+    text: (args) => (viaNpm ? `npm run ${args.includes('|') ? '-s ' : ''}${name}${args ? ` -- ${args}` : ''}` : `mqtt-ps-${name}${args ? ` ${args}` : ''}`),
+  };
+}
 
 /** A commander program with the behaviour every command here shares. */
-export function createProgram(name: string, description: string, examples: string[]): Command {
-  const program = new Command(name)
+export function createProgram(name: CommandName, description: string, examples: Example[]): Command {
+  const how = invocation(name);
+  const lines = examples.map((example) => `${example.env ? `${example.env} ` : ''}${how.text(example.args)}`);
+  const width = Math.max(...lines.map((line) => line.length)) + 2;
+  const program = new Command(how.viaNpm ? `npm run ${name} --` : `mqtt-ps-${name}`)
     .description(description)
     .version(version, '--version', 'print the version and exit')
     .helpOption('-h, --help', 'show this help and exit')
@@ -13,7 +33,8 @@ export function createProgram(name: string, description: string, examples: strin
     .allowExcessArguments(false)
     .exitOverride()
     .configureOutput({ outputError: () => {} });
-  program.addHelpText('after', `\nExamples:\n${examples.map((line) => `  ${line}`).join('\n')}\n`);
+  const shown = lines.map((line, i) => `  ${line.padEnd(width)}# ${examples[i]!.note}`);
+  program.addHelpText('after', `\nExamples:\n${shown.join('\n')}\n`);
   return program;
 }
 

@@ -24,7 +24,7 @@ export function colorLevel(stream: NodeJS.WriteStream = process.stdout, env = pr
 
 class LineBuffer {
   private lines: string[] = [];
-  constructor(private readonly stream: NodeJS.WritableStream) {}
+  constructor(private readonly stream: NodeJS.WriteStream) {}
   push(line: string): void {
     this.lines.push(line);
   }
@@ -32,7 +32,8 @@ class LineBuffer {
     if (this.lines.length === 0) return;
     const text = this.lines.join('\n') + '\n';
     this.lines = [];
-    this.stream.write(text);
+    // A reader that went away (| head) reads no more: the lines are dropped, the accounting goes on.
+    if (!this.stream.destroyed && this.stream.writable) this.stream.write(text);
   }
 }
 
@@ -108,7 +109,10 @@ export function summaryLines(summary: Summary, chalk: ChalkInstance, width = 60)
       `${summary.outOfOrder} out of order, ${summary.restarts} producer restarts, ${summary.queued} delivered from the queue` +
       (summary.longestWaitMs === null ? '' : `, longest wait in the broker ${formatDuration(summary.longestWaitMs)}`),
   );
-  if (summary.invalid > 0) lines.push(chalk.yellow(`Ignored ${summary.invalid} messages that were not numbers`));
+  if (summary.invalid > 0) lines.push(chalk.yellow(`Ignored ${summary.invalid} messages that were not counter values`));
+  if (summary.leftInSession) {
+    lines.push(`Left in the session: ${summary.leftInSession} more arrived after the stop and stay unacknowledged, for the next start (the broker may hold more)`);
+  }
   if (summary.missingRanges.length > 0) lines.push(chalk.red(`Missing: ${formatRanges(summary.missingRanges)}`));
   for (const topic of summary.topics) {
     const run = topic.runId ? ` (producer run ${topic.runId})` : '';

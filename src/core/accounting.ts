@@ -94,6 +94,8 @@ export interface Totals {
 
 export interface Summary extends Totals {
   event: 'summary';
+  /** Messages that arrived after the consumer decided to stop, left unacknowledged for the session's next connection. */
+  leftInSession?: number;
   /** Missing ranges of every run, oldest first, "topic" included for several topics. */
   missingRanges: Array<{ topic: string; from: number; to: number }>;
   topics: TopicSummary[];

@@ -13,9 +13,14 @@ export interface DeliveryContext {
   queuedOnReturn: number;
   /** The broker's limit of queued messages per client, when the person running the consumer knows it. */
   queueLimit: number | null;
+  /**
+   * The broker closed the connection before this one without a word, as Mosquitto does to a client whose
+   * client id another client has just taken: what was sent meanwhile went to that client.
+   */
+  takeoverSuspected: boolean;
 }
 
-export type GapCause = 'clean-session' | 'session-lost' | 'qos0' | 'queue-limit' | 'unknown' | 'not-received';
+export type GapCause = 'clean-session' | 'session-lost' | 'qos0' | 'queue-limit' | 'takeover' | 'unknown' | 'not-received';
 
 export function diagnoseGap(qos: 0 | 1 | 2, context: DeliveryContext): GapCause {
   if (context.clean) return 'clean-session';
@@ -24,7 +29,8 @@ export function diagnoseGap(qos: 0 | 1 | 2, context: DeliveryContext): GapCause 
   if (context.afterReturn && context.sessionPresent) {
     // Only evidence names the queue limit: the backlog reached it. A broker that crashed before saving
     // what it queued leaves the same pattern (queued values, then a gap), so without it the cause is unknown.
-    return context.queueLimit !== null && context.queuedOnReturn >= context.queueLimit ? 'queue-limit' : 'unknown';
+    if (context.queueLimit !== null && context.queuedOnReturn >= context.queueLimit) return 'queue-limit';
+    return context.takeoverSuspected ? 'takeover' : 'unknown';
   }
   return 'not-received';
 }
@@ -37,6 +43,8 @@ export const causeText: Record<GapCause, string> = {
   qos0: 'QoS 0: such messages are never queued for an offline consumer (publish and subscribe at QoS 1 or 2)',
   'queue-limit':
     "the session was resumed but the broker did not keep these values: the backlog that came first reached its queue limit per client (--queue-limit; Mosquitto's max_queued_messages, 1000 by default)",
+  takeover:
+    'the broker closed the previous connection without a word, as it does when another client connects with the same client id: these values most likely went to that client (give each consumer its own --id)',
   unknown:
     'the session was resumed but the broker did not deliver these values, and the consumer cannot tell why: a queue limit per client (give --queue-limit N to have it checked), or a broker that lost them (a crash before saving)',
   'not-received':

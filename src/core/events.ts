@@ -10,6 +10,8 @@ export type ConnectionEvent =
       sessionPresent: boolean;
       /** The broker's Receive Maximum (MQTT 5 CONNACK), null when it gave none. */
       receiveMaximum: number | null;
+      /** The connection before this one was closed by the broker without a word, as in a session takeover. */
+      previousClosedSilently: boolean;
     }
   | { event: 'offline'; url: string; reason: string }
   | { event: 'unreachable'; url: string; reason: string; retryInMs: number };

@@ -40,11 +40,14 @@ export function readValueProperties(properties: UserProperties | undefined): Val
   return origin;
 }
 
-/** A payload is a counter value: a whole decimal number and nothing else. */
+/**
+ * A payload is a counter value only when the producer could have sent it: a whole number from 0, in
+ * plain decimal (no sign, no leading zero). Anything else is not a value and never makes a gap.
+ */
 export function parseValue(payload: Uint8Array | string): { value: number } | { error: string } {
   const text = typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8');
   const trimmed = text.trim();
-  if (/^-?\d{1,15}$/.test(trimmed)) return { value: Number(trimmed) };
+  if (/^(0|[1-9]\d{0,14})$/.test(trimmed)) return { value: Number(trimmed) };
   const shown = trimmed.length > 40 ? `${trimmed.slice(0, 40)}...` : trimmed;
-  return { error: `payload is not a number: ${JSON.stringify(shown)}` };
+  return { error: `not a counter value (a whole number from 0, as the producer sends): ${JSON.stringify(shown)}` };
 }

@@ -86,6 +86,8 @@ export function openConnection(
   armTimeout();
 
   let connectedAt = 0;
+  /** The last connection was closed by the broker without a word (no DISCONNECT, no error). */
+  let afterSilentClose = false;
   client.on('connect', (connack) => {
     connectedAt = Date.now();
     clearTimeout(givingUpTimer);
@@ -98,6 +100,7 @@ export function openConnection(
       clientId: settings.clientId,
       sessionPresent: connack.sessionPresent,
       receiveMaximum: connack.properties?.receiveMaximum ?? null,
+      previousClosedSilently: afterSilentClose,
     });
   });
   client.on('error', (error: Error & { code?: number | string }) => {
@@ -126,7 +129,6 @@ export function openConnection(
   // after a reconnect that itself followed a silent close is counted, and a few in a row mean a tug of
   // war. A link cut now and then (its connections live longer) is not one.
   const silentCloses: number[] = [];
-  let afterSilentClose = false;
   client.on('close', () => {
     if (state === 'closed' || client.disconnecting) return;
     const retryInMs = client.options.reconnectPeriod ?? firstRetryMs;

@@ -50,6 +50,9 @@ export class DeliveryVerifier {
   private afterReturn = false;
   private backlogCount = 0;
   private queuedOnReturn = 0;
+  private takeoverSuspected = false;
+  /** Messages that arrived once the consumer had decided to stop: left unacknowledged in the session. */
+  private leftInSession = 0;
   private backlogLongestMs: number | null = null;
   private backlogTimer: NodeJS.Timeout | undefined;
   private received = 0;
@@ -90,8 +93,12 @@ export class DeliveryVerifier {
     // until the record is on disk.
     this.client.on('packetreceive', (packet) => {
       if (packet.cmd !== 'publish') return;
-      if (this.stopping) this.gate.freeze();
-      else this.record(packet);
+      if (this.stopping) {
+        this.leftInSession++;
+        this.gate.freeze();
+      } else {
+        this.record(packet);
+      }
     });
     this.flushSoon();
     return result;
@@ -109,6 +116,7 @@ export class DeliveryVerifier {
       this.sessionPresent = event.sessionPresent;
       this.afterReturn = true;
       this.queuedOnReturn = 0;
+      this.takeoverSuspected = event.previousClosedSilently;
       this.emit(event);
       if (this.hadSession && !this.sessionPresent && !this.options.clean) {
         this.emit({ event: 'session-lost', clientId: this.options.settings.clientId, lastValues: this.tracker.lastValues() });
@@ -172,6 +180,7 @@ export class DeliveryVerifier {
             afterReturn: this.afterReturn,
             queuedOnReturn: this.queuedOnReturn,
             queueLimit: this.options.queueLimit ?? null,
+            takeoverSuspected: this.takeoverSuspected,
           },
         });
         for (const event of events) {
@@ -262,7 +271,7 @@ export class DeliveryVerifier {
         }
       }
       this.endBacklog();
-      const summary = this.tracker.summary();
+      const summary = { ...this.tracker.summary(), leftInSession: this.leftInSession };
       this.options.renderer.render(summary);
       this.options.renderer.flush();
       if (this.client) {
