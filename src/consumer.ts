@@ -29,7 +29,7 @@ const program = addConnectionOptions(
     { args: '--id my-consumer', note: 'the tutorial: stop it with Ctrl+C, start it again' },
     { args: '--id my-consumer --clean', note: 'a clean session: values sent while away are lost' },
     { args: '--id my-consumer -C 100 --json | head -3', note: 'one JSON object per line; stop after 100 messages' },
-    { env: 'MQTT_PASSWORD=choose-one', args: '-u tutorial-consumer --id my-consumer', note: 'the protected broker (npm run broker -- --protected)' },
+    { env: 'MQTT_PASSWORD=choose-one', args: '-u tutorial-consumer --id my-consumer', note: 'the protected broker (the broker command with --protected)' },
   ]),
   'persistent-session-consumer',
 )

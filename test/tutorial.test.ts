@@ -1,0 +1,168 @@
+/**
+ * The tutorial's own commands, as a person types them: npm run in the project folder, Ctrl+C to the
+ * whole process group, a pipe into head, the examples of --help, against a private Mosquitto.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { packageRoot } from '../src/cli/package.js';
+import { CliProcess, messageValues } from './support/cli.js';
+import { mosquittoSkip, TestMosquitto } from './support/mosquitto.js';
+
+interface Run {
+  stdout: string;
+  stderr: string;
+  /** The exit status the shell would show: 128 + the signal's number when one ended it. */
+  status: number;
+}
+
+/** A command line run by bash in its own process group, as a terminal runs it; interruptAfterMs sends it Ctrl+C. */
+function shell(command: string, env: Record<string, string>, options: { interruptAfterMs?: number; interruptWhen?: (stdout: string) => boolean; timeoutMs?: number } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', command], { cwd: packageRoot, detached: true, env: { ...process.env, NO_COLOR: '1', ...env } });
+    let stdout = '';
+    let stderr = '';
+    let interrupted = false;
+    const interrupt = (): void => {
+      if (interrupted) return;
+      interrupted = true;
+      process.kill(-child.pid!, 'SIGINT');
+    };
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (options.interruptWhen?.(stdout)) interrupt();
+    });
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const interruptTimer = options.interruptAfterMs === undefined ? undefined : setTimeout(interrupt, options.interruptAfterMs);
+    const killTimer = setTimeout(() => {
+      process.kill(-child.pid!, 'SIGKILL');
+      reject(new Error(`still running after ${options.timeoutMs ?? 30_000} ms: ${command}\n${stdout.slice(-2000)}\n${stderr}`));
+    }, options.timeoutMs ?? 30_000);
+    child.on('close', (code, signal) => {
+      clearTimeout(interruptTimer);
+      clearTimeout(killTimer);
+      resolve({ stdout, stderr, status: code ?? 128 + (signal === 'SIGINT' ? 2 : signal === 'SIGKILL' ? 9 : 15) });
+    });
+  });
+}
+
+/** Publishes 1..count at QoS 1 and waits until the broker has acknowledged every one. */
+async function publish(url: string, topic: string, count: number): Promise<void> {
+  const producer = CliProcess.producer(['--url', url, '-t', topic, '--interval', '0', '-C', String(count), '--json']);
+  assert.equal((await producer.exitWithin(60_000)).code, 0, producer.stderr);
+}
+
+describe('the tutorial commands through npm run', { skip: mosquittoSkip() }, () => {
+  let broker: TestMosquitto;
+  let dir: string;
+  let env: Record<string, string>;
+  before(async () => {
+    broker = await new TestMosquitto().start();
+    dir = mkdtempSync(join(tmpdir(), 'mqtt-ps-npm-'));
+    env = { MQTT_URL: broker.url, XDG_STATE_HOME: dir };
+  });
+  after(async () => {
+    await CliProcess.killAll();
+    await broker.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A session with count values waiting in the broker for the client id. */
+  async function backlog(id: string, topic: string, count: number): Promise<void> {
+    const join = await shell(`npm run -s consumer -- --id ${id} -t ${topic} -C 1 --connect-timeout 5`, env, { interruptWhen: (out) => out.includes('Subscribed') });
+    assert.ok([0, 130].includes(join.status), join.stderr);
+    await publish(broker.url, topic, count);
+  }
+
+  it('Ctrl+C in the middle of a large backlog prints the summary, and the checkpoint counts what was shown', async () => {
+    await backlog('drain', 'drain', 100_000);
+    const run = await shell('npm run consumer -- --id drain -t drain', env, { interruptWhen: (out) => out.split('\n').length > 3000, timeoutMs: 60_000 });
+    const received = run.stdout.split('\n').filter((line) => line.startsWith('Received message: ')).length;
+    assert.ok(received >= 3000 && received < 100_000, `interrupted mid-drain after ${received} values`);
+    const summary = run.stdout.split('\n').find((line) => line.startsWith('Summary: '));
+    assert.ok(summary, `a summary at the end:\n${run.stdout.slice(-500)}`);
+    assert.match(summary, /, 0 missing,/);
+    assert.equal(run.stderr.trim(), '', 'nothing on stderr');
+    assert.equal(run.status, 130, "npm itself ends with 130 on Ctrl+C, whatever the command's status");
+    // The rest stays in the session: the next start continues right after the last value shown.
+    const next = await shell('npm run -s consumer -- --id drain -t drain -C 10 --json', env);
+    assert.equal(next.status, 0, next.stderr);
+    const values = next.stdout.split('\n').filter((line) => line.includes('"event":"message"')).map((line) => (JSON.parse(line) as { value: number }).value);
+    assert.equal(values[0], received + 1, 'the next run starts right after the last value the interrupted one showed');
+  });
+
+  it('-C stops after that many messages with a backlog waiting, exits 0 at once, and leaves the rest in the session', async () => {
+    await backlog('counted', 'counted', 100);
+    const started = Date.now();
+    const run = await shell('npm run -s consumer -- --id counted -t counted -C 5 --json', env, { timeoutMs: 15_000 });
+    assert.equal(run.status, 0, run.stderr);
+    assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
+    const events = run.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { event: string; value?: number; leftInSession?: number; received?: number });
+    assert.deepEqual(events.filter((e) => e.event === 'message').map((e) => e.value), [1, 2, 3, 4, 5]);
+    const summary = events.find((e) => e.event === 'summary')!;
+    assert.equal(summary.received, 5);
+    assert.ok((summary.leftInSession ?? 0) > 0, 'the summary says that more were waiting');
+    const rest = CliProcess.consumer(['--url', broker.url, '--id', 'counted', '-t', 'counted', '--state', join(dir, 'mqtt-persistent-sessions', 'counted.json'), '-C', '95', '--json']);
+    assert.equal((await rest.exitWithin(15_000)).code, 0, rest.stderr);
+    assert.deepEqual(messageValues(rest.events), Array.from({ length: 95 }, (_, i) => i + 6), 'the next run gets 6..100, each once');
+  });
+
+  it('a reader that stops early (| head) ends the consumer quietly, with status 0 and its checkpoint safe', async () => {
+    await backlog('piped', 'piped', 1000);
+    const run = await shell('set -o pipefail; npm run -s consumer -- --id piped -t piped | head -3; echo "status $?"', env, { timeoutMs: 15_000 });
+    assert.equal(run.stdout.trim().split('\n').length, 4, run.stdout);
+    assert.match(run.stdout, /status 0\n$/, 'the whole pipeline, the consumer included, ends with status 0');
+    assert.equal(run.stderr, '', 'no EPIPE, no error');
+    const state = readdirSync(join(dir, 'mqtt-persistent-sessions')).filter((name) => name.startsWith('piped'));
+    assert.deepEqual(state, ['piped.json'], 'the checkpoint, and no lock or temporary file left behind');
+  });
+
+  it('--help and --version through a pipe that closes early end quietly', async () => {
+    for (const command of ['npm run -s consumer -- --help | head -1', 'npm run -s producer -- --help | head -1', 'npm run -s demo -- --help | head -1', 'npm run -s broker -- --version | head -1']) {
+      const run = await shell(`set -o pipefail; ${command}; echo "status $?"`, env);
+      assert.equal(run.stderr, '', `${command}: ${run.stderr}`);
+      assert.match(run.stdout, /status 0/);
+    }
+  });
+
+  it("the examples of --help work as printed, and name the command as it was started", async () => {
+    for (const name of ['producer', 'consumer']) {
+      const npmHelp = await shell(`npm run -s ${name} -- --help`, env);
+      assert.match(npmHelp.stdout, new RegExp(`^Usage: npm run ${name} -- `));
+      const binHelp = spawnSync(process.execPath, [join(packageRoot, 'dist', 'src', `${name}.js`), '--help'], { encoding: 'utf8' });
+      assert.match(binHelp.stdout, new RegExp(`^Usage: mqtt-ps-${name} `));
+      assert.doesNotMatch(binHelp.stdout, /npm run/, 'the installed bin shows its own examples');
+    }
+    const help = await shell('npm run -s consumer -- --help', env);
+    const examples = help.stdout.slice(help.stdout.indexOf('Examples:')).split('\n').slice(1).filter((line) => line.startsWith('  npm run') || line.startsWith('  MQTT_'));
+    assert.ok(examples.length >= 3, help.stdout);
+    const producer = CliProcess.producer(['--url', broker.url, '--interval', '20']);
+    try {
+      for (const example of examples) {
+        const command = example.trim().replace(/\s+#.*$/, '');
+        // The protected broker's example needs that broker; the rest run against this one.
+        if (command.includes('tutorial-consumer')) continue;
+        const run = await shell(command, env, { interruptAfterMs: 3000, timeoutMs: 20_000 });
+        assert.equal(run.stderr.replace(/^npm warn.*\n/gm, ''), '', `${command}: ${run.stderr}`);
+        assert.ok([0, 130].includes(run.status), `${command}: status ${run.status}`);
+        assert.match(run.stdout, /Received message: \d+|"event":"message"/, `${command} received values:\n${run.stdout.slice(0, 500)}`);
+      }
+    } finally {
+      await producer.interrupt();
+    }
+  });
+
+  it('an interrupted demo leaves no temporary folder behind', async () => {
+    const before = new Set(readdirSync(tmpdir()).filter((name) => name.startsWith('mqtt-persistent-sessions-')));
+    const run = await shell('npm run demo', {}, { interruptWhen: (out) => out.includes('The consumer leaves'), timeoutMs: 30_000 });
+    assert.equal(run.status, 130);
+    await sleep(200);
+    const left = readdirSync(tmpdir()).filter((name) => name.startsWith('mqtt-persistent-sessions-') && !before.has(name));
+    assert.deepEqual(left, [], 'the demo removed its folders');
+    assert.ok(!existsSync(join(packageRoot, '.state', 'demo')));
+  });
+});
