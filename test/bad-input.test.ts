@@ -184,6 +184,8 @@ describe('faults with a real Mosquitto', { skip: mosquittoSkip() }, () => {
     const args = ['--url', broker.url, '-i', 'twin', '-t', 'twin', '--json'];
     const first = CliProcess.consumer([...args, '--state', join(dir, 'first.json')]);
     await first.waitForEvent('subscribed');
+    const producer = CliProcess.producer(['--url', broker.url, '-t', 'twin', '--interval', '5']);
+    await first.waitUntil('values', () => first.eventsOf('message').length >= 20);
     const second = CliProcess.consumer([...args, '--state', join(dir, 'second.json')]);
     const firstExit = await Promise.race([first.exited, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`the first consumer did not stop: ${first.stdout}`)), 20_000))]);
     assert.equal(firstExit.code, 1, first.stderr);
@@ -193,5 +195,9 @@ describe('faults with a real Mosquitto', { skip: mosquittoSkip() }, () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     assert.equal(second.eventsOf('connected').length, connections, 'once the first has stopped, the second keeps its session: no loop');
     await second.interrupt();
+    await producer.interrupt();
+    // While the two took the session from each other, the values went to one or the other: a takeover, not a queue limit.
+    const causes = [...first.eventsOf('gap'), ...second.eventsOf('gap')].map((gap) => gap.cause);
+    assert.deepEqual([...new Set(causes)].filter((cause) => cause !== 'takeover'), [], `gap causes: ${causes.join(', ')}`);
   });
 });
