@@ -11,11 +11,13 @@ import { findMosquitto, PrivateMosquitto, projectConfig } from './brokers/mosqui
 import { waitForPort } from './brokers/ports.js';
 import { packageRoot } from './cli/package.js';
 import { protectedMosquitto, protectedUsers } from './brokers/protected.js';
+import { findNatsServer, NatsCluster } from './brokers/nats.js';
 
 interface BrokerOptions {
   embedded?: boolean;
   protected?: boolean;
   port: number;
+  cluster?: number;
 }
 
 const program = createProgram('broker', 'Start an MQTT broker on localhost for the tutorial: Mosquitto with scripts/mosquitto.conf when it is installed, otherwise the embedded broker.', [
@@ -23,6 +25,7 @@ const program = createProgram('broker', 'Start an MQTT broker on localhost for t
   { args: '--embedded', note: 'the embedded broker (sessions in memory)' },
   { args: '--port 1884', note: 'another port' },
   { env: 'MQTT_PASSWORD=choose-one', args: '--protected', note: 'only the users tutorial-producer and tutorial-consumer' },
+  { args: '--cluster 3', note: 'a NATS JetStream cluster of 3 nodes on free ports (MQTT 3.1.1: use -V 4)' },
 ])
   .addOption(new Option('--embedded', 'use the embedded broker even when Mosquitto is installed').conflicts('protected'))
   .addOption(
@@ -32,6 +35,11 @@ const program = createProgram('broker', 'Start an MQTT broker on localhost for t
     ),
   )
   .addOption(new Option('-p, --port <port>', 'port to listen on').argParser(integerIn(1, 65535, 'the port')).default(1883))
+  .addOption(
+    new Option('--cluster <nodes>', 'a NATS server cluster of this many nodes (1 to 5) on free ports of 127.0.0.1, with JetStream; prints their MQTT URLs')
+      .argParser(integerIn(1, 5, 'the cluster size'))
+      .conflicts(['embedded', 'protected', 'port']),
+  )
   .addHelpText('after', '\nExit status: 0 stopped with Ctrl+C, 1 could not start (e.g. the port is taken), 2 invalid usage.\n');
 
 /** The password of the protected broker's users: from the environment only, never the command line. */
@@ -62,9 +70,35 @@ async function portTaken(port: number): Promise<boolean> {
   }
 }
 
+/** Starts a private NATS cluster, says where its nodes listen, and returns how to stop it. */
+async function serveNatsCluster(size: number): Promise<() => Promise<void>> {
+  if (findNatsServer() === undefined) throw new CliError('--cluster needs nats-server (Debian, Ubuntu: sudo apt-get install nats-server)');
+  process.stdout.write(`Starting a NATS cluster of ${size} node${size === 1 ? '' : 's'} (JetStream elects its leaders: a few seconds)...\n`);
+  const cluster = await new NatsCluster({ size }).start();
+  const lines = cluster.nodes.map((node) => `  node ${node.index}: ${node.url}  (pid ${node.pid})`);
+  process.stdout.write(
+    [
+      `NATS cluster of ${size} on 127.0.0.1, data in ${cluster.dir} (removed when it stops). Ctrl+C stops it.`,
+      ...lines,
+      'It speaks MQTT 3.1.1 only. Try:',
+      `  npm run consumer -- -V 4 --id my-consumer --url ${cluster.urls.join(',')}`,
+      `  npm run producer -- -V 4 --url ${[...cluster.urls.slice(1), cluster.urls[0]].join(',')}`,
+      '',
+    ].join('\n'),
+  );
+  return () => cluster.dispose();
+}
+
 runCommand('broker', async () => {
   if (!parseArguments(program, process.argv)) return ExitCode.ok;
   const options = program.opts<BrokerOptions>();
+  if (options.cluster !== undefined) {
+    const close = await serveNatsCluster(options.cluster);
+    await new Promise<void>((resolveStop) => onInterrupt(() => resolveStop()));
+    await close();
+    process.stdout.write('Cluster stopped.\n');
+    return ExitCode.ok;
+  }
   const password = options.protected ? protectedPassword() : undefined;
   if (await portTaken(options.port)) {
     throw new CliError(

@@ -45,6 +45,9 @@ describe('invalid usage exits 2 with one line', () => {
     ['consumer', ['-t', 'a/#/b'], /# must be a whole level and the last one/],
     ['consumer', ['--bogus'], /unknown option '--bogus'/],
     ['producer', ['-V', '3'], /protocol version must be 5 or 4/],
+    ['consumer', ['--url', 'mqtt://127.0.0.1:1,,mqtt://127.0.0.1:2'], /invalid broker URL list .*an empty entry between commas/],
+    ['producer', ['--url', 'mqtt://127.0.0.1:1,http://localhost'], /unsupported URL scheme 'http:\/\/' in http:\/\/localhost/],
+    ['consumer', ['--url', 'mqtts://127.0.0.1:1,mqtt://127.0.0.1:2', '--ca', 'ca.pem'], /--ca, --cert and --key need mqtts:\/\/ URLs/],
   ];
   for (const [name, args, pattern] of cases) {
     it(`${name} ${args.join(' ')}`, () => assertUsageError(name, args, pattern));
@@ -178,6 +181,28 @@ describe('faults with a real Mosquitto', { skip: mosquittoSkip() }, () => {
     assert.equal(summary.invalid, 1);
     assert.equal(summary.missing, 0);
     assert.equal(exit.code, 0);
+  });
+
+  it('given several URLs, the commands connect to the first that answers, say which node, and move to the next when it is lost', async () => {
+    const other = await new TestMosquitto().start();
+    try {
+      const urls = `mqtt://127.0.0.1:1,${broker.url},${other.url}`;
+      const consumer = CliProcess.consumer(['--url', urls, '-i', 'listed', '-t', 'listed', '--no-state']);
+      await consumer.waitUntil('connected', () => /Connected to/.test(consumer.stdout));
+      assert.match(consumer.stdout, new RegExp(`^Connected to ${broker.url} \\(node 2 of 3\\) as listed: new session`, 'm'));
+      const producer = CliProcess.producer(['--url', urls, '-t', 'listed', '--count', '1', '--json']);
+      assert.equal((await producer.exitWithin(15_000)).code, 0, producer.stderr);
+      assert.deepEqual(producer.eventsOf('connected').map((e) => [e.url, e.node, e.nodes]), [[broker.url, 2, 3]]);
+      // The node it is connected to is lost: the next one in the list takes over.
+      await broker.kill();
+      await consumer.waitUntil('a connection to the third URL', () => new RegExp(`^Connected to ${other.url} \\(node 3 of 3\\)`, 'm').test(consumer.stdout), 15_000);
+      assert.match(consumer.stdout, /^Connection lost/m);
+      assert.match(consumer.stdout, /^SESSION LOST/m, 'another broker has no session of this client, and the consumer says so');
+      await consumer.interrupt();
+    } finally {
+      await broker.start();
+      await other.dispose();
+    }
   });
 
   it('a second consumer with the same client id takes the session over: the first names the cause and stops', async () => {

@@ -7,6 +7,7 @@ import { connect, connectAsync, type IConnackPacket } from 'mqtt';
 import { freePort } from '../src/brokers/ports.js';
 import { commandArgs } from '../src/cli/package.js';
 import { mosquittoSkip } from './support/mosquitto.js';
+import { natsSkip } from './support/nats.js';
 
 const brokerArgs = commandArgs('broker');
 
@@ -87,5 +88,49 @@ describe('npm run broker', () => {
     assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
     assert.match(result.stderr, new RegExp(`port ${port} is already taken`));
     assert.doesNotMatch(result.stderr, /at .*\.ts:\d+/, 'no stack trace');
+  });
+});
+
+describe('npm run broker -- --cluster 3', { skip: natsSkip() }, () => {
+  it('starts three NATS nodes on 127.0.0.1, prints their MQTT URLs, and each keeps a session that another node resumes', async () => {
+    const child = spawn(process.execPath, [...brokerArgs, '--cluster', '3'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!output.includes('Ctrl+C stops it')) {
+        assert.ok(Date.now() < deadline && child.exitCode === null, `the cluster did not start: ${output}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await new Promise((r) => setTimeout(r, 100));
+      const urls = [...output.matchAll(/^ {2}node \d: (mqtt:\/\/127\.0\.0\.1:\d+)/gm)].map((m) => m[1]!);
+      assert.equal(urls.length, 3, output);
+      assert.equal(new Set(urls).size, 3);
+      const options = { clientId: 'cluster-broker-test', clean: false, protocolVersion: 4 as const, reconnectPeriod: 0, connectTimeout: 5000 };
+      const first = await connectAsync(urls[0]!, options);
+      await first.subscribeAsync('t', { qos: 1 });
+      await first.endAsync();
+      for (const url of urls.slice(1)) {
+        const other = connect(url, options);
+        const connack = await new Promise<IConnackPacket>((resolve, reject) => {
+          other.once('connect', resolve);
+          other.once('error', reject);
+        });
+        assert.equal(connack.sessionPresent, true, `${url} resumes the session made on ${urls[0]}`);
+        await other.endAsync();
+      }
+    } finally {
+      child.kill('SIGINT');
+    }
+    assert.equal(await exited, 0, output);
+    assert.match(output, /Cluster stopped/);
+  });
+
+  it('--cluster cannot be combined with --port: one line, exit 2', () => {
+    const result = spawnSync(process.execPath, [...brokerArgs, '--cluster', '3', '--port', '1884'], { encoding: 'utf8' });
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(result.stderr, /^broker: option '--cluster <nodes>' cannot be used with option '-p, --port <port>'\n$/);
   });
 });

@@ -5,7 +5,10 @@ import { integerIn } from './program.js';
 export function addConnectionOptions(program: Command, defaultId: string | undefined): Command {
   return program
     .addOption(
-      new Option('-L, --url <url>', 'broker URL: mqtt://host:port or mqtts://host:port')
+      new Option(
+        '-L, --url <url>',
+        'broker URL: mqtt://host:port or mqtts://host:port; for a cluster, its nodes separated by commas (the first that answers is used, the next when its node is lost)',
+      )
         .env('MQTT_URL')
         .default('mqtt://localhost:1883'),
     )

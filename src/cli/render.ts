@@ -127,7 +127,7 @@ function consumerLine(event: ConsumerEvent, chalk: ChalkInstance): string | null
   switch (event.event) {
     case 'connected':
       return (
-        chalk.bold(`Connected to ${event.url} as ${event.clientId}: `) +
+        chalk.bold(`Connected to ${event.url}${nodeOf(event)} as ${event.clientId}: `) +
         (event.sessionPresent ? chalk.green('session resumed (session present)') : 'new session (no session present)')
       );
     case 'offline':
@@ -173,10 +173,15 @@ function consumerLine(event: ConsumerEvent, chalk: ChalkInstance): string | null
   }
 }
 
+/** Which of several brokers a connection reached; nothing when only one was given. */
+function nodeOf(event: { node: number; nodes: number }): string {
+  return event.nodes > 1 ? ` (node ${event.node} of ${event.nodes})` : '';
+}
+
 function producerLine(event: ProducerEvent, chalk: ChalkInstance): string | null {
   switch (event.event) {
     case 'connected':
-      return chalk.bold(`Connected to ${event.url} as ${event.clientId}`);
+      return chalk.bold(`Connected to ${event.url}${nodeOf(event)} as ${event.clientId}`);
     case 'offline':
       return chalk.yellow(`Connection lost (${event.reason}); still counting, values are kept until the broker is back`);
     case 'unreachable':
@@ -197,7 +202,7 @@ function producerLine(event: ProducerEvent, chalk: ChalkInstance): string | null
 /** The JSON form of an event: plain fields only (no packets), one object per line. */
 export function toJson(event: ConsumerEvent | ProducerEvent): Record<string, unknown> {
   if (event.event === 'connected') {
-    return { event: 'connected', url: event.url, clientId: event.clientId, sessionPresent: event.sessionPresent };
+    return { event: 'connected', url: event.url, node: event.node, nodes: event.nodes, clientId: event.clientId, sessionPresent: event.sessionPresent };
   }
   return { ...event };
 }

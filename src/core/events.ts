@@ -5,7 +5,11 @@ import type { Summary, TrackerEvent } from './accounting.js';
 export type ConnectionEvent =
   | {
       event: 'connected';
+      /** The broker reached: with several URLs, the node this connection went to. */
       url: string;
+      /** Which of the given URLs it is (1-based), and how many were given. */
+      node: number;
+      nodes: number;
       clientId: string;
       sessionPresent: boolean;
       /** The broker's Receive Maximum (MQTT 5 CONNACK), null when it gave none. */

@@ -1,7 +1,7 @@
 /** What the broker's reason codes and return codes mean to a person running these commands. */
 
 const connackV4: Record<number, string> = {
-  1: 'the broker does not accept this protocol version (try -V 4 or -V 5)',
+  1: 'the broker does not accept MQTT 3.1.1 (unacceptable protocol version): connect with -V 5',
   2: 'the client identifier was rejected',
   3: 'the broker is unavailable',
   4: 'bad user name or password',
@@ -13,7 +13,7 @@ const connackV5: Record<number, string> = {
   0x81: 'malformed packet',
   0x82: 'protocol error',
   0x83: 'implementation specific error',
-  0x84: 'unsupported protocol version (try -V 4)',
+  0x84: 'the broker does not accept MQTT 5 (unsupported protocol version): connect with -V 4',
   0x85: 'the client identifier is not valid',
   0x86: 'bad user name or password',
   0x87: 'not authorised (a wrong user name or password, or a user the broker does not let in)',
@@ -32,14 +32,25 @@ const connackV5: Record<number, string> = {
   0x9f: 'connection rate exceeded',
 };
 
+/**
+ * A broker that speaks only MQTT 3.1.1 (NATS, RabbitMQ's plugin) answers an MQTT 5 CONNECT with a
+ * 3.1.1 CONNACK whose return code is 1, "unacceptable protocol version".
+ */
+const onlyV311 = 'the broker speaks only MQTT 3.1.1 and refused MQTT 5 (unacceptable protocol version): connect with -V 4';
+
 export function explainConnackCode(code: number, protocolVersion: 4 | 5): string {
+  if (protocolVersion === 5 && code === 1) return onlyV311;
   const table = protocolVersion === 5 ? connackV5 : connackV4;
   return table[code] ?? `reason code ${code}`;
 }
 
-/** Refusals that retrying cannot fix: stop and say why instead of looping. */
+/**
+ * Refusals that retrying cannot fix: stop and say why instead of looping. A refused protocol version
+ * is one: the broker will refuse it again.
+ */
 export function isFatalConnackCode(code: number, protocolVersion: 4 | 5): boolean {
   if (protocolVersion === 4) return code >= 1 && code <= 5;
+  if (code === 1) return true;
   return code >= 0x80 && code !== 0x88 && code !== 0x89 && code !== 0x9f;
 }
 

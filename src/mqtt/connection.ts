@@ -1,6 +1,7 @@
 /**
  * The client lifecycle both commands share: connect, keep connected with a growing retry delay, report
- * each change of state once, and stop on what retrying cannot fix.
+ * each change of state once, and stop on what retrying cannot fix. Given several brokers (the nodes of
+ * a cluster), each new attempt goes to the next one, so a lost node is replaced by another.
  */
 import net from 'node:net';
 import tls from 'node:tls';
@@ -30,7 +31,9 @@ const longestRetryMs = 5000;
 /**
  * Opens an MQTT client and keeps it connected: retries with a growing delay, reports each change of
  * state once, and turns what cannot be fixed by retrying (refused credentials, a session taken over,
- * the connect timeout) into a fatal error passed to onFatal.
+ * the connect timeout) into a fatal error passed to onFatal. With several servers, a connection that
+ * fails or is lost is followed by an attempt on the next server in the list (round robin); the delay
+ * grows only once a whole round has failed.
  */
 export function openConnection(
   settings: ConnectionSettings,
@@ -38,11 +41,18 @@ export function openConnection(
   handlers: { onEvent: (event: ConnectionEvent) => void; onFatal: (error: CliError) => void },
   wrap?: StreamWrapper,
 ): MqttClient {
-  const shownUrl = maskUrl(settings.url);
+  const servers = settings.servers;
+  const shownUrls = servers.map((server) => maskUrl(server.url));
+  /** The server of the current (or next) attempt: MQTT.js builds a new stream for every attempt. */
+  let current = 0;
+  /** Attempts that reached no broker, or lost it, since the last connection. */
+  let failedAttempts = 0;
+  const shownUrl = (): string => shownUrls[current]!;
   const streamBuilder = (): Duplex => {
-    const socket = settings.secure
-      ? tls.connect({ host: settings.host, port: settings.port, servername: net.isIP(settings.host) ? undefined : settings.host, ...settings.tls })
-      : net.connect({ host: settings.host, port: settings.port });
+    const server = servers[current]!;
+    const socket = server.secure
+      ? tls.connect({ host: server.host, port: server.port, servername: net.isIP(server.host) ? undefined : server.host, ...settings.tls })
+      : net.connect({ host: server.host, port: server.port });
     socket.setNoDelay(true);
     return wrap ? wrap(socket) : socket;
   };
@@ -79,7 +89,7 @@ export function openConnection(
   const armTimeout = (): void => {
     if (settings.connectTimeoutMs === undefined || givingUpTimer) return;
     givingUpTimer = setTimeout(() => {
-      fatal(new CliError(`gave up: no connection to ${shownUrl} for ${settings.connectTimeoutMs! / 1000} s (${lastError || lastReason || 'no answer'})`));
+      fatal(new CliError(`gave up: no connection to ${shownUrls.join(', ')} for ${settings.connectTimeoutMs! / 1000} s (${lastError || lastReason || 'no answer'})`));
     }, settings.connectTimeoutMs);
     givingUpTimer.unref();
   };
@@ -93,10 +103,13 @@ export function openConnection(
     clearTimeout(givingUpTimer);
     givingUpTimer = undefined;
     client.options.reconnectPeriod = firstRetryMs;
+    failedAttempts = 0;
     state = 'connected';
     handlers.onEvent({
       event: 'connected',
-      url: shownUrl,
+      url: shownUrl(),
+      node: current + 1,
+      nodes: servers.length,
       clientId: settings.clientId,
       sessionPresent: connack.sessionPresent,
       receiveMaximum: connack.properties?.receiveMaximum ?? null,
@@ -105,12 +118,12 @@ export function openConnection(
   });
   client.on('error', (error: Error & { code?: number | string }) => {
     if (typeof error.code === 'number' && isFatalConnackCode(error.code, settings.protocolVersion)) {
-      fatal(new CliError(`${shownUrl} refused the connection: ${explainConnackCode(error.code, settings.protocolVersion)}`));
+      fatal(new CliError(`${shownUrl()} refused the connection: ${explainConnackCode(error.code, settings.protocolVersion)}`));
       return;
     }
-    const tlsRefusal = explainTlsError(error, settings.host);
+    const tlsRefusal = explainTlsError(error, servers[current]!.host);
     if (tlsRefusal) {
-      fatal(new CliError(`cannot connect securely to ${shownUrl}: ${tlsRefusal}`));
+      fatal(new CliError(`cannot connect securely to ${shownUrl()}: ${tlsRefusal}`));
       return;
     }
     lastError = error.message === 'Keepalive timeout' ? explainKeepaliveTimeout(settings.keepalive) : describeError(error);
@@ -119,7 +132,7 @@ export function openConnection(
     const code = packet.reasonCode ?? 0;
     const explained = explainDisconnect(code);
     if (explained.fatal) {
-      fatal(new CliError(`${shownUrl} closed the connection: ${explained.text}`));
+      fatal(new CliError(`${shownUrl()} closed the connection: ${explained.text}`));
       return;
     }
     lastError = explained.text;
@@ -140,7 +153,7 @@ export function openConnection(
       if (silentCloses.length >= takeoverCloses) {
         fatal(
           new CliError(
-            `${shownUrl} closed the connection ${takeoverCloses} times in ${takeoverWindowMs / 1000} s right after it was made: most likely the session was taken over by another client with the client id ${settings.clientId} (stopping here, so that the two do not take it from each other in a loop)`,
+            `${shownUrl()} closed the connection ${takeoverCloses} times in ${takeoverWindowMs / 1000} s right after it was made: most likely the session was taken over by another client with the client id ${settings.clientId} (stopping here, so that the two do not take it from each other in a loop)`,
           ),
         );
         return;
@@ -149,13 +162,15 @@ export function openConnection(
     if (state === 'connected') {
       afterSilentClose = silent;
       state = 'offline';
-      handlers.onEvent({ event: 'offline', url: shownUrl, reason: lastError || 'connection lost' });
+      handlers.onEvent({ event: 'offline', url: shownUrl(), reason: lastError || 'connection lost' });
       armTimeout();
     } else if (state !== 'unreachable' && state !== 'offline') {
       state = 'unreachable';
-      handlers.onEvent({ event: 'unreachable', url: shownUrl, reason: lastError || 'no answer', retryInMs });
+      handlers.onEvent({ event: 'unreachable', url: shownUrl(), reason: lastError || 'no answer', retryInMs });
     }
-    client.options.reconnectPeriod = Math.min(longestRetryMs, retryInMs * 2);
+    failedAttempts += 1;
+    current = (current + 1) % servers.length;
+    if (failedAttempts % servers.length === 0) client.options.reconnectPeriod = Math.min(longestRetryMs, retryInMs * 2);
     if (lastError) lastReason = lastError;
     lastError = '';
   });

@@ -20,11 +20,17 @@ export interface ConnectionOptions {
   connectTimeout?: number;
 }
 
-export interface ConnectionSettings {
+/** One broker, or one node of a cluster. */
+export interface BrokerAddress {
   url: URL;
   host: string;
   port: number;
   secure: boolean;
+}
+
+export interface ConnectionSettings {
+  /** The brokers to try, in order: the first that answers, and the next when its node is lost. */
+  servers: BrokerAddress[];
   clientId: string;
   protocolVersion: 4 | 5;
   keepalive: number;
@@ -51,12 +57,12 @@ function readPem(file: string | undefined, what: string): Buffer | undefined {
   }
 }
 
-export function connectionSettings(options: ConnectionOptions, clientId: string): ConnectionSettings {
+function brokerAddress(raw: string): BrokerAddress {
   let url: URL;
   try {
-    url = new URL(options.url);
+    url = new URL(raw);
   } catch {
-    throw new UsageError(`invalid broker URL '${options.url}': expected mqtt://host:port or mqtts://host:port`);
+    throw new UsageError(`invalid broker URL '${raw}': expected mqtt://host:port or mqtts://host:port`);
   }
   const scheme = url.protocol.replace(/:$/, '');
   if (scheme !== 'mqtt' && scheme !== 'mqtts' && scheme !== 'tcp' && scheme !== 'ssl') {
@@ -64,15 +70,27 @@ export function connectionSettings(options: ConnectionOptions, clientId: string)
   }
   if (!url.hostname) throw new UsageError(`the broker URL ${maskUrl(url)} names no host`);
   const secure = scheme === 'mqtts' || scheme === 'ssl';
+  return { url, host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port ? Number(url.port) : secure ? 8883 : 1883, secure };
+}
+
+/** The URLs of --url: one, or several separated by commas (the nodes of a cluster). */
+export function brokerAddresses(list: string): BrokerAddress[] {
+  const parts = list.split(',').map((part) => part.trim());
+  if (parts.some((part) => part === '')) throw new UsageError(`invalid broker URL list '${list}': an empty entry between commas`);
+  return parts.map(brokerAddress);
+}
+
+export function connectionSettings(options: ConnectionOptions, clientId: string): ConnectionSettings {
+  const servers = brokerAddresses(options.url);
   const tlsFiles = options.ca ?? options.cert ?? options.key;
-  if (!secure && tlsFiles) throw new UsageError('--ca, --cert and --key need an mqtts:// URL');
-  const username = options.username ?? (url.username ? decodeURIComponent(url.username) : undefined);
-  const password = options.password ?? (url.password ? decodeURIComponent(url.password) : undefined);
+  if (tlsFiles && servers.some((server) => !server.secure)) throw new UsageError('--ca, --cert and --key need mqtts:// URLs');
+  // Credentials in the first URL that carries them serve every node.
+  const withUser = servers.find((server) => server.url.username);
+  const username = options.username ?? (withUser ? decodeURIComponent(withUser.url.username) : undefined);
+  const password = options.password ?? (withUser?.url.password ? decodeURIComponent(withUser.url.password) : undefined);
+  const secure = servers.some((server) => server.secure);
   return {
-    url,
-    host: url.hostname.replace(/^\[|\]$/g, ''),
-    port: url.port ? Number(url.port) : secure ? 8883 : 1883,
-    secure,
+    servers,
     clientId,
     protocolVersion: options.protocolVersion,
     keepalive: options.keepalive,

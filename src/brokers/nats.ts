@@ -1,0 +1,207 @@
+/**
+ * A private NATS server cluster (MQTT 3.1.1 on top of JetStream) on 127.0.0.1, with its data in a
+ * temporary folder: one node, or several that route to each other, each of which can be killed,
+ * paused, resumed and started again.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { connectAsync } from 'mqtt';
+import { freePort, waitForPort } from './ports.js';
+
+export function findNatsServer(): string | undefined {
+  for (const candidate of ['/usr/sbin/nats-server', '/usr/local/bin/nats-server', '/usr/bin/nats-server']) {
+    if (existsSync(candidate)) return candidate;
+  }
+  const found = spawnSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' });
+  return found.status === 0 ? found.stdout.trim() : undefined;
+}
+
+interface NodePorts {
+  client: number;
+  route: number;
+  mqtt: number;
+}
+
+/** Output kept per node: enough to say why it stopped, bounded however long it runs. */
+const keptLogChars = 64 * 1024;
+
+export class NatsNode {
+  private process: ChildProcess | undefined;
+  log = '';
+
+  constructor(
+    /** 1-based, as people count nodes. */
+    readonly index: number,
+    readonly ports: NodePorts,
+    private readonly configPath: string,
+  ) {}
+
+  get url(): string {
+    return `mqtt://127.0.0.1:${this.ports.mqtt}`;
+  }
+
+  get running(): boolean {
+    const child = this.process;
+    return child !== undefined && child.exitCode === null && child.signalCode === null;
+  }
+
+  get pid(): number | undefined {
+    return this.process?.pid;
+  }
+
+  async start(binary: string): Promise<void> {
+    if (this.running) return;
+    // One OS thread for Go code per node: three nodes stay within a small machine's share.
+    const child = spawn(binary, ['-c', this.configPath], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GOMAXPROCS: '1' } });
+    const keep = (d: Buffer): void => {
+      this.log = (this.log + d.toString()).slice(-keptLogChars);
+    };
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
+    this.process = child;
+    const exited = new Promise<never>((_, reject) =>
+      child.once('exit', () => reject(new Error(`nats-server node ${this.index} stopped at once: ${this.log.trim().split('\n').at(-1) ?? ''}`))),
+    );
+    exited.catch(() => {});
+    await Promise.race([waitForPort(this.ports.mqtt, 10_000), exited]);
+  }
+
+  /** A crash: the process ends without a word to its peers or clients. */
+  async kill(): Promise<void> {
+    await this.signalAndWait('SIGKILL');
+  }
+
+  /** A clean stop. */
+  async stop(): Promise<void> {
+    await this.signalAndWait('SIGTERM');
+  }
+
+  /** Freezes the node: its sockets stay open, nothing answers (a stalled machine, a long GC pause). */
+  pause(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.process?.kill('SIGCONT');
+  }
+
+  private async signalAndWait(signal: NodeJS.Signals): Promise<void> {
+    const child = this.process;
+    if (!child || !this.running) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    // A paused process must be woken to act on SIGTERM; SIGKILL works regardless.
+    if (signal !== 'SIGKILL') child.kill('SIGCONT');
+    child.kill(signal);
+    await exited;
+    this.process = undefined;
+  }
+}
+
+export interface NatsClusterOptions {
+  /** Number of nodes: 1 (a single server) or more (a cluster routed on 127.0.0.1). */
+  size: number;
+  /** Where the nodes keep their config and JetStream data (default: a new temporary folder, removed by dispose). */
+  dir?: string;
+}
+
+export class NatsCluster {
+  readonly dir: string;
+  readonly nodes: NatsNode[] = [];
+  private readonly ownDir: boolean;
+  private binary = '';
+
+  constructor(private readonly options: NatsClusterOptions) {
+    this.ownDir = options.dir === undefined;
+    this.dir = options.dir ?? mkdtempSync(join(tmpdir(), 'mqtt-persistent-sessions-nats-'));
+  }
+
+  get urls(): string[] {
+    return this.nodes.map((node) => node.url);
+  }
+
+  node(index: number): NatsNode {
+    const node = this.nodes[index - 1];
+    if (!node) throw new Error(`there is no node ${index} in a cluster of ${this.nodes.length}`);
+    return node;
+  }
+
+  /** Starts every node and waits until each accepts an MQTT session (JetStream has its leaders). */
+  async start(readyTimeoutMs = 60_000): Promise<this> {
+    const binary = findNatsServer();
+    if (!binary) throw new Error('nats-server is not installed (Debian, Ubuntu: sudo apt-get install nats-server)');
+    this.binary = binary;
+    const ports: NodePorts[] = [];
+    for (let i = 0; i < this.options.size; i++) ports.push({ client: await freePort(), route: await freePort(), mqtt: await freePort() });
+    ports.forEach((own, i) => {
+      const index = i + 1;
+      const configPath = join(this.dir, `node${index}.conf`);
+      mkdirSync(join(this.dir, `node${index}`), { recursive: true });
+      writeFileSync(configPath, nodeConfig(index, own, ports, join(this.dir, `node${index}`)));
+      this.nodes.push(new NatsNode(index, own, configPath));
+    });
+    try {
+      await Promise.all(this.nodes.map((node) => node.start(binary)));
+      await this.waitUntilReady(readyTimeoutMs);
+    } catch (error) {
+      await this.dispose();
+      throw error;
+    }
+    return this;
+  }
+
+  /** Starts a node that was killed or stopped, with its data as it left it, and waits until it takes sessions. */
+  async restart(index: number, readyTimeoutMs = 30_000): Promise<void> {
+    const node = this.node(index);
+    await node.start(this.binary);
+    await acceptsSessions(node.url, `ready-probe-${index}`, readyTimeoutMs);
+  }
+
+  async waitUntilReady(timeoutMs: number): Promise<void> {
+    await Promise.all(this.nodes.filter((node) => node.running).map((node) => acceptsSessions(node.url, `ready-probe-${node.index}`, timeoutMs)));
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all(this.nodes.map((node) => node.kill()));
+    if (this.ownDir) rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * One node's configuration. A cluster needs, per node, its own server_name and JetStream store_dir,
+ * and routes to the others; `stream_replicas` is set to the cluster size so that the MQTT streams are
+ * replicated on every node however many had joined when the first client connected.
+ */
+export function nodeConfig(index: number, own: NodePorts, all: NodePorts[], storeDir: string): string {
+  const lines = [
+    `server_name: node${index}`,
+    `listen: 127.0.0.1:${own.client}`,
+    // Bounded: a test or a demo never needs more than this.
+    `jetstream { store_dir: "${storeDir}", max_memory_store: 64MB, max_file_store: 1GB }`,
+  ];
+  if (all.length > 1) {
+    const routes = all.filter((p) => p !== own).map((p) => `nats-route://127.0.0.1:${p.route}`);
+    lines.push(`cluster { name: mqtt-persistent-sessions, listen: 127.0.0.1:${own.route}, routes: [${routes.join(', ')}] }`);
+  }
+  lines.push(`mqtt { listen: 127.0.0.1:${own.mqtt}, stream_replicas: ${all.length} }`, '');
+  return lines.join('\n');
+}
+
+/** Waits until the node accepts an MQTT 3.1.1 connection with a session (the first ones fail while JetStream elects leaders). */
+async function acceptsSessions(url: string, clientId: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const client = await connectAsync(url, { protocolVersion: 4, clientId, clean: true, reconnectPeriod: 0, connectTimeout: 3000 });
+      await client.endAsync();
+      return;
+    } catch (error) {
+      last = error instanceof Error ? error.message : String(error);
+      await sleep(250);
+    }
+  }
+  throw new Error(`the NATS node at ${url} did not accept an MQTT session within ${timeoutMs / 1000} s (${last})`);
+}
