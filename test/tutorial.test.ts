@@ -92,7 +92,10 @@ describe('the tutorial commands through npm run', { skip: mosquittoSkip() }, () 
     const next = await shell('npm run -s consumer -- --id drain -t drain -C 10 --json', env);
     assert.equal(next.status, 0, next.stderr);
     const values = next.stdout.split('\n').filter((line) => line.includes('"event":"message"')).map((line) => (JSON.parse(line) as { value: number }).value);
-    assert.equal(values[0], received + 1, 'the next run starts right after the last value the interrupted one showed');
+    // Nothing shown is lost: the next run continues at or before the value after the last one shown (an
+    // acknowledgement cut off by the stop means a redelivery, reported as a duplicate, never a gap).
+    assert.ok(values[0]! <= received + 1, `the next run starts at ${values[0]}, after ${received} were shown`);
+    assert.ok(!next.stdout.includes('"event":"gap"'), 'no gap on the next run');
   });
 
   it('-C stops after that many messages with a backlog waiting, exits 0 at once, and leaves the rest in the session', async () => {
