@@ -2,10 +2,10 @@
  * Holds back everything the client sends (acknowledgements first of all) while received messages are
  * not yet recorded, and lets it go once they are.
  *
- * MQTT.js reads the next packet only after handleMessage's callback has run, so delaying that callback
- * until a checkpoint is written would allow one message per disk write. Instead the callback runs at
- * once and the PUBACK it produces waits here, at the transport, until the batch that contains the
- * message is durable. Ordering is kept: bytes leave in the order MQTT.js wrote them.
+ * MQTT.js handles one packet at a time, so making it wait for each checkpoint write would allow one
+ * message per disk write. Instead it acknowledges at once, and the PUBACK (or PUBREC) it writes waits
+ * here, at the transport, until the batch that records the message is durable. Ordering is kept: bytes
+ * leave in the order MQTT.js wrote them.
  */
 import { Duplex } from 'node:stream';
 

@@ -5,15 +5,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IClientPublishOptions, MqttClient } from 'mqtt';
-import type { ConnectionEvent } from '../core/events.js';
+import { CliError, ExitCode, type ExitStatus } from '../core/errors.js';
+import type { ConnectionEvent, ProducerEvent, Renderer } from '../core/events.js';
+import { explainRefusal } from '../core/reasons.js';
+import { valueProperties } from '../core/wire.js';
+import { fromRanges, toRanges, type ProducerStateFile } from '../state/producer-state.js';
 import { closeConnection, openConnection } from './connection.js';
 import type { ConnectionSettings } from './settings.js';
-import { CliError, ExitCode, type ExitStatus } from '../core/errors.js';
-import { explainRefusal } from '../core/reasons.js';
-import type { ProducerEvent } from '../core/events.js';
-import { fromRanges, toRanges, type ProducerStateFile } from '../state/producer-state.js';
-import type { Renderer } from '../core/events.js';
-import { valueProperties } from '../core/wire.js';
 
 export interface PublisherOptions {
   settings: ConnectionSettings;

@@ -4,18 +4,15 @@
  * disk (group commit: one atomic write per batch, the batch's acknowledgements released after it).
  */
 import type { IPublishPacket, MqttClient } from 'mqtt';
-import { AcknowledgementGate } from './ack-gate.js';
+import { CliError, ExitCode, type ExitStatus } from '../core/errors.js';
+import type { ConnectionEvent, ConsumerEvent, Renderer } from '../core/events.js';
+import { explainRefusal } from '../core/reasons.js';
+import { SequenceTracker } from '../core/tracker.js';
+import { parseValue, readValueProperties } from '../core/wire.js';
 import type { Checkpoint } from '../state/checkpoint.js';
-import type { ConnectionEvent } from '../core/events.js';
+import { AcknowledgementGate } from './ack-gate.js';
 import { closeConnection, openConnection } from './connection.js';
 import type { ConnectionSettings } from './settings.js';
-import { CliError, ExitCode, type ExitStatus } from '../core/errors.js';
-import type { ConsumerEvent } from '../core/events.js';
-import { explainRefusal } from '../core/reasons.js';
-import type { Renderer } from '../core/events.js';
-import { parseValue } from '../core/wire.js';
-import { SequenceTracker } from '../core/tracker.js';
-import { readValueProperties } from '../core/wire.js';
 
 export interface VerifierOptions {
   settings: ConnectionSettings;
