@@ -172,7 +172,10 @@ export class NatsCluster {
 /**
  * One node's configuration. A cluster needs, per node, its own server_name and JetStream store_dir,
  * and routes to the others; `stream_replicas` is set to the cluster size so that the MQTT streams are
- * replicated on every node however many had joined when the first client connected.
+ * replicated on every node however many had joined when the first client connected. NATS 2.9 sends a
+ * message again only once its `ack_wait` has passed (30 s by default), also when the session resumes on
+ * another node, so values in flight at a node's death would come 30 s late, behind newer ones; 1 s
+ * makes them come first after a failover.
  */
 export function nodeConfig(index: number, own: NodePorts, all: NodePorts[], storeDir: string): string {
   const lines = [
@@ -185,7 +188,7 @@ export function nodeConfig(index: number, own: NodePorts, all: NodePorts[], stor
     const routes = all.filter((p) => p !== own).map((p) => `nats-route://127.0.0.1:${p.route}`);
     lines.push(`cluster { name: mqtt-persistent-sessions, listen: 127.0.0.1:${own.route}, routes: [${routes.join(', ')}] }`);
   }
-  lines.push(`mqtt { listen: 127.0.0.1:${own.mqtt}, stream_replicas: ${all.length} }`, '');
+  lines.push(`mqtt { listen: 127.0.0.1:${own.mqtt}, stream_replicas: ${all.length}, ack_wait: "1s" }`, '');
   return lines.join('\n');
 }
 
