@@ -14,17 +14,23 @@ export interface GateMark {
   count: number;
 }
 
+/** MQTT's DISCONNECT with no reason code and no properties: the same two bytes in 3.1.1 and 5. */
+const disconnectPacket = Buffer.from([0xe0, 0x00]);
+
 class GatedStream extends Duplex {
   readonly held: Buffer[] = [];
+  /** The link is being closed by closeGracefully(): the socket is no longer MQTT.js's to destroy. */
+  private closing = false;
+  private readonly forward = (chunk: Buffer): void => {
+    if (!this.push(chunk)) this.socket.pause();
+  };
 
   constructor(
     private readonly socket: Duplex,
     private readonly gate: AcknowledgementGate,
   ) {
     super({ allowHalfOpen: false });
-    socket.on('data', (chunk: Buffer) => {
-      if (!this.push(chunk)) socket.pause();
-    });
+    socket.on('data', this.forward);
     socket.on('end', () => this.push(null));
     socket.on('error', (error) => this.destroy(error));
     socket.on('close', () => this.destroy());
@@ -54,8 +60,30 @@ class GatedStream extends Duplex {
 
   override _destroy(error: Error | null, callback: (error: Error | null) => void): void {
     this.held.length = 0;
-    this.socket.destroy();
+    if (!this.closing) this.socket.destroy();
     callback(error);
+  }
+
+  /**
+   * Sends DISCONNECT after everything released so far, then reads and drops whatever the broker still
+   * sends until it closes its side. Closing a socket with unread data in it sends a reset, and a reset
+   * makes the broker drop what it had received but not yet read: the last acknowledgements among it.
+   */
+  closeGracefully(timeoutMs: number): Promise<void> {
+    this.closing = true;
+    const socket = this.socket;
+    if (socket.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => socket.destroy(), timeoutMs);
+      socket.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      socket.off('data', this.forward);
+      socket.on('data', () => {});
+      socket.resume();
+      socket.end(disconnectPacket);
+    });
   }
 
   releaseHeld(count: number): void {
@@ -89,6 +117,16 @@ export class AcknowledgementGate {
    */
   freeze(): void {
     this.frozen = true;
+  }
+
+  /**
+   * Ends the link once everything recorded is acknowledged: nothing more from the client leaves (see
+   * freeze()), a DISCONNECT goes out, and the socket closes without a reset. MQTT.js may be ended with
+   * force meanwhile: the socket is no longer its to destroy.
+   */
+  close(timeoutMs = 2000): Promise<void> {
+    this.frozen = true;
+    return this.current && !this.current.destroyed ? this.current.closeGracefully(timeoutMs) : Promise.resolve();
   }
 
   /** What is held so far belongs to the batch about to be recorded. */

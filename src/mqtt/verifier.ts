@@ -11,7 +11,7 @@ import { SequenceTracker } from '../core/tracker.js';
 import { parseValue, readValueProperties } from '../core/wire.js';
 import type { Checkpoint } from '../state/checkpoint.js';
 import { AcknowledgementGate } from './ack-gate.js';
-import { closeConnection, openConnection } from './connection.js';
+import { openConnection } from './connection.js';
 import type { ConnectionSettings } from './settings.js';
 
 export interface VerifierOptions {
@@ -272,8 +272,10 @@ export class DeliveryVerifier {
       this.options.renderer.render(summary);
       this.options.renderer.flush();
       if (this.client) {
-        if (failure === undefined) await closeConnection(this.client);
-        else this.client.end(true);
+        // Everything recorded is acknowledged by now: the gate closes the link so that the broker reads it all.
+        const closed = failure === undefined ? this.gate.close() : Promise.resolve();
+        this.client.end(true);
+        await closed;
       }
       if (failure !== undefined) throw failure;
       return summary.missing > 0 ? ExitCode.missing : ExitCode.ok;
