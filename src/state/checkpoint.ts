@@ -128,6 +128,14 @@ export class Checkpoint extends JsonStateFile<StoredCheckpoint> {
     super(path, 'consumer checkpoint', checkpointFile);
   }
 
+  /** The saved accounting whoever it belongs to (the group report reads members' checkpoints); undefined when there is none. */
+  read(): CheckpointData | undefined {
+    const saved = this.load();
+    if (!saved) return undefined;
+    const snapshot = saved.tracker.version === 2 ? saved.tracker : upgradeSnapshot(saved.tracker);
+    return { ...saved, version: 3, topic: saved.version === 1 ? '' : saved.topic, tracker: snapshot };
+  }
+
   /** The saved accounting of this client id and topic filter; another one's is refused (exit 2), never adopted. */
   loadFor(clientId: string, topic: string): CheckpointData | undefined {
     const saved = this.load();
