@@ -207,6 +207,10 @@ function counting(from: number, to: number, extra: Partial<Delivery>, skip: numb
 
 const unnamed: Partial<Delivery> = { producerId: undefined, runId: undefined };
 
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
+
 describe('several producers on one topic', () => {
   it('two producers interleaving: no restart, no gap, one sequence each', () => {
     const tracker = new SequenceTracker();
@@ -295,7 +299,7 @@ describe('several producers on one topic', () => {
 
   it('publishers that give only a run id stand apart, one producer per run', () => {
     const tracker = new SequenceTracker();
-    const events = interleave(counting(1, 20, { producerId: undefined, runId: 'r1' }), counting(1, 20, { producerId: undefined, runId: 'r2' }), counting(1, 20, { producerId: undefined, runId: 'r3' }, [4, 5, 6])).flatMap(
+    const events = interleave(counting(1, 30, { producerId: undefined, runId: 'r1' }), counting(1, 30, { producerId: undefined, runId: 'r2' }), counting(1, 30, { producerId: undefined, runId: 'r3' }, [4, 5, 6])).flatMap(
       (d) => tracker.accept(d),
     );
     assert.deepEqual(
@@ -368,11 +372,29 @@ describe('several producers on one topic', () => {
 });
 
 describe('publishers that do not identify themselves', () => {
-  it('one unnamed publisher is judged as before: its gap is reported', () => {
+  it('one unnamed publisher is judged as before: its gap is reported once its first 20 values show it is alone', () => {
     const tracker = new SequenceTracker();
-    const events = feed(tracker, [1, 2, 3, 7, 8], unnamed);
-    assert.equal(events.filter((e) => e.event === 'gap').length, 1);
-    assert.equal(tracker.summary().missing, 3);
+    const early = feed(tracker, [1, 2, 3, 7, 8, 9, 10], unnamed);
+    assert.deepEqual(early.filter((e) => e.event === 'gap'), [], 'held while on probation');
+    assert.equal(tracker.summary().missing, 3, 'but counted');
+    const later = feed(tracker, range(11, 30), unnamed);
+    assert.deepEqual(later.filter((e) => e.event === 'gap'), [{ event: 'gap', topic: 't', producerId: null, from: 4, to: 6, missing: 3, cause: 'not-received' }]);
+    assert.equal(later.findIndex((e) => e.event === 'gap'), 20 - 7, 'said right after the 20th value (its message comes first)');
+    const afterwards = feed(tracker, [35], unnamed);
+    assert.equal(afterwards[0]?.event, 'gap', 'after the probation, at once');
+  });
+
+  it('a held gap partly filled by a late value is said as it still stands; a restart says it before the new run', () => {
+    const tracker = new SequenceTracker();
+    const events = feed(tracker, [1, 5, 3, ...range(6, 10), 1], unnamed);
+    assert.deepEqual(
+      events.filter((e) => e.event === 'gap' || e.event === 'producer-restart').map((e) => [e.event, e.event === 'gap' ? `${e.from}-${e.to}` : '']),
+      [
+        ['gap', '2-2'],
+        ['gap', '4-4'],
+        ['producer-restart', ''],
+      ],
+    );
   });
 
   it('one unnamed publisher whose values are redelivered after a reconnect is not taken for several', () => {

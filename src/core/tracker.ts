@@ -9,6 +9,7 @@ import {
   emptyCounts,
   emptyTotals,
   type Delivery,
+  type GapEvent,
   type InvalidEvent,
   type MessageEvent,
   type MissingRange,
@@ -34,6 +35,8 @@ export interface TrackerOptions {
 interface Sequence extends SequenceSnapshot {
   /** The value received before this one: a value not above it is a step back. */
   previous: number;
+  /** Gaps of an unnamed publisher's first values, said only once its values show they are one sequence. */
+  heldGaps: GapEvent[];
   /** Restored from a checkpoint: the next value is compared with the one before the restart. */
   resumePending: boolean;
 }
@@ -47,6 +50,13 @@ const earlierMissingKept = 1000;
  */
 const sharedStepsBack = 4;
 const sharedOneIn = 20;
+
+/**
+ * An unnamed publisher's first values are on probation: a gap among them is said only once this many
+ * values have shown no sign of a second publisher (one counting from 1 and one from 101 would otherwise
+ * make a false gap of 99 before the sharing shows).
+ */
+const probationValues = 20;
 
 /**
  * The key of a producer's sequence on a topic: its id; without one, its run id (each run then stands
@@ -113,6 +123,7 @@ export class SequenceTracker {
         segments: [{ kind, from: value, to: value }],
         stepsBack: 0,
         previous: value,
+        heldGaps: [],
         resumePending: false,
         ...emptyCounts(),
       };
@@ -135,8 +146,11 @@ export class SequenceTracker {
     sequence.previous = value;
     if (stepBack) sequence.stepsBack++;
     this.judge(sequence, delivery, kind, message, events);
-    if (stepBack && producerId === null && sequence.stepsBack >= sharedStepsBack && sequence.stepsBack * sharedOneIn >= sequence.received) {
+    if (producerId !== null) return events;
+    if (stepBack && sequence.stepsBack >= sharedStepsBack && sequence.stepsBack * sharedOneIn >= sequence.received) {
       events.push(this.share(sequence));
+    } else if (sequence.received === probationValues && sequence.heldGaps.length > 0) {
+      events.push(...this.releaseHeldGaps(sequence));
     }
     return events;
   }
@@ -165,6 +179,7 @@ export class SequenceTracker {
         lastValue: sequence.highest,
         firstValue: value,
       });
+      if (sequence.heldGaps.length > 0) events.splice(events.length - 1, 0, ...this.releaseHeldGaps(sequence));
       this.retire(sequence);
       sequence.runId = runId;
       sequence.first = value;
@@ -197,7 +212,9 @@ export class SequenceTracker {
         sequence.segments.push({ kind: 'missing', from, to });
         sequence.missing += to - from + 1;
         totals.missing += to - from + 1;
-        events.push({ event: 'gap', topic, producerId: sequence.producerId, from, to, missing: to - from + 1, cause: diagnoseGap(delivery.qos, delivery.context) });
+        const gap: GapEvent = { event: 'gap', topic, producerId: sequence.producerId, from, to, missing: to - from + 1, cause: diagnoseGap(delivery.qos, delivery.context) };
+        if (sequence.producerId === null && sequence.received < probationValues) sequence.heldGaps.push(gap);
+        else events.push(gap);
       }
       appendValue(sequence.segments, kind, value);
       sequence.highest = value;
@@ -243,6 +260,21 @@ export class SequenceTracker {
     events.push(message(true, false));
   }
 
+  /** The probation is over: the held gaps, as far as they are still missing, are said now. */
+  private releaseHeldGaps(sequence: Sequence): GapEvent[] {
+    const released: GapEvent[] = [];
+    for (const held of sequence.heldGaps) {
+      for (const segment of sequence.segments) {
+        if (segment.kind !== 'missing' || segment.to < held.from || segment.from > held.to) continue;
+        const from = Math.max(segment.from, held.from);
+        const to = Math.min(segment.to, held.to);
+        released.push({ ...held, from, to, missing: to - from + 1 });
+      }
+    }
+    sequence.heldGaps = [];
+    return released;
+  }
+
   /** A value that arrived after a higher one: new, and out of order. */
   private late(sequence: Sequence): void {
     sequence.unique++;
@@ -265,7 +297,7 @@ export class SequenceTracker {
     totals.unique -= sequence.unique;
     totals.unjudged += sequence.received;
     this.earlierMissing = this.earlierMissing.filter((range) => range.topic !== sequence.topic || range.producerId !== sequence.producerId);
-    Object.assign(sequence, { missing: 0, duplicates: 0, restarts: 0, outOfOrder: 0, unique: 0, shared: true, segments: [] });
+    Object.assign(sequence, { missing: 0, duplicates: 0, restarts: 0, outOfOrder: 0, unique: 0, shared: true, segments: [], heldGaps: [] });
     return { event: 'shared-topic', topic: sequence.topic, received: sequence.received, stepsBack: sequence.stepsBack, withdrawn };
   }
 
@@ -334,6 +366,7 @@ export class SequenceTracker {
         ...saved,
         segments: saved.segments.map((s) => ({ ...s })),
         previous: saved.highest,
+        heldGaps: [],
         resumePending: !saved.shared,
       });
     }
