@@ -145,7 +145,7 @@ export function summaryLines(summary: Summary, chalk: ChalkInstance, width = 60)
     lines.push(`Left in the session: ${summary.leftInSession} more arrived after the stop and stay unacknowledged, for the next start (the broker may hold more)`);
   }
   if (summary.missingRanges.length > 0) {
-    const named = summary.missingRanges.some((range) => range.producerId !== null && range.producerId !== summary.missingRanges[0]!.producerId);
+    const named = summary.topics.length > 1;
     if (!named) lines.push(chalk.red(`Missing: ${formatRanges(summary.missingRanges)}`));
     else {
       const byProducer = new Map<string, Array<{ from: number; to: number }>>();
@@ -242,8 +242,8 @@ function consumerLine(event: ConsumerEvent, chalk: ChalkInstance, producers: Pro
         chalk.yellow.bold('SHARED TOPIC: ') +
         chalk.yellow(
           `several publishers that do not identify themselves seem to share ${event.topic} (its values went back ${event.stepsBack} times in ${event.received}): ` +
-            `loss per value cannot be judged there, so no gap or duplicate is reported for it` +
-            (missing + duplicates + restarts > 0 ? ` (withdrawn: ${missing} missing, ${duplicates} duplicates, ${restarts} restarts reported on it so far)` : '') +
+            `loss per value cannot be judged there, so no gap, duplicate or restart is counted for it` +
+            (missing + duplicates + restarts > 0 ? ` (set aside: ${missing} missing, ${duplicates} duplicates, ${restarts} restarts that its first values seemed to show)` : '') +
             '. To be exact, have each producer name itself: MQTT 5 (the producer-id user property), or --id-in-payload on MQTT 3.1.1',
         )
       );

@@ -11,6 +11,7 @@ import {
   type Delivery,
   type GapEvent,
   type InvalidEvent,
+  type RestartEvent,
   type MessageEvent,
   type MissingRange,
   type SequenceSnapshot,
@@ -35,8 +36,11 @@ export interface TrackerOptions {
 interface Sequence extends SequenceSnapshot {
   /** The value received before this one: a value not above it is a step back. */
   previous: number;
-  /** Gaps of an unnamed publisher's first values, said only once its values show they are one sequence. */
-  heldGaps: GapEvent[];
+  /**
+   * Gaps and restarts of an unnamed publisher's first values, said only once its values show they are
+   * one sequence; a gap is frozen (no longer clipped by late values) once its run has ended.
+   */
+  held: Array<{ event: GapEvent | RestartEvent; frozen: boolean }>;
   /** Restored from a checkpoint: the next value is compared with the one before the restart. */
   resumePending: boolean;
 }
@@ -123,7 +127,7 @@ export class SequenceTracker {
         segments: [{ kind, from: value, to: value }],
         stepsBack: 0,
         previous: value,
-        heldGaps: [],
+        held: [],
         resumePending: false,
         ...emptyCounts(),
       };
@@ -149,8 +153,8 @@ export class SequenceTracker {
     if (producerId !== null) return events;
     if (stepBack && sequence.stepsBack >= sharedStepsBack && sequence.stepsBack * sharedOneIn >= sequence.received) {
       events.push(this.share(sequence));
-    } else if (sequence.received === probationValues && sequence.heldGaps.length > 0) {
-      events.push(...this.releaseHeldGaps(sequence));
+    } else if (sequence.received === probationValues && sequence.held.length > 0) {
+      events.push(...this.release(sequence));
     }
     return events;
   }
@@ -170,7 +174,7 @@ export class SequenceTracker {
     if (this.isNewRun(sequence, runId, value)) {
       totals.restarts++;
       sequence.restarts++;
-      events.push({
+      const restart: RestartEvent = {
         event: 'producer-restart',
         topic,
         producerId: sequence.producerId,
@@ -178,8 +182,10 @@ export class SequenceTracker {
         previousRunId: sequence.runId,
         lastValue: sequence.highest,
         firstValue: value,
-      });
-      if (sequence.heldGaps.length > 0) events.splice(events.length - 1, 0, ...this.releaseHeldGaps(sequence));
+      };
+      if (this.onProbation(sequence)) {
+        sequence.held = [...this.clipHeld(sequence).map((event) => ({ event, frozen: true })), { event: restart, frozen: true }];
+      } else events.push(restart);
       this.retire(sequence);
       sequence.runId = runId;
       sequence.first = value;
@@ -213,7 +219,7 @@ export class SequenceTracker {
         sequence.missing += to - from + 1;
         totals.missing += to - from + 1;
         const gap: GapEvent = { event: 'gap', topic, producerId: sequence.producerId, from, to, missing: to - from + 1, cause: diagnoseGap(delivery.qos, delivery.context) };
-        if (sequence.producerId === null && sequence.received < probationValues) sequence.heldGaps.push(gap);
+        if (this.onProbation(sequence)) sequence.held.push({ event: gap, frozen: false });
         else events.push(gap);
       }
       appendValue(sequence.segments, kind, value);
@@ -260,18 +266,32 @@ export class SequenceTracker {
     events.push(message(true, false));
   }
 
-  /** The probation is over: the held gaps, as far as they are still missing, are said now. */
-  private releaseHeldGaps(sequence: Sequence): GapEvent[] {
-    const released: GapEvent[] = [];
-    for (const held of sequence.heldGaps) {
+  private onProbation(sequence: Sequence): boolean {
+    return sequence.producerId === null && sequence.received < probationValues;
+  }
+
+  /** The held events, each gap of the current run cut to what is still missing of it. */
+  private clipHeld(sequence: Sequence): Array<GapEvent | RestartEvent> {
+    const out: Array<GapEvent | RestartEvent> = [];
+    for (const { event, frozen } of sequence.held) {
+      if (frozen || event.event !== 'gap') {
+        out.push(event);
+        continue;
+      }
       for (const segment of sequence.segments) {
-        if (segment.kind !== 'missing' || segment.to < held.from || segment.from > held.to) continue;
-        const from = Math.max(segment.from, held.from);
-        const to = Math.min(segment.to, held.to);
-        released.push({ ...held, from, to, missing: to - from + 1 });
+        if (segment.kind !== 'missing' || segment.to < event.from || segment.from > event.to) continue;
+        const from = Math.max(segment.from, event.from);
+        const to = Math.min(segment.to, event.to);
+        out.push({ ...event, from, to, missing: to - from + 1 });
       }
     }
-    sequence.heldGaps = [];
+    return out;
+  }
+
+  /** The probation is over: what was held is said now, as far as it still stands. */
+  private release(sequence: Sequence): Array<GapEvent | RestartEvent> {
+    const released = this.clipHeld(sequence);
+    sequence.held = [];
     return released;
   }
 
@@ -297,7 +317,7 @@ export class SequenceTracker {
     totals.unique -= sequence.unique;
     totals.unjudged += sequence.received;
     this.earlierMissing = this.earlierMissing.filter((range) => range.topic !== sequence.topic || range.producerId !== sequence.producerId);
-    Object.assign(sequence, { missing: 0, duplicates: 0, restarts: 0, outOfOrder: 0, unique: 0, shared: true, segments: [], heldGaps: [] });
+    Object.assign(sequence, { missing: 0, duplicates: 0, restarts: 0, outOfOrder: 0, unique: 0, shared: true, segments: [], held: [] });
     return { event: 'shared-topic', topic: sequence.topic, received: sequence.received, stepsBack: sequence.stepsBack, withdrawn };
   }
 
@@ -366,7 +386,7 @@ export class SequenceTracker {
         ...saved,
         segments: saved.segments.map((s) => ({ ...s })),
         previous: saved.highest,
-        heldGaps: [],
+        held: [],
         resumePending: !saved.shared,
       });
     }
