@@ -8,12 +8,13 @@ import { connectionSettings, type ConnectionOptions } from './mqtt/settings.js';
 import { ExitCode, UsageError } from './core/errors.js';
 import { onOutputClosed, runCommand } from './cli/run.js';
 import { createConsumerRenderer } from './cli/render.js';
-import { validateTopicFilter } from './core/topics.js';
+import { subscriptionOf } from './core/topics.js';
 import { DeliveryVerifier } from './mqtt/verifier.js';
 
 interface ConsumerOptions extends ConnectionOptions {
   id: string;
   topic: string;
+  group?: string;
   qos: 0 | 1 | 2;
   sessionExpiry: number;
   clean?: boolean;
@@ -29,11 +30,15 @@ const program = addConnectionOptions(
     { args: '--id my-consumer', note: 'the tutorial: stop it with Ctrl+C, start it again' },
     { args: '--id my-consumer --clean', note: 'a clean session: values sent while away are lost' },
     { args: '--id my-consumer -C 100 --json | head -3', note: 'one JSON object per line; stop after 100 messages' },
+    { args: '--id member-1 --group workers', note: 'a member of a consumer group ($share/workers/my_topic): merge the members with the report command' },
     { env: 'MQTT_PASSWORD=choose-one', args: '-u tutorial-consumer --id my-consumer', note: 'the protected broker (the broker command with --protected)' },
   ]),
   'persistent-session-consumer',
 )
-  .addOption(new Option('-t, --topic <filter>', 'topic filter to subscribe to').default('my_topic'))
+  .addOption(new Option('-t, --topic <filter>', "topic filter to subscribe to ('$share/GROUP/FILTER': a member of a consumer group)").default('my_topic'))
+  .addOption(
+    new Option('--group <name>', 'be a member of this consumer group: subscribe to $share/NAME/<topic>; the member shows its share and never judges a value missing'),
+  )
   .addOption(qosOption(1))
   .addOption(
     new Option('-x, --session-expiry <seconds>', 'how long the broker keeps the session while the consumer is away (MQTT 5)')
@@ -56,19 +61,20 @@ const program = addConnectionOptions(
   )
   .addHelpText(
     'after',
-    '\nExit status: 0 nothing missing, 3 values missing, 2 invalid usage, 1 any other failure.\n',
+    '\nExit status: 0 nothing missing, 3 values missing (never for a group member), 2 invalid usage, 1 any other failure.\n',
   );
 
 runCommand('consumer', async () => {
   if (!parseArguments(program, process.argv)) return ExitCode.ok;
   const options = program.opts<ConsumerOptions>();
   if (options.id === '' && !options.clean) throw new UsageError('a persistent session needs a client id: give --id a name, or use --clean');
-  validateTopicFilter(options.topic);
+  const subscription = subscriptionOf(options.topic, options.group);
   const settings = connectionSettings(options, options.id);
   const statePath = options.state === false ? undefined : typeof options.state === 'string' ? options.state : defaultCheckpointPath(options.id);
   const verifier = new DeliveryVerifier({
     settings,
-    topic: options.topic,
+    topic: subscription.filter,
+    group: subscription.group,
     qos: options.qos,
     clean: options.clean === true,
     sessionExpiry: options.clean ? 0 : options.sessionExpiry,

@@ -20,6 +20,7 @@ interface ProducerOptions extends ConnectionOptions {
   start: number;
   state?: string;
   json?: boolean;
+  idInPayload?: boolean;
 }
 
 const program = addConnectionOptions(
@@ -28,6 +29,7 @@ const program = addConnectionOptions(
     { args: '--interval 0 --count 100000', note: 'as fast as the broker takes them, then exit' },
     { args: '--state producer.json', note: 'survives its own crash: restart it with the same file' },
     { args: '-q 0', note: 'QoS 0: an offline consumer gets none of these' },
+    { args: '-i sensor-1 -V 4 --id-in-payload', note: 'MQTT 3.1.1, the producer named in the payload: sensor-1:1, ...' },
   ]),
   undefined,
 )
@@ -37,6 +39,7 @@ const program = addConnectionOptions(
   .addOption(new Option('-C, --count <n>', 'stop after this many values, once all are acknowledged').argParser(integerIn(1, Number.MAX_SAFE_INTEGER, 'the count')))
   .addOption(new Option('--start <n>', 'first value').argParser(integerIn(0, Number.MAX_SAFE_INTEGER, 'the start value')).default(1))
   .addOption(new Option('--state <path>', 'keep the counter and the unacknowledged values in this file, to survive a crash'))
+  .addOption(new Option('--id-in-payload', 'send "producer-id:value" instead of the bare number, so that consumers tell producers apart without MQTT 5 (the id is -i, else the state file\'s, else the client id)'))
   .addOption(new Option('--json', 'print one JSON object per line'))
   .addHelpText('after', '\nExit status: 0 done, 2 invalid usage, 1 any other failure.\n');
 
@@ -49,6 +52,8 @@ runCommand('producer', async () => {
     settings: connectionSettings(options, clientId),
     topic: options.topic,
     qos: options.qos,
+    producerId: options.id,
+    idInPayload: options.idInPayload === true,
     intervalMs: options.interval,
     count: options.count,
     start: options.start,

@@ -149,8 +149,8 @@ describe('faults with a real Mosquitto', { skip: mosquittoSkip() }, () => {
     await consumer.waitUntil('value 2', () => consumer.eventsOf('message').length >= 2);
     const exit = await consumer.interrupt();
     assert.deepEqual(consumer.eventsOf('invalid').map((e) => e.reason), [
-      'not a counter value (a whole number from 0, as the producer sends): "hello"',
-      'not a counter value (a whole number from 0, as the producer sends): "-5"',
+      'not a counter value (a whole number from 0, or "producer-id:number", as the producer sends): "hello"',
+      'not a counter value (a whole number from 0, or "producer-id:number", as the producer sends): "-5"',
     ]);
     assert.deepEqual(consumer.eventsOf('gap'), [], 'a payload that is not a counter value never makes a gap');
     assert.deepEqual(messageValues(consumer.events), [1, 2]);

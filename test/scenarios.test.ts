@@ -81,6 +81,20 @@ const expectations: Record<string, (facts: Facts) => void> = {
     assert.equal(facts.gaps, 0);
     assert.equal(facts.exit, 0);
   },
+  group(facts) {
+    assert.ok((facts.sentWhileAway as number) >= 10, `about 20 values were sent while member b was away, ${String(facts.sentWhileAway)} seen`);
+    assert.equal(facts.memberGaps, 0, 'no member reports as missing what went to the other');
+    assert.equal(facts.memberExits, '0,0');
+    assert.equal(facts.reportExit, 0);
+    assert.equal(facts.values, facts.sent, 'the report spans every value sent');
+    assert.equal(facts.deliveredOnce, facts.sent, 'every value reached exactly one member');
+    assert.equal(facts.missing, 0);
+    assert.equal(facts.deliveredTwice, 0);
+    assert.equal((facts.receivedByA as number) + (facts.receivedByB as number), facts.sent, 'the shares add up');
+    assert.ok((facts.waited as number) >= 5, `Mosquitto holds about half of what was sent while away for the absent member, ${String(facts.waited)} waited`);
+    assert.equal(facts.waited, facts.queuedForB, 'what waited is what b got from its queue');
+    assert.ok((facts.longestWaitMs as number) >= 1000, `the oldest waited about 2 s, ${String(facts.longestWaitMs)} ms reported`);
+  },
   keepalive(facts) {
     assert.match(facts.reason as string, /no answer from the broker within 1\.5 times the keep-alive \(3 s\)/);
     assert.ok((facts.noticedMs as number) <= 3000 + 1000, `noticed after ${String(facts.noticedMs)} ms, more than 1.5 times the keep-alive`);

@@ -18,7 +18,7 @@ describe('state files', () => {
     tracker.accept({ topic: 't', value: 1, receivedAt: 0, queued: false, qos: 1, context: { clean: false, sessionPresent: false, hadSession: false, afterReturn: false, queuedOnReturn: 0, queueLimit: null, takeoverSuspected: false } });
     const checkpoint = new Checkpoint(join(dir, 'nested', 'c.json'));
     checkpoint.open();
-    await checkpoint.save({ version: 2, clientId: 'c', topic: 't', hadSession: true, savedAt: 'now', tracker: tracker.snapshot() });
+    await checkpoint.save({ version: 3, clientId: 'c', topic: 't', hadSession: true, savedAt: 'now', tracker: tracker.snapshot() });
     const loaded = checkpoint.loadFor('c', 't');
     assert.equal(loaded?.hadSession, true);
     assert.deepEqual(loaded?.tracker, tracker.snapshot());
@@ -41,7 +41,7 @@ describe('state files', () => {
     const path = join(dir, 'malformed.json');
     const tracker = new SequenceTracker();
     tracker.accept({ topic: 't', value: 1, receivedAt: 0, queued: false, qos: 1, context: { clean: false, sessionPresent: false, hadSession: false, afterReturn: false, queuedOnReturn: 0, queueLimit: null, takeoverSuspected: false } });
-    const good = { version: 2, clientId: 'c', topic: 't', hadSession: true, savedAt: 'now', tracker: tracker.snapshot() };
+    const good = { version: 3, clientId: 'c', topic: 't', hadSession: true, savedAt: 'now', tracker: tracker.snapshot() };
     const cases: Array<[string, (data: typeof good) => void, RegExp]> = [
       ['a count that is not a number', (data) => void ((data.tracker.totals as unknown as Record<string, unknown>).missing = 'three'), /tracker\.totals\.missing/],
       ['a segment end that is not a whole number', (data) => void ((data.tracker.topics[0]!.segments[0] as unknown as Record<string, unknown>).to = 1.5), /tracker\.topics\[0\]\.segments\[0\]\.to/],
@@ -60,9 +60,34 @@ describe('state files', () => {
     }
   });
 
+  it('a checkpoint of version 2 (one sequence per topic) is read and continued: its producer resumes where it was', () => {
+    const path = join(dir, 'version-2.json');
+    const tracker = {
+      version: 1,
+      totals: { received: 5, unique: 4, missing: 2, duplicates: 1, outOfOrder: 0, queued: 1, restarts: 0, invalid: 0, longestWaitMs: 12 },
+      topics: [{ topic: 't', runId: 'old-run', first: 1, highest: 6, segments: [{ kind: 'live', from: 1, to: 2 }, { kind: 'missing', from: 3, to: 4 }, { kind: 'live', from: 5, to: 5 }, { kind: 'queued', from: 6, to: 6 }] }],
+      earlierMissing: [{ topic: 't', from: 100, to: 100 }],
+    };
+    writeFileSync(path, JSON.stringify({ version: 2, clientId: 'c', topic: 't', hadSession: true, savedAt: 'then', tracker }));
+    const loaded = new Checkpoint(path).loadFor('c', 't')!;
+    assert.equal(loaded.version, 3);
+    assert.equal(loaded.tracker.version, 2);
+    assert.deepEqual(loaded.tracker.topics[0], {
+      topic: 't', producerId: null, runId: 'old-run', first: 1, highest: 6, segments: tracker.topics[0]!.segments,
+      received: 4, unique: 4, missing: 2, duplicates: 0, outOfOrder: 0, queued: 1, restarts: 0, longestQueuedWaitMs: null, shared: false, stepsBack: 0,
+    });
+    const restored = new SequenceTracker();
+    restored.restore(loaded.tracker);
+    const context = { clean: false, sessionPresent: true, hadSession: true, afterReturn: true, queuedOnReturn: 0, queueLimit: null, takeoverSuspected: false };
+    const events = restored.accept({ topic: 't', value: 7, runId: 'old-run', receivedAt: 0, queued: false, qos: 1, context });
+    assert.deepEqual(events[0], { event: 'resume', topic: 't', producerId: null, lastValue: 6, firstValue: 7, missed: 0 });
+    assert.equal(restored.summary().missing, 2);
+    assert.deepEqual(restored.summary().missingRanges, [{ topic: 't', producerId: null, from: 100, to: 100 }, { topic: 't', producerId: null, from: 3, to: 4 }]);
+  });
+
   it("another client id's or topic filter's checkpoint is refused with exit 2, never adopted", async () => {
     const path = join(dir, 'owned.json');
-    await new Checkpoint(path).save({ version: 2, clientId: 'first', topic: 'a/b', hadSession: true, savedAt: 'now', tracker: new SequenceTracker().snapshot() });
+    await new Checkpoint(path).save({ version: 3, clientId: 'first', topic: 'a/b', hadSession: true, savedAt: 'now', tracker: new SequenceTracker().snapshot() });
     assert.throws(() => new Checkpoint(path).loadFor('second', 'a/b'), (error: unknown) => error instanceof CliError && error.exitCode === 2 && /belongs to the client id first, not second/.test(error.message));
     assert.throws(() => new Checkpoint(path).loadFor('first', 'a/#'), (error: unknown) => error instanceof CliError && error.exitCode === 2 && /belongs to the topic filter a\/b, not a\/#/.test(error.message));
     assert.equal(new Checkpoint(path).loadFor('first', 'a/b')?.clientId, 'first');
@@ -90,7 +115,7 @@ describe('state files', () => {
 
   it('an unwritable path is an error naming the file', async () => {
     const path = join('/proc', 'mqtt-ps', 'c.json');
-    await assert.rejects(new Checkpoint(path).save({ version: 2, clientId: 'c', topic: 't', hadSession: false, savedAt: '', tracker: new SequenceTracker().snapshot() }), (error: unknown) => error instanceof CliError && error.message.includes(path));
+    await assert.rejects(new Checkpoint(path).save({ version: 3, clientId: 'c', topic: 't', hadSession: false, savedAt: '', tracker: new SequenceTracker().snapshot() }), (error: unknown) => error instanceof CliError && error.message.includes(path));
   });
 
   it('keeps unacknowledged values as ranges', () => {

@@ -9,7 +9,7 @@ import { type Delivery, type TrackerEvent } from '../src/core/accounting.js';
 const live: DeliveryContext = { clean: false, sessionPresent: true, hadSession: true, afterReturn: false, queuedOnReturn: 0, queueLimit: null, takeoverSuspected: false };
 
 function delivery(value: number, extra: Partial<Delivery> = {}): Delivery {
-  return { topic: 't', value, runId: 'run-a', receivedAt: 1000, queued: false, qos: 1, context: live, ...extra };
+  return { topic: 't', value, producerId: 'p1', runId: 'run-a', receivedAt: 1000, queued: false, qos: 1, context: live, ...extra };
 }
 
 function feed(tracker: SequenceTracker, values: number[], extra: Partial<Delivery> = {}): TrackerEvent[] {
@@ -31,9 +31,9 @@ describe('the sequence tracker', () => {
     const tracker = new SequenceTracker();
     const events = feed(tracker, [1, 2, 6]);
     const gap = events.find((e) => e.event === 'gap');
-    assert.deepEqual(gap, { event: 'gap', topic: 't', from: 3, to: 5, missing: 3, cause: 'not-received' });
+    assert.deepEqual(gap, { event: 'gap', topic: 't', producerId: 'p1', from: 3, to: 5, missing: 3, cause: 'not-received' });
     assert.equal(tracker.summary().missing, 3);
-    assert.deepEqual(tracker.summary().missingRanges, [{ topic: 't', from: 3, to: 5 }]);
+    assert.deepEqual(tracker.summary().missingRanges, [{ topic: 't', producerId: 'p1', from: 3, to: 5 }]);
   });
 
   it('counts a redelivered value as a duplicate, not as a new value', () => {
@@ -57,7 +57,7 @@ describe('the sequence tracker', () => {
     const summary = tracker.summary();
     assert.equal(summary.missing, 1);
     assert.equal(summary.outOfOrder, 1);
-    assert.deepEqual(summary.missingRanges, [{ topic: 't', from: 3, to: 3 }]);
+    assert.deepEqual(summary.missingRanges, [{ topic: 't', producerId: 'p1', from: 3, to: 3 }]);
     feed(tracker, [3]);
     assert.equal(tracker.summary().missing, 0);
     assert.deepEqual(tracker.summary().topics[0]?.segments, [{ kind: 'live', from: 1, to: 5 }]);
@@ -68,8 +68,8 @@ describe('the sequence tracker', () => {
     feed(tracker, [1, 10]);
     feed(tracker, [5]);
     assert.deepEqual(tracker.summary().missingRanges, [
-      { topic: 't', from: 2, to: 4 },
-      { topic: 't', from: 6, to: 9 },
+      { topic: 't', producerId: 'p1', from: 2, to: 4 },
+      { topic: 't', producerId: 'p1', from: 6, to: 9 },
     ]);
     assert.equal(tracker.summary().missing, 7);
     // a value inside the remaining gap is still new, not a duplicate
@@ -83,7 +83,7 @@ describe('the sequence tracker', () => {
     const events = feed(tracker, [1, 2, 3], { runId: 'run-b' });
     assert.deepEqual(kinds(events), ['producer-restart', 'message', 'message', 'message']);
     const restart = events[0];
-    assert.deepEqual(restart, { event: 'producer-restart', topic: 't', runId: 'run-b', previousRunId: 'run-a', lastValue: 5, firstValue: 1 });
+    assert.deepEqual(restart, { event: 'producer-restart', topic: 't', producerId: 'p1', runId: 'run-b', previousRunId: 'run-a', lastValue: 5, firstValue: 1 });
     const summary = tracker.summary();
     assert.equal(summary.duplicates, 0);
     assert.equal(summary.missing, 0);
@@ -104,14 +104,14 @@ describe('the sequence tracker', () => {
     feed(tracker, [1, 2], { runId: 'run-b' });
     const summary = tracker.summary();
     assert.equal(summary.missing, 2);
-    assert.deepEqual(summary.missingRanges, [{ topic: 't', from: 2, to: 3 }]);
+    assert.deepEqual(summary.missingRanges, [{ topic: 't', producerId: 'p1', from: 2, to: 3 }]);
   });
 
   it('keeps topics apart', () => {
     const tracker = new SequenceTracker();
     feed(tracker, [1, 2], { topic: 'a' });
     feed(tracker, [1, 3], { topic: 'b' });
-    assert.deepEqual(tracker.summary().missingRanges, [{ topic: 'b', from: 2, to: 2 }]);
+    assert.deepEqual(tracker.summary().missingRanges, [{ topic: 'b', producerId: 'p1', from: 2, to: 2 }]);
   });
 
   it('measures the wait in the broker and counts queued values', () => {
@@ -135,7 +135,7 @@ describe('the sequence tracker', () => {
     const second = new SequenceTracker();
     second.restore(snapshot);
     const events = feed(second, [42]);
-    assert.deepEqual(events[0], { event: 'resume', topic: 't', lastValue: 41, firstValue: 42, missed: 0 });
+    assert.deepEqual(events[0], { event: 'resume', topic: 't', producerId: 'p1', lastValue: 41, firstValue: 42, missed: 0 });
     assert.equal(second.summary().received, 42);
     assert.equal(second.summary().missing, 0);
   });
@@ -147,7 +147,7 @@ describe('the sequence tracker', () => {
     second.restore(first.snapshot());
     const events = feed(second, [9], { context: { clean: false, sessionPresent: false, hadSession: true, afterReturn: true, queuedOnReturn: 0, queueLimit: null, takeoverSuspected: false } });
     assert.deepEqual(kinds(events), ['resume', 'gap', 'message']);
-    assert.deepEqual(events[0], { event: 'resume', topic: 't', lastValue: 3, firstValue: 9, missed: 5 });
+    assert.deepEqual(events[0], { event: 'resume', topic: 't', producerId: 'p1', lastValue: 3, firstValue: 9, missed: 5 });
     assert.equal(events[1]?.event === 'gap' && events[1].cause, 'session-lost');
   });
 
@@ -188,6 +188,324 @@ describe('the sequence tracker', () => {
     const event = tracker.reject('t', 'payload is not a number');
     assert.equal(event.event, 'invalid');
     assert.equal(tracker.summary().invalid, 1);
+  });
+});
+
+/** Values of several producers as they would arrive interleaved: one from each in turn. */
+function interleave(...streams: Array<Array<Partial<Delivery> & { value: number }>>): Delivery[] {
+  const out: Delivery[] = [];
+  const longest = Math.max(...streams.map((stream) => stream.length));
+  for (let i = 0; i < longest; i++) for (const stream of streams) if (stream[i]) out.push(delivery(stream[i]!.value, stream[i]));
+  return out;
+}
+
+function counting(from: number, to: number, extra: Partial<Delivery>, skip: number[] = []): Array<Partial<Delivery> & { value: number }> {
+  const values: Array<Partial<Delivery> & { value: number }> = [];
+  for (let value = from; value <= to; value++) if (!skip.includes(value)) values.push({ ...extra, value });
+  return values;
+}
+
+const unnamed: Partial<Delivery> = { producerId: undefined, runId: undefined };
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
+
+describe('several producers on one topic', () => {
+  it('two producers interleaving: no restart, no gap, one sequence each', () => {
+    const tracker = new SequenceTracker();
+    const events = interleave(counting(1, 300, { producerId: 'a', runId: 'ra' }), counting(1, 300, { producerId: 'b', runId: 'rb' })).flatMap((d) => tracker.accept(d));
+    assert.deepEqual([...new Set(kinds(events))], ['message']);
+    const summary = tracker.summary();
+    assert.equal(summary.missing, 0);
+    assert.equal(summary.duplicates, 0);
+    assert.equal(summary.restarts, 0);
+    assert.equal(summary.unique, 600);
+    assert.deepEqual(
+      summary.topics.map((row) => [row.producerId, row.runId, row.first, row.highest, row.received, row.segments.length]),
+      [
+        ['a', 'ra', 1, 300, 300, 1],
+        ['b', 'rb', 1, 300, 300, 1],
+      ],
+    );
+  });
+
+  it('three producers counting from different starts: none is a gap of another', () => {
+    const tracker = new SequenceTracker();
+    const events = interleave(counting(1, 50, { producerId: 'a' }), counting(101, 150, { producerId: 'b' }), counting(1001, 1050, { producerId: 'c' })).flatMap((d) =>
+      tracker.accept(d),
+    );
+    assert.deepEqual([...new Set(kinds(events))], ['message']);
+    assert.equal(tracker.summary().missing, 0);
+  });
+
+  it('exactly the values one producer skipped are missing, named with that producer', () => {
+    const tracker = new SequenceTracker();
+    const events = interleave(counting(1, 30, { producerId: 'a' }), counting(1, 30, { producerId: 'b' }), counting(1, 30, { producerId: 'c' }, [7, 8, 20])).flatMap((d) =>
+      tracker.accept(d),
+    );
+    const gaps = events.filter((e) => e.event === 'gap');
+    assert.deepEqual(
+      gaps.map((g) => g.event === 'gap' && [g.producerId, g.from, g.to]),
+      [
+        ['c', 7, 8],
+        ['c', 20, 20],
+      ],
+    );
+    const summary = tracker.summary();
+    assert.equal(summary.missing, 3);
+    assert.deepEqual(summary.missingRanges, [
+      { topic: 't', producerId: 'c', from: 7, to: 8 },
+      { topic: 't', producerId: 'c', from: 20, to: 20 },
+    ]);
+    assert.deepEqual(
+      summary.topics.map((row) => [row.producerId, row.missing]),
+      [
+        ['a', 0],
+        ['b', 0],
+        ['c', 3],
+      ],
+    );
+  });
+
+  it('a restart is the same producer beginning a new run, reported for that producer only', () => {
+    const tracker = new SequenceTracker();
+    interleave(counting(1, 10, { producerId: 'a', runId: 'a1' }), counting(1, 10, { producerId: 'b', runId: 'b1' })).forEach((d) => tracker.accept(d));
+    const events = interleave(counting(1, 5, { producerId: 'a', runId: 'a2' }), counting(11, 15, { producerId: 'b', runId: 'b1' })).flatMap((d) => tracker.accept(d));
+    const restarts = events.filter((e) => e.event === 'producer-restart');
+    assert.deepEqual(restarts, [{ event: 'producer-restart', topic: 't', producerId: 'a', runId: 'a2', previousRunId: 'a1', lastValue: 10, firstValue: 1 }]);
+    const summary = tracker.summary();
+    assert.equal(summary.restarts, 1);
+    assert.equal(summary.duplicates, 0);
+    assert.deepEqual(
+      summary.topics.map((row) => [row.producerId, row.runId, row.first, row.highest, row.restarts, row.received]),
+      [
+        ['a', 'a2', 1, 5, 1, 15],
+        ['b', 'b1', 1, 15, 0, 15],
+      ],
+    );
+  });
+
+  it('a producer with an id but no run id (MQTT 3.1.1, id in the payload) restarts when its counter starts again at 1', () => {
+    const tracker = new SequenceTracker();
+    interleave(counting(1, 5, { producerId: 'a', runId: undefined }), counting(1, 5, { producerId: 'b', runId: undefined })).forEach((d) => tracker.accept(d));
+    const events = interleave(counting(1, 2, { producerId: 'a', runId: undefined }), counting(6, 7, { producerId: 'b', runId: undefined })).flatMap((d) => tracker.accept(d));
+    assert.deepEqual(
+      events.filter((e) => e.event === 'producer-restart').map((e) => e.event === 'producer-restart' && e.producerId),
+      ['a'],
+    );
+    assert.equal(tracker.summary().duplicates, 0);
+  });
+
+  it('publishers that give only a run id stand apart, one producer per run', () => {
+    const tracker = new SequenceTracker();
+    const events = interleave(counting(1, 30, { producerId: undefined, runId: 'r1' }), counting(1, 30, { producerId: undefined, runId: 'r2' }), counting(1, 30, { producerId: undefined, runId: 'r3' }, [4, 5, 6])).flatMap(
+      (d) => tracker.accept(d),
+    );
+    assert.deepEqual(
+      events.filter((e) => e.event !== 'message'),
+      [{ event: 'gap', topic: 't', producerId: null, from: 4, to: 6, missing: 3, cause: 'not-received' }],
+    );
+    assert.equal(tracker.summary().topics.length, 3);
+  });
+
+  it('the same producer on two topics keeps two sequences', () => {
+    const tracker = new SequenceTracker();
+    feed(tracker, [1, 2, 3], { topic: 'x' });
+    const events = feed(tracker, [1, 2], { topic: 'y' });
+    assert.deepEqual(kinds(events), ['message', 'message']);
+    assert.deepEqual(
+      tracker.summary().topics.map((row) => [row.topic, row.producerId, row.highest]),
+      [
+        ['x', 'p1', 3],
+        ['y', 'p1', 2],
+      ],
+    );
+  });
+
+  it('a checkpoint keeps each producer apart: each resumes where it was', () => {
+    const first = new SequenceTracker();
+    interleave(counting(1, 10, { producerId: 'a' }), counting(1, 4, { producerId: 'b' })).forEach((d) => first.accept(d));
+    const snapshot = JSON.parse(JSON.stringify(first.snapshot())) as ReturnType<SequenceTracker['snapshot']>;
+    assert.equal(snapshot.version, 2);
+    const second = new SequenceTracker();
+    second.restore(snapshot);
+    const events = [...second.accept(delivery(5, { producerId: 'b' })), ...second.accept(delivery(13, { producerId: 'a' }))];
+    assert.deepEqual(
+      events.filter((e) => e.event === 'resume'),
+      [
+        { event: 'resume', topic: 't', producerId: 'b', lastValue: 4, firstValue: 5, missed: 0 },
+        { event: 'resume', topic: 't', producerId: 'a', lastValue: 10, firstValue: 13, missed: 2 },
+      ],
+    );
+    assert.deepEqual(second.summary().missingRanges, [{ topic: 't', producerId: 'a', from: 11, to: 12 }]);
+    assert.deepEqual(second.lastValues(), [
+      { topic: 't', producerId: 'a', value: 13 },
+      { topic: 't', producerId: 'b', value: 5 },
+    ]);
+  });
+
+  it('memory grows with the producers and the gaps, not with the values', () => {
+    const tracker = new SequenceTracker();
+    const streams = Array.from({ length: 50 }, (_, p) => counting(1, 2000, { producerId: `p${p}` }));
+    for (const d of interleave(...streams)) tracker.accept(d);
+    const summary = tracker.summary();
+    assert.equal(summary.topics.length, 50);
+    assert.ok(summary.topics.every((row) => row.segments.length === 1));
+    assert.equal(summary.unique, 100_000);
+  });
+
+  it('counts what waited in the queue per producer, with its longest wait', () => {
+    const tracker = new SequenceTracker();
+    tracker.accept(delivery(1, { producerId: 'a', sentAt: 0, receivedAt: 10 }));
+    tracker.accept(delivery(2, { producerId: 'a', sentAt: 0, receivedAt: 5000, queued: true }));
+    tracker.accept(delivery(3, { producerId: 'a', sentAt: 1000, receivedAt: 5000, queued: true }));
+    tracker.accept(delivery(1, { producerId: 'b', sentAt: 0, receivedAt: 7000 }));
+    assert.deepEqual(
+      tracker.summary().topics.map((row) => [row.producerId, row.queued, row.longestQueuedWaitMs]),
+      [
+        ['a', 2, 5000],
+        ['b', 0, null],
+      ],
+    );
+  });
+});
+
+describe('publishers that do not identify themselves', () => {
+  it('one unnamed publisher is judged as before: its gap is reported once its first 20 values show it is alone', () => {
+    const tracker = new SequenceTracker();
+    const early = feed(tracker, [1, 2, 3, 7, 8, 9, 10], unnamed);
+    assert.deepEqual(early.filter((e) => e.event === 'gap'), [], 'held while on probation');
+    assert.equal(tracker.summary().missing, 3, 'but counted');
+    const later = feed(tracker, range(11, 30), unnamed);
+    assert.deepEqual(later.filter((e) => e.event === 'gap'), [{ event: 'gap', topic: 't', producerId: null, from: 4, to: 6, missing: 3, cause: 'not-received' }]);
+    assert.equal(later.findIndex((e) => e.event === 'gap'), 20 - 7, 'said right after the 20th value (its message comes first)');
+    const afterwards = feed(tracker, [35], unnamed);
+    assert.equal(afterwards[0]?.event, 'gap', 'after the probation, at once');
+  });
+
+  it('a held gap partly filled by a late value is said as it still stands; a restart says it before the new run', () => {
+    const tracker = new SequenceTracker();
+    const first = feed(tracker, [1, 5, 3, ...range(6, 10), 1], unnamed);
+    assert.deepEqual([...new Set(kinds(first))], ['message'], 'all held while on probation');
+    const events = feed(tracker, range(2, 12), unnamed);
+    assert.deepEqual(
+      events.filter((e) => e.event === 'gap' || e.event === 'producer-restart').map((e) => [e.event, e.event === 'gap' ? `${e.from}-${e.to}` : '']),
+      [
+        ['gap', '2-2'],
+        ['gap', '4-4'],
+        ['producer-restart', ''],
+      ],
+    );
+  });
+
+  it('one unnamed publisher whose values are redelivered after a reconnect is not taken for several', () => {
+    const tracker = new SequenceTracker();
+    const values = [...counting(1, 100, unnamed), ...counting(95, 200, unnamed), ...counting(190, 300, unnamed)].map((d) => d.value);
+    const events = feed(tracker, values, unnamed);
+    assert.equal(events.filter((e) => e.event === 'shared-topic').length, 0);
+    assert.equal(tracker.summary().duplicates, 17);
+  });
+
+  it('one counting from 1 and another from 101: said to share the topic, no loss claimed', () => {
+    const tracker = new SequenceTracker();
+    const events = interleave(counting(1, 300, unnamed), counting(101, 400, unnamed)).flatMap((d) => tracker.accept(d));
+    const shared = events.filter((e) => e.event === 'shared-topic');
+    assert.equal(shared.length, 1, 'said once');
+    assert.deepEqual(shared[0], { event: 'shared-topic', topic: 't', received: 9, stepsBack: 4, withdrawn: { missing: 95, duplicates: 0, restarts: 0 } });
+    const summary = tracker.summary();
+    assert.equal(summary.missing, 0, 'the early gap of 2-100 is withdrawn');
+    assert.deepEqual(summary.missingRanges, []);
+    assert.equal(summary.duplicates, 0);
+    assert.equal(summary.unjudged, 600);
+    assert.equal(summary.received, 600);
+    assert.equal(summary.topics[0]?.shared, true);
+    assert.deepEqual(summary.topics[0]?.segments, [], 'nothing kept per value for a shared topic');
+  });
+
+  it('two counting from 1: no false duplicates', () => {
+    const tracker = new SequenceTracker();
+    const events = interleave(counting(1, 300, unnamed), counting(1, 300, unnamed)).flatMap((d) => tracker.accept(d));
+    assert.equal(events.filter((e) => e.event === 'shared-topic').length, 1);
+    const summary = tracker.summary();
+    assert.equal(summary.duplicates, 0);
+    assert.equal(summary.restarts, 0);
+    assert.equal(summary.missing, 0);
+  });
+
+  it('a topic found shared stays shared after a restore, and other topics are still judged', () => {
+    const tracker = new SequenceTracker();
+    interleave(counting(1, 20, unnamed), counting(1, 20, unnamed)).forEach((d) => tracker.accept(d));
+    feed(tracker, [1, 2, 5], { topic: 'other' });
+    const second = new SequenceTracker();
+    second.restore(JSON.parse(JSON.stringify(tracker.snapshot())) as ReturnType<SequenceTracker['snapshot']>);
+    const events = feed(second, [3, 50], unnamed);
+    assert.deepEqual(kinds(events), ['message', 'message'], 'no resume, no gap on a shared topic');
+    assert.equal(second.summary().missing, 2, 'the other topic keeps its gap');
+    assert.equal(second.summary().unjudged, 42);
+  });
+
+  it('the producer id may come in the payload: "id:value"', () => {
+    assert.deepEqual(parseValue('sensor-1:42'), { value: 42, producerId: 'sensor-1' });
+    assert.deepEqual(parseValue('a/b:0\n'), { value: 0, producerId: 'a/b' });
+    assert.ok('error' in parseValue(':5'), 'an empty id');
+    assert.ok('error' in parseValue('a b:5'), 'an id with a space');
+    assert.ok('error' in parseValue('a:-5'));
+    assert.ok('error' in parseValue('a:5:6'));
+    assert.ok('error' in parseValue(`${'x'.repeat(65)}:5`), 'an id longer than 64 characters');
+  });
+});
+
+describe('a member of a consumer group', () => {
+  const member = (): SequenceTracker => new SequenceTracker({ groupMember: true });
+
+  it('never reports as missing the values the group gave another member', () => {
+    const tracker = member();
+    const events = feed(tracker, [2, 4, 6, 8, 10, 11, 12, 20]);
+    assert.deepEqual([...new Set(kinds(events))], ['message']);
+    const summary = tracker.summary();
+    assert.equal(summary.missing, 0);
+    assert.equal(summary.unique, 8);
+    assert.deepEqual(summary.topics[0]?.segments, [
+      { kind: 'live', from: 2, to: 2 },
+      { kind: 'live', from: 4, to: 4 },
+      { kind: 'live', from: 6, to: 6 },
+      { kind: 'live', from: 8, to: 8 },
+      { kind: 'live', from: 10, to: 12 },
+      { kind: 'live', from: 20, to: 20 },
+    ]);
+  });
+
+  it('a late value takes its place in the record, joining its neighbours', () => {
+    const tracker = member();
+    feed(tracker, [3, 5, 9]);
+    const events = feed(tracker, [4, 1]);
+    assert.ok(events.every((e) => e.event === 'message' && e.outOfOrder && !e.duplicate));
+    assert.deepEqual(tracker.summary().topics[0]?.segments, [
+      { kind: 'live', from: 1, to: 1 },
+      { kind: 'live', from: 3, to: 5 },
+      { kind: 'live', from: 9, to: 9 },
+    ]);
+    assert.equal(tracker.summary().topics[0]?.first, 1);
+    assert.equal(feed(tracker, [4]).filter((e) => e.event === 'message' && e.duplicate).length, 1, 'a value it had is a duplicate');
+  });
+
+  it('after a restore it resumes without claiming what it missed', () => {
+    const tracker = member();
+    feed(tracker, [1, 3]);
+    const second = member();
+    second.restore(tracker.snapshot());
+    const events = feed(second, [9]);
+    assert.deepEqual(events[0], { event: 'resume', topic: 't', producerId: 'p1', lastValue: 3, firstValue: 9, missed: 0 });
+    assert.equal(second.summary().missing, 0);
+  });
+
+  it('a producer without run ids starting again at 1 is a restart only when this member had its 1', () => {
+    const tracker = member();
+    const noRun: Partial<Delivery> = { runId: undefined };
+    feed(tracker, [2, 4, 6], noRun);
+    assert.equal(feed(tracker, [1], noRun)[0]?.event, 'message', 'value 1 went to another member first: it is late, not a restart');
+    assert.equal(feed(tracker, [1], noRun)[0]?.event, 'producer-restart');
   });
 });
 

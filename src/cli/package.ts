@@ -16,7 +16,7 @@ export const version: string = (JSON.parse(readFileSync(join(packageRoot, 'packa
 /** This code runs as built JavaScript (dist/) rather than as TypeScript through tsx. */
 const built = import.meta.url.endsWith('.js');
 
-export type CommandName = 'producer' | 'consumer' | 'broker' | 'demo';
+export type CommandName = 'producer' | 'consumer' | 'broker' | 'demo' | 'report';
 
 /** Node's arguments to run one of the package's commands in the same form as this code: built, or through tsx. */
 export function commandArgs(name: CommandName): string[] {

@@ -6,7 +6,8 @@
 import { Chalk, supportsColor, type ChalkInstance } from 'chalk';
 import { causeText } from '../core/diagnosis.js';
 import type { ConsumerEvent, ProducerEvent } from '../core/events.js';
-import type { Segment, Summary } from '../core/accounting.js';
+import type { Segment, Summary, TopicSummary } from '../core/accounting.js';
+import type { GroupReport } from '../core/group.js';
 
 export interface Renderer<E> {
   render(event: E): void;
@@ -100,30 +101,92 @@ function timelineLegend(chalk: ChalkInstance): string {
   return `${chalk.green('█')} received live   ${chalk.cyan('█')} delivered from the queue on return   ${chalk.red('█')} missing`;
 }
 
+/** Timeline rows drawn one by one; beyond this, the rest of the producers are summed up in one line. */
+const mostTimelineRows = 6;
+
+/** "my_topic" or, when the sequence belongs to a named producer, "my_topic from sensor-1". */
+function sequenceName(topic: string, producerId: string | null): string {
+  return producerId === null ? topic : `${topic} from ${producerId}`;
+}
+
+function timelineTitle(row: TopicSummary, member: boolean): string {
+  const run = row.runId ? `run ${row.runId}` : '';
+  const label = row.producerId !== null ? ` (producer ${row.producerId}${run ? `, ${run}` : ''})` : run ? ` (producer ${run})` : '';
+  if (row.shared) return `Timeline ${row.topic}${label}: ${row.received} values from publishers sharing the topic, not judged`;
+  const span = row.highest - row.first + 1;
+  const share = member ? `: ${row.unique} of the ${span} values received here (${Math.round((row.unique * 100) / span)}%)` : ':';
+  return `Timeline ${row.topic} ${row.first}..${row.highest}${label}${share}`;
+}
+
 export function summaryLines(summary: Summary, chalk: ChalkInstance, width = 60): string[] {
   const lines: string[] = [];
+  const member = typeof summary.group === 'string';
   const missing = summary.missing > 0 ? chalk.red.bold(`${summary.missing} missing`) : chalk.green('0 missing');
+  const producers = summary.topics.filter((row) => !row.shared).length;
   lines.push(
     chalk.bold('Summary: ') +
-      `${summary.received} received, ${summary.unique} unique, ${missing}, ${summary.duplicates} duplicates, ` +
+      `${summary.received} received, ${summary.unique} unique, ${member ? 'missing not judged (a group member)' : missing}, ${summary.duplicates} duplicates, ` +
       `${summary.outOfOrder} out of order, ${summary.restarts} producer restarts, ${summary.queued} delivered from the queue` +
-      (summary.longestWaitMs === null ? '' : `, longest wait in the broker ${formatDuration(summary.longestWaitMs)}`),
+      (summary.longestWaitMs === null ? '' : `, longest wait in the broker ${formatDuration(summary.longestWaitMs)}`) +
+      (producers > 1 ? `, ${producers} producers` : ''),
   );
+  if (member) {
+    lines.push(
+      chalk.cyan(
+        `Group ${summary.group}: this member shows its share; what it did not get may have gone to another member, so nothing is judged missing here (merge the members' records with the report command)`,
+      ),
+    );
+  }
+  if (summary.unjudged > 0) {
+    lines.push(chalk.yellow(`Not judged: ${summary.unjudged} values on topics that several publishers without an id seem to share`));
+  }
   if (summary.invalid > 0) lines.push(chalk.yellow(`Ignored ${summary.invalid} messages that were not counter values`));
   if (summary.leftInSession) {
     lines.push(`Left in the session: ${summary.leftInSession} more arrived after the stop and stay unacknowledged, for the next start (the broker may hold more)`);
   }
-  if (summary.missingRanges.length > 0) lines.push(chalk.red(`Missing: ${formatRanges(summary.missingRanges)}`));
-  for (const topic of summary.topics) {
-    const run = topic.runId ? ` (producer run ${topic.runId})` : '';
-    lines.push(`Timeline ${topic.topic} ${topic.first}..${topic.highest}${run}:`);
-    lines.push(`  [${drawTimeline(topic.segments, width, chalk)}]`);
+  if (summary.missingRanges.length > 0) {
+    const named = summary.topics.length > 1;
+    if (!named) lines.push(chalk.red(`Missing: ${formatRanges(summary.missingRanges)}`));
+    else {
+      const byProducer = new Map<string, Array<{ from: number; to: number }>>();
+      for (const range of summary.missingRanges) {
+        const name = sequenceName(range.topic, range.producerId);
+        byProducer.set(name, [...(byProducer.get(name) ?? []), range]);
+      }
+      for (const [name, ranges] of byProducer) lines.push(chalk.red(`Missing on ${name}: ${formatRanges(ranges)}`));
+    }
   }
-  if (summary.topics.length > 0) lines.push(`  ${timelineLegend(chalk)}`);
+  const rows = summary.topics;
+  const shown = rows.length > mostTimelineRows ? rows.slice(0, mostTimelineRows - 1) : rows;
+  for (const row of shown) {
+    lines.push(timelineTitle(row, member));
+    if (!row.shared) lines.push(`  [${drawTimeline(row.segments, width, chalk)}]`);
+  }
+  const rest = rows.slice(shown.length);
+  if (rest.length > 0) {
+    const sum = (pick: (row: TopicSummary) => number): number => rest.reduce((total, row) => total + pick(row), 0);
+    lines.push(
+      `... and ${rest.length} more producers: ${sum((row) => row.unique)} values, ${sum((row) => row.missing)} missing, ${sum((row) => row.duplicates)} duplicates, ${sum((row) => row.restarts)} restarts` +
+        ` (every producer in --json)`,
+    );
+  }
+  if (shown.some((row) => !row.shared)) lines.push(`  ${timelineLegend(chalk)}`);
   return lines;
 }
 
-function consumerLine(event: ConsumerEvent, chalk: ChalkInstance): string | null {
+/** The producers a consumer's output has named: a value's producer is shown once there are several. */
+class ProducersSeen {
+  private first: string | undefined;
+  private many = false;
+  several(producerId: string): boolean {
+    if (this.many) return true;
+    this.first ??= producerId;
+    this.many = producerId !== this.first;
+    return this.many;
+  }
+}
+
+function consumerLine(event: ConsumerEvent, chalk: ChalkInstance, producers: ProducersSeen): string | null {
   switch (event.event) {
     case 'connected':
       return (
@@ -137,11 +200,11 @@ function consumerLine(event: ConsumerEvent, chalk: ChalkInstance): string | null
     case 'subscribed':
       return `Subscribed to ${event.topic} (QoS ${event.qos})`;
     case 'checkpoint': {
-      const where = event.lastValues.map((v) => `${v.topic} at ${v.value}`).join(', ') || 'no values yet';
+      const where = event.lastValues.map((v) => `${sequenceName(v.topic, v.producerId)} at ${v.value}`).join(', ') || 'no values yet';
       return `Continuing from ${event.path}: ${event.received} received so far, ${where}`;
     }
     case 'session-lost': {
-      const where = event.lastValues.map((v) => `${v.topic} ${v.value}`).join(', ');
+      const where = event.lastValues.map((v) => `${sequenceName(v.topic, v.producerId)} ${v.value}`).join(', ');
       return chalk.red.bold('SESSION LOST: ') + chalk.red(`the broker had no session for ${event.clientId}${where ? ` (last values: ${where})` : ''}: ${causeText['session-lost']}`);
     }
     case 'backlog':
@@ -151,19 +214,40 @@ function consumerLine(event: ConsumerEvent, chalk: ChalkInstance): string | null
       );
     case 'message': {
       let line = `Received message: ${event.value}`;
+      if (event.producerId !== null && producers.several(event.producerId)) line += ` from ${event.producerId}`;
       if (event.duplicate) return chalk.yellow(`${line}  DUPLICATE (received before; a redelivery)`);
       if (event.outOfOrder) line += chalk.yellow('  (late: out of order)');
       if (event.queued) line += chalk.cyan(`  (queued${event.waitedMs === null ? '' : `, waited ${formatDuration(event.waitedMs)}`})`);
       return line;
     }
     case 'gap':
-      return chalk.red.bold(`GAP: ${formatRange(event.from, event.to)} missing (${event.missing} value${event.missing === 1 ? '' : 's'})`) + chalk.red(` on ${event.topic}: ${causeText[event.cause]}`);
+      return (
+        chalk.red.bold(`GAP: ${formatRange(event.from, event.to)} missing (${event.missing} value${event.missing === 1 ? '' : 's'})`) +
+        chalk.red(` on ${sequenceName(event.topic, event.producerId)}: ${causeText[event.cause]}`)
+      );
     case 'producer-restart':
-      return chalk.magenta.bold('PRODUCER RESTART ') + chalk.magenta(`on ${event.topic}: a new run${event.runId ? ` ${event.runId}` : ''} starts at ${event.firstValue} (the previous run reached ${event.lastValue})`);
-    case 'resume':
-      return event.missed === 0
-        ? chalk.green(`Resumed on ${event.topic}: last value before the restart ${event.lastValue}, first now ${event.firstValue}: nothing missed`)
-        : chalk.red(`Resumed on ${event.topic}: last value before the restart ${event.lastValue}, first now ${event.firstValue}: ${event.missed} missed`);
+      return (
+        chalk.magenta.bold('PRODUCER RESTART ') +
+        chalk.magenta(
+          `on ${event.topic}: ${event.producerId === null ? 'a new run' : `${event.producerId} begins a new run`}${event.runId ? ` ${event.runId}` : ''} at ${event.firstValue} (the previous run reached ${event.lastValue})`,
+        )
+      );
+    case 'resume': {
+      const where = `Resumed on ${sequenceName(event.topic, event.producerId)}: last value before the restart ${event.lastValue}, first now ${event.firstValue}`;
+      return event.missed === 0 ? chalk.green(`${where}: nothing missed`) : chalk.red(`${where}: ${event.missed} missed`);
+    }
+    case 'shared-topic': {
+      const { missing, duplicates, restarts } = event.withdrawn;
+      return (
+        chalk.yellow.bold('SHARED TOPIC: ') +
+        chalk.yellow(
+          `several publishers that do not identify themselves seem to share ${event.topic} (its values went back ${event.stepsBack} times in ${event.received}): ` +
+            `loss per value cannot be judged there, so no gap, duplicate or restart is counted for it` +
+            (missing + duplicates + restarts > 0 ? ` (set aside: ${missing} missing, ${duplicates} duplicates, ${restarts} restarts that its first values seemed to show)` : '') +
+            '. To be exact, have each producer name itself: MQTT 5 (the producer-id user property), or --id-in-payload on MQTT 3.1.1',
+        )
+      );
+    }
     case 'invalid':
       return chalk.yellow(`Ignored a message on ${event.topic}: ${event.reason}`);
     case 'warning':
@@ -208,7 +292,8 @@ export function toJson(event: ConsumerEvent | ProducerEvent): Record<string, unk
 }
 
 export function createConsumerRenderer(json: boolean, stream: NodeJS.WriteStream = process.stdout): Renderer<ConsumerEvent> {
-  return createRenderer(json, stream, consumerLine);
+  const producers = new ProducersSeen();
+  return createRenderer(json, stream, (event: ConsumerEvent, chalk) => consumerLine(event, chalk, producers));
 }
 
 export function createProducerRenderer(json: boolean, stream: NodeJS.WriteStream = process.stdout): Renderer<ProducerEvent> {
@@ -232,4 +317,38 @@ function createRenderer<E extends ConsumerEvent | ProducerEvent>(
     },
     flush: () => buffer.flush(),
   };
+}
+
+/** The group report in lines for a person: per producer, how the group's members shared its values. */
+export function groupReportLines(report: GroupReport, chalk: ChalkInstance): string[] {
+  const lines: string[] = [];
+  lines.push(chalk.bold(`Group ${report.group ?? '(several groups, or none)'}: ${report.members.length} members (${report.members.join(', ')})`));
+  for (const p of report.producers) {
+    const run = p.runId ? `, run ${p.runId}` : '';
+    const who = p.producerId === null ? (p.runId ? ` (producer run ${p.runId})` : '') : ` (producer ${p.producerId}${run})`;
+    if (p.shared) {
+      lines.push(`${p.topic}${who}: shared by publishers without an id: not judged`);
+    } else {
+      lines.push(`${p.topic}${who} ${p.first}..${p.highest}: ${p.values} values`);
+      const missing = p.missing === 0 ? chalk.green('missing from the whole group: 0') : chalk.red.bold(`missing from the whole group: ${p.missing} (${formatRanges(p.missingRanges)})`);
+      const twice = p.deliveredTwice === 0 ? 'delivered to two members: 0' : chalk.yellow(`delivered to two members: ${p.deliveredTwice} (${formatRanges(p.twiceRanges)})`);
+      lines.push(`  delivered exactly once: ${p.deliveredOnce}; ${missing}; ${twice}`);
+    }
+    if (p.waited > 0) {
+      lines.push(chalk.cyan(`  waited in the session of an absent member: ${p.waited}` + (p.longestWaitMs === null ? '' : ` (the longest ${formatDuration(p.longestWaitMs)})`)));
+    }
+    for (const m of p.members) {
+      const wait = m.longestQueuedWaitMs === null ? '' : `, the oldest waited ${formatDuration(m.longestQueuedWaitMs)}`;
+      lines.push(`  ${m.member}: ${m.received} received (${m.queued} from the queue${wait})`);
+    }
+  }
+  if (report.missing > 0) lines.push(chalk.red.bold(`Verdict: ${report.missing} values reached no member of the group`));
+  else if (report.deliveredTwice > 0) lines.push(chalk.yellow.bold(`Verdict: nothing missing, but ${report.deliveredTwice} values reached two members`));
+  else lines.push(chalk.green.bold(`Verdict: every value arrived, exactly once across the group (${report.deliveredOnce} values${report.waited > 0 ? `, ${report.waited} of them waited for an absent member` : ''})`));
+  return lines;
+}
+
+export function renderGroupReport(report: GroupReport, json: boolean, stream: NodeJS.WriteStream = process.stdout): void {
+  const text = json ? JSON.stringify(report) : groupReportLines(report, new Chalk({ level: colorLevel(stream) })).join('\n');
+  stream.write(`${text}\n`);
 }

@@ -6,6 +6,8 @@ export type { DeliveryContext } from './diagnosis.js';
 export interface Delivery {
   topic: string;
   value: number;
+  /** The producer that sent it, an identity that outlives its runs (user property, or the payload's "id:value"). */
+  producerId?: string;
   /** The producer run that sent it (user property), when the producer says. */
   runId?: string;
   /** When the producer sent it (ms since the epoch), when the producer says. */
@@ -35,12 +37,14 @@ export interface MessageEvent {
   queued: boolean;
   waitedMs: number | null;
   qos: 0 | 1 | 2;
+  producerId: string | null;
   runId: string | null;
 }
 
 export interface GapEvent {
   event: 'gap';
   topic: string;
+  producerId: string | null;
   from: number;
   to: number;
   missing: number;
@@ -50,6 +54,7 @@ export interface GapEvent {
 export interface RestartEvent {
   event: 'producer-restart';
   topic: string;
+  producerId: string | null;
   runId: string | null;
   previousRunId: string | null;
   lastValue: number;
@@ -59,6 +64,7 @@ export interface RestartEvent {
 export interface ResumeEvent {
   event: 'resume';
   topic: string;
+  producerId: string | null;
   lastValue: number;
   firstValue: number;
   missed: number;
@@ -70,13 +76,46 @@ export interface InvalidEvent {
   reason: string;
 }
 
-export type TrackerEvent = MessageEvent | GapEvent | RestartEvent | ResumeEvent | InvalidEvent;
-
-export interface TopicSummary {
+/**
+ * Values without a producer id went back and forth so often that several publishers must share the
+ * topic: one sequence cannot describe them, so no value there is judged missing or repeated.
+ */
+export interface SharedTopicEvent {
+  event: 'shared-topic';
   topic: string;
+  /** Values received there so far. */
+  received: number;
+  /** How often a value was not above the one before it. */
+  stepsBack: number;
+  /** Missing values, duplicates and restarts reported there before, now withdrawn. */
+  withdrawn: { missing: number; duplicates: number; restarts: number };
+}
+
+export type TrackerEvent = MessageEvent | GapEvent | RestartEvent | ResumeEvent | SharedTopicEvent | InvalidEvent;
+
+/** What one producer's values on one topic came to, across its runs. */
+export interface SequenceCounts {
+  received: number;
+  unique: number;
+  missing: number;
+  duplicates: number;
+  outOfOrder: number;
+  queued: number;
+  restarts: number;
+  /** The longest a value delivered from the queue had waited in the broker, when the producer said when it sent it. */
+  longestQueuedWaitMs: number | null;
+}
+
+/** One producer on one topic: its current run and what its values came to. */
+export interface TopicSummary extends SequenceCounts {
+  topic: string;
+  /** The producer's identity; null for a publisher that gives none (then runId, if any, names it). */
+  producerId: string | null;
   runId: string | null;
   first: number;
   highest: number;
+  /** Several unnamed publishers share this sequence: nothing on it is judged (segments then empty). */
+  shared: boolean;
   segments: Segment[];
 }
 
@@ -89,6 +128,8 @@ export interface Totals {
   queued: number;
   restarts: number;
   invalid: number;
+  /** Values on topics shared by publishers that do not identify themselves: received, never judged. */
+  unjudged: number;
   longestWaitMs: number | null;
 }
 
@@ -96,16 +137,35 @@ export interface Summary extends Totals {
   event: 'summary';
   /** Messages that arrived after the consumer decided to stop, left unacknowledged for the session's next connection. */
   leftInSession?: number;
-  /** Missing ranges of every run, oldest first, "topic" included for several topics. */
-  missingRanges: Array<{ topic: string; from: number; to: number }>;
+  /** The consumer's shared-subscription group, when it is a member of one: it then judges nothing missing. */
+  group?: string | null;
+  /** Missing ranges of every run, oldest first. */
+  missingRanges: MissingRange[];
+  /** One entry per producer and topic. */
   topics: TopicSummary[];
 }
 
+export interface MissingRange {
+  topic: string;
+  producerId: string | null;
+  from: number;
+  to: number;
+}
+
+export interface SequenceSnapshot extends TopicSummary {
+  /** How often a value was not above the one before it: the sign of publishers sharing a topic. */
+  stepsBack: number;
+}
+
 export interface TrackerSnapshot {
-  version: 1;
+  version: 2;
   totals: Totals;
-  topics: Array<{ topic: string; runId: string | null; first: number; highest: number; segments: Segment[] }>;
-  earlierMissing: Array<{ topic: string; from: number; to: number }>;
+  topics: SequenceSnapshot[];
+  earlierMissing: MissingRange[];
+}
+
+export function emptyCounts(): SequenceCounts {
+  return { received: 0, unique: 0, missing: 0, duplicates: 0, outOfOrder: 0, queued: 0, restarts: 0, longestQueuedWaitMs: null };
 }
 
 export function emptyTotals(): Totals {
@@ -118,6 +178,7 @@ export function emptyTotals(): Totals {
     queued: 0,
     restarts: 0,
     invalid: 0,
+    unjudged: 0,
     longestWaitMs: null,
   };
 }

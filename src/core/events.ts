@@ -37,15 +37,22 @@ export interface BacklogEvent {
 export interface SessionLostEvent {
   event: 'session-lost';
   clientId: string;
-  lastValues: Array<{ topic: string; value: number }>;
+  lastValues: LastValue[];
 }
 
 /** The consumer continued from a checkpoint written by an earlier run. */
 export interface CheckpointEvent {
   event: 'checkpoint';
   path: string;
-  lastValues: Array<{ topic: string; value: number }>;
+  lastValues: LastValue[];
   received: number;
+}
+
+/** Where one producer's sequence on one topic stands. */
+export interface LastValue {
+  topic: string;
+  producerId: string | null;
+  value: number;
 }
 
 export interface WarningEvent {

@@ -44,3 +44,24 @@ export function fillMissing(segments: Segment[], index: number, kind: SegmentKin
   }
 }
 
+
+/** Puts a value held by no segment into its place, joining a neighbour of the same kind that it touches. */
+export function insertValue(segments: Segment[], kind: SegmentKind, value: number): void {
+  let low = 0;
+  let high = segments.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (segments[middle]!.from < value) low = middle + 1;
+    else high = middle;
+  }
+  const before = segments[low - 1];
+  const after = segments[low];
+  const joinsBefore = before !== undefined && before.kind === kind && before.to === value - 1;
+  const joinsAfter = after !== undefined && after.kind === kind && after.from === value + 1;
+  if (joinsBefore && joinsAfter) {
+    before.to = after.to;
+    segments.splice(low, 1);
+  } else if (joinsBefore) before.to = value;
+  else if (joinsAfter) after.from = value;
+  else segments.splice(low, 0, { kind, from: value, to: value });
+}

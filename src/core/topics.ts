@@ -28,3 +28,40 @@ export function validateTopicFilter(filter: string): void {
     }
   });
 }
+
+/** A consumer's subscription: the topic filter, and the shared-subscription group it belongs to, if any. */
+export interface Subscription {
+  /** What is sent in SUBSCRIBE: "$share/GROUP/FILTER" for a group member. */
+  filter: string;
+  group?: string;
+}
+
+const sharePrefix = '$share/';
+
+/**
+ * "--group g -t t" and "-t '$share/g/t'" are the same subscription: a member of the consumer group g,
+ * among whom the broker shares the messages of t (MQTT 5 shared subscriptions; Mosquitto takes them on 3.1.1 too).
+ */
+export function subscriptionOf(topic: string, group?: string): Subscription {
+  let filter = topic;
+  let named = group;
+  if (topic.startsWith(sharePrefix)) {
+    const rest = topic.slice(sharePrefix.length);
+    const slash = rest.indexOf('/');
+    if (slash <= 0 || slash === rest.length - 1) {
+      throw new UsageError(`invalid shared subscription '${topic}': it is $share/GROUP/TOPIC-FILTER`);
+    }
+    const inTopic = rest.slice(0, slash);
+    if (group !== undefined && group !== inTopic) {
+      throw new UsageError(`--group ${group} and the topic filter's group ${inTopic} differ: give one of them`);
+    }
+    named = inTopic;
+    filter = rest.slice(slash + 1);
+  }
+  validateTopicFilter(filter);
+  if (named === undefined) return { filter };
+  if (named.length === 0 || /[/+#]/.test(named)) {
+    throw new UsageError(`invalid group name '${named}': it must not be empty or contain /, + or #`);
+  }
+  return { filter: `${sharePrefix}${named}/${filter}`, group: named };
+}

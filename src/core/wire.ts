@@ -1,18 +1,24 @@
 /**
- * What travels with each value besides the bare number: MQTT 5 user properties naming the producer
- * run and the send time. The payload stays the number alone, so any MQTT client shows the same value.
+ * What travels with each value besides the bare number: MQTT 5 user properties naming the producer,
+ * its run and the send time. The payload stays the number alone, so any MQTT client shows the same
+ * value; a producer may put its id in the payload instead ("id:value"), which MQTT 3.1.1 can carry.
  */
 /** MQTT 5 user properties as MQTT.js gives them: a name may repeat, and then carries a list. */
 export type UserProperties = Record<string, string | string[]>;
 
+export const producerIdProperty = 'producer-id';
 export const runIdProperty = 'run-id';
 export const sentAtProperty = 'sent-at';
 
-export function valueProperties(runId: string, sentAt: number): UserProperties {
-  return { [runIdProperty]: runId, [sentAtProperty]: String(sentAt) };
+export function valueProperties(producerId: string, runId: string, sentAt: number): UserProperties {
+  return { [producerIdProperty]: producerId, [runIdProperty]: runId, [sentAtProperty]: String(sentAt) };
 }
 
+/** The longest producer id or run id taken; MQTT client ids are usually far shorter. */
+export const maxIdLength = 64;
+
 export interface ValueOrigin {
+  producerId?: string;
   runId?: string;
   sentAt?: number;
   /** Set when the properties were there but unusable. */
@@ -26,10 +32,15 @@ function single(value: string | string[] | undefined): string | undefined {
 export function readValueProperties(properties: UserProperties | undefined): ValueOrigin {
   if (!properties) return {};
   const origin: ValueOrigin = {};
+  const producerId = single(properties[producerIdProperty]);
+  if (producerId !== undefined) {
+    if (producerId.length > 0 && producerId.length <= maxIdLength) origin.producerId = producerId;
+    else origin.problem = `malformed ${producerIdProperty} user property`;
+  }
   const runId = single(properties[runIdProperty]);
   const sentAt = single(properties[sentAtProperty]);
   if (runId !== undefined) {
-    if (runId.length > 0 && runId.length <= 64) origin.runId = runId;
+    if (runId.length > 0 && runId.length <= maxIdLength) origin.runId = runId;
     else origin.problem = `malformed ${runIdProperty} user property`;
   }
   if (sentAt !== undefined) {
@@ -40,14 +51,25 @@ export function readValueProperties(properties: UserProperties | undefined): Val
   return origin;
 }
 
+/** The payload a producer sends: the bare number, or "id:value" when it carries its id in the payload. */
+export function valuePayload(value: number, producerId?: string): string {
+  return producerId === undefined ? String(value) : `${producerId}:${value}`;
+}
+
+const bareValue = /^(0|[1-9]\d{0,14})$/;
+const identifiedValue = /^([^\s:]{1,64}):(0|[1-9]\d{0,14})$/;
+
 /**
  * A payload is a counter value only when the producer could have sent it: a whole number from 0, in
- * plain decimal (no sign, no leading zero). Anything else is not a value and never makes a gap.
+ * plain decimal (no sign, no leading zero), alone or after the producer's id and a colon ("sensor-1:42";
+ * the id up to 64 characters, no spaces or colons). Anything else is not a value and never makes a gap.
  */
-export function parseValue(payload: Uint8Array | string): { value: number } | { error: string } {
+export function parseValue(payload: Uint8Array | string): { value: number; producerId?: string } | { error: string } {
   const text = typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8');
   const trimmed = text.trim();
-  if (/^(0|[1-9]\d{0,14})$/.test(trimmed)) return { value: Number(trimmed) };
+  if (bareValue.test(trimmed)) return { value: Number(trimmed) };
+  const identified = identifiedValue.exec(trimmed);
+  if (identified) return { value: Number(identified[2]), producerId: identified[1]! };
   const shown = trimmed.length > 40 ? `${trimmed.slice(0, 40)}...` : trimmed;
-  return { error: `not a counter value (a whole number from 0, as the producer sends): ${JSON.stringify(shown)}` };
+  return { error: `not a counter value (a whole number from 0, or "producer-id:number", as the producer sends): ${JSON.stringify(shown)}` };
 }

@@ -8,7 +8,7 @@ import type { IClientPublishOptions, MqttClient } from 'mqtt';
 import { CliError, ExitCode, type ExitStatus } from '../core/errors.js';
 import type { ConnectionEvent, ProducerEvent, Renderer } from '../core/events.js';
 import { explainRefusal } from '../core/reasons.js';
-import { valueProperties } from '../core/wire.js';
+import { valuePayload, valueProperties } from '../core/wire.js';
 import { fromRanges, toRanges, type ProducerStateFile } from '../state/producer-state.js';
 import { closeConnection, openConnection } from './connection.js';
 import type { ConnectionSettings } from './settings.js';
@@ -17,6 +17,10 @@ export interface PublisherOptions {
   settings: ConnectionSettings;
   topic: string;
   qos: 0 | 1 | 2;
+  /** The producer's identity, which outlives a run (the client id given with -i); else the state file's, else the client id. */
+  producerId?: string;
+  /** Send "id:value" rather than the bare number, so that consumers can tell producers apart on MQTT 3.1.1 too. */
+  idInPayload: boolean;
   /** Milliseconds between values; 0 sends back to back, as fast as the broker acknowledges. */
   intervalMs: number;
   count?: number;
@@ -33,6 +37,7 @@ const largestWindow = 1000;
 export class CounterPublisher {
   /** This run's id; a restart from the state file continues the saved run. */
   private runId: string;
+  private producerId: string;
   private nextValue: number;
   /** Durable (saved when a state file is used) and waiting to be published, in order. */
   private unsent: number[] = [];
@@ -62,6 +67,7 @@ export class CounterPublisher {
 
   constructor(private readonly options: PublisherOptions) {
     this.runId = randomUUID().slice(0, 8);
+    this.producerId = options.producerId ?? options.settings.clientId;
     this.nextValue = options.start;
   }
 
@@ -78,6 +84,7 @@ export class CounterPublisher {
           throw new CliError(`the state file ${options.stateFile.path} belongs to topic ${saved.topic}, not ${options.topic}: give this producer its own --state`, ExitCode.usage);
         }
         this.runId = saved.runId;
+        this.producerId = options.producerId ?? saved.producerId ?? this.producerId;
         this.nextValue = saved.nextValue;
         this.unsent = fromRanges(saved.unacknowledged);
         for (const value of this.unsent) this.again.add(value);
@@ -176,6 +183,7 @@ export class CounterPublisher {
       await this.options.stateFile!.save({
         version: 1,
         runId: this.runId,
+        producerId: this.producerId,
         topic: this.options.topic,
         nextValue: this.nextValue,
         unacknowledged: toRanges(this.unacknowledgedValues()),
@@ -232,12 +240,12 @@ export class CounterPublisher {
   private publish(value: number): void {
     const { topic, qos, settings } = this.options;
     const publishOptions: IClientPublishOptions = { qos };
-    if (settings.protocolVersion === 5) publishOptions.properties = { userProperties: valueProperties(this.runId, Date.now()) };
+    if (settings.protocolVersion === 5) publishOptions.properties = { userProperties: valueProperties(this.producerId, this.runId, Date.now()) };
     this.inflight.add(value);
     this.sent++;
     this.lastValue = value;
     this.emit({ event: 'sent', topic, value, again: this.again.delete(value) });
-    this.client!.publish(topic, String(value), publishOptions, (error) => {
+    this.client!.publish(topic, valuePayload(value, this.options.idInPayload ? this.producerId : undefined), publishOptions, (error) => {
       if (error) {
         const code = (error as Error & { code?: number }).code;
         if (typeof code === 'number') {

@@ -16,7 +16,10 @@ import type { ConnectionSettings } from './settings.js';
 
 export interface VerifierOptions {
   settings: ConnectionSettings;
+  /** The topic filter subscribed to, "$share/GROUP/..." for a member of a consumer group. */
   topic: string;
+  /** The shared-subscription group this consumer is a member of: it then judges no value missing. */
+  group?: string;
   qos: 0 | 1 | 2;
   clean: boolean;
   sessionExpiry: number;
@@ -35,7 +38,7 @@ export interface VerifierOptions {
 const backlogQuietMs = 300;
 
 export class DeliveryVerifier {
-  private readonly tracker = new SequenceTracker();
+  private readonly tracker: SequenceTracker;
   private readonly gate = new AcknowledgementGate();
   private client: MqttClient | undefined;
   private pending = false;
@@ -58,7 +61,9 @@ export class DeliveryVerifier {
   private settle!: { resolve: (status: ExitStatus) => void; reject: (error: unknown) => void };
   private warnedProperties = false;
 
-  constructor(private readonly options: VerifierOptions) {}
+  constructor(private readonly options: VerifierOptions) {
+    this.tracker = new SequenceTracker({ groupMember: options.group !== undefined });
+  }
 
   /** Connects and verifies until stop(), the count, or a fatal error. */
   run(): Promise<ExitStatus> {
@@ -165,6 +170,7 @@ export class DeliveryVerifier {
         const events = this.tracker.accept({
           topic,
           value: parsed.value,
+          producerId: origin.producerId ?? parsed.producerId,
           runId: origin.runId,
           sentAt: origin.sentAt,
           receivedAt: now,
@@ -243,7 +249,7 @@ export class DeliveryVerifier {
     this.options.renderer.flush();
     if (this.options.checkpoint) {
       await this.options.checkpoint.save({
-        version: 2,
+        version: 3,
         clientId: this.options.settings.clientId,
         topic: this.options.topic,
         hadSession: this.hadSession,
@@ -268,7 +274,7 @@ export class DeliveryVerifier {
         }
       }
       this.endBacklog();
-      const summary = { ...this.tracker.summary(), leftInSession: this.leftInSession };
+      const summary = { ...this.tracker.summary(), leftInSession: this.leftInSession, group: this.options.group ?? null };
       this.options.renderer.render(summary);
       this.options.renderer.flush();
       if (this.client) {

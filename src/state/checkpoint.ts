@@ -2,12 +2,12 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { Segment, Totals, TrackerSnapshot } from '../core/accounting.js';
+import { emptyCounts, type Segment, type SequenceCounts, type Totals, type TrackerSnapshot } from '../core/accounting.js';
 import { CliError, ExitCode } from '../core/errors.js';
 import { JsonStateFile } from './state-file.js';
 
 export interface CheckpointData {
-  version: 2;
+  version: 3;
   /** The client id and topic filter the accounting belongs to. */
   clientId: string;
   topic: string;
@@ -19,13 +19,14 @@ export interface CheckpointData {
 
 const count = z.int().nonnegative();
 const value = z.int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
-const range = z.object({ topic: z.string(), from: value, to: value }).refine((r) => r.from <= r.to, 'from is after to');
+const legacyRange = z.object({ topic: z.string(), from: value, to: value }).refine((r) => r.from <= r.to, 'from is after to');
+const range = z.object({ topic: z.string(), producerId: z.string().nullable(), from: value, to: value }).refine((r) => r.from <= r.to, 'from is after to');
 
 const segment: z.ZodType<Segment> = z
   .object({ kind: z.enum(['live', 'queued', 'missing']), from: value, to: value })
   .refine((s) => s.from <= s.to, 'from is after to');
 
-const totals: z.ZodType<Totals> = z.object({
+const totalsShape = z.object({
   received: count,
   unique: count,
   missing: count,
@@ -34,27 +35,85 @@ const totals: z.ZodType<Totals> = z.object({
   queued: count,
   restarts: count,
   invalid: count,
+  unjudged: count,
   longestWaitMs: count.nullable(),
 });
+const totals: z.ZodType<Totals> = totalsShape;
+
+const ordered = (t: { segments: Segment[] }): boolean => t.segments.every((s, i) => i === 0 || s.from > t.segments[i - 1]!.to);
 
 const tracker: z.ZodType<TrackerSnapshot> = z.object({
-  version: z.literal(1),
+  version: z.literal(2),
   totals,
   topics: z.array(
     z
-      .object({ topic: z.string(), runId: z.string().nullable(), first: value, highest: value, segments: z.array(segment).min(1) })
-      .refine((t) => t.segments.every((s, i) => i === 0 || s.from > t.segments[i - 1]!.to), 'segments out of order or overlapping'),
+      .object({
+        topic: z.string(),
+        producerId: z.string().nullable(),
+        runId: z.string().nullable(),
+        first: value,
+        highest: value,
+        received: count,
+        unique: count,
+        missing: count,
+        duplicates: count,
+        outOfOrder: count,
+        queued: count,
+        restarts: count,
+        longestQueuedWaitMs: count.nullable(),
+        shared: z.boolean(),
+        stepsBack: count,
+        segments: z.array(segment),
+      })
+      .refine(ordered, 'segments out of order or overlapping')
+      .refine((t) => t.shared || t.segments.length > 0, 'no segments'),
   ),
   earlierMissing: z.array(range),
 });
 
+/** The accounting of checkpoints up to version 2: one sequence per topic, whoever published. */
+const legacyTracker = z.object({
+  version: z.literal(1),
+  totals: totalsShape.extend({ unjudged: count.optional() }),
+  topics: z.array(
+    z
+      .object({ topic: z.string(), runId: z.string().nullable(), first: value, highest: value, segments: z.array(segment).min(1) })
+      .refine(ordered, 'segments out of order or overlapping'),
+  ),
+  earlierMissing: z.array(legacyRange),
+});
+
 const checkpointFile = z.discriminatedUnion('version', [
-  z.object({ version: z.literal(2), clientId: z.string(), topic: z.string(), hadSession: z.boolean(), savedAt: z.string(), tracker }),
+  z.object({ version: z.literal(3), clientId: z.string(), topic: z.string(), hadSession: z.boolean(), savedAt: z.string(), tracker }),
+  z.object({ version: z.literal(2), clientId: z.string(), topic: z.string(), hadSession: z.boolean(), savedAt: z.string(), tracker: legacyTracker }),
   // Written before checkpoints named their topic filter: taken as belonging to the filter in use.
-  z.object({ version: z.literal(1), clientId: z.string(), hadSession: z.boolean(), savedAt: z.string(), tracker }),
+  z.object({ version: z.literal(1), clientId: z.string(), hadSession: z.boolean(), savedAt: z.string(), tracker: legacyTracker }),
 ]);
 
 type StoredCheckpoint = z.infer<typeof checkpointFile>;
+
+/**
+ * A checkpoint of version 1 or 2 kept one sequence per topic: each becomes the sequence of the producer
+ * it knew (named by its run id, as such a producer sent nothing else), with its counts taken from its segments.
+ */
+export function upgradeSnapshot(old: z.infer<typeof legacyTracker>): TrackerSnapshot {
+  return {
+    version: 2,
+    totals: { ...old.totals, unjudged: old.totals.unjudged ?? 0 },
+    topics: old.topics.map((topic) => {
+      const counts: SequenceCounts = emptyCounts();
+      for (const s of topic.segments) {
+        const size = s.to - s.from + 1;
+        if (s.kind === 'missing') counts.missing += size;
+        else counts.unique += size;
+        if (s.kind === 'queued') counts.queued += size;
+      }
+      counts.received = counts.unique;
+      return { ...topic, producerId: null, ...counts, shared: false, stepsBack: 0 };
+    }),
+    earlierMissing: old.earlierMissing.map((range) => ({ ...range, producerId: null })),
+  };
+}
 
 /** $XDG_STATE_HOME/mqtt-persistent-sessions/<client id>.json, or under ~/.local/state. */
 export function defaultCheckpointPath(clientId: string, env = process.env): string {
@@ -69,6 +128,14 @@ export class Checkpoint extends JsonStateFile<StoredCheckpoint> {
     super(path, 'consumer checkpoint', checkpointFile);
   }
 
+  /** The saved accounting whoever it belongs to (the group report reads members' checkpoints); undefined when there is none. */
+  read(): CheckpointData | undefined {
+    const saved = this.load();
+    if (!saved) return undefined;
+    const snapshot = saved.tracker.version === 2 ? saved.tracker : upgradeSnapshot(saved.tracker);
+    return { ...saved, version: 3, topic: saved.version === 1 ? '' : saved.topic, tracker: snapshot };
+  }
+
   /** The saved accounting of this client id and topic filter; another one's is refused (exit 2), never adopted. */
   loadFor(clientId: string, topic: string): CheckpointData | undefined {
     const saved = this.load();
@@ -76,10 +143,11 @@ export class Checkpoint extends JsonStateFile<StoredCheckpoint> {
     if (saved.clientId !== clientId) {
       throw new CliError(`the checkpoint ${this.path} belongs to the client id ${saved.clientId}, not ${clientId}: give this consumer its own --state`, ExitCode.usage);
     }
-    const savedTopic = saved.version === 2 ? saved.topic : topic;
+    const savedTopic = saved.version === 1 ? topic : saved.topic;
     if (savedTopic !== topic) {
       throw new CliError(`the checkpoint ${this.path} belongs to the topic filter ${savedTopic}, not ${topic}: give this consumer its own --state`, ExitCode.usage);
     }
-    return { ...saved, version: 2, topic };
+    const snapshot = saved.tracker.version === 2 ? saved.tracker : upgradeSnapshot(saved.tracker);
+    return { ...saved, version: 3, topic, tracker: snapshot };
   }
 }

@@ -8,6 +8,8 @@ import { JsonStateFile } from './state-file.js';
 export interface ProducerStateData {
   version: 1;
   runId: string;
+  /** The producer's identity, kept across its runs (absent in files written before it had one). */
+  producerId?: string;
   topic: string;
   nextValue: number;
   /** Not yet acknowledged, as [from, to] ranges in sending order. */
@@ -36,6 +38,7 @@ const value = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
 const producerStateFile: z.ZodType<ProducerStateData> = z.object({
   version: z.literal(1),
   runId: z.string().min(1).max(64),
+  producerId: z.string().min(1).max(64).optional(),
   topic: z.string(),
   nextValue: value,
   unacknowledged: z.array(z.tuple([value, value]).refine(([from, to]) => from <= to, 'from is after to')),

@@ -1,4 +1,6 @@
 /** A real Mosquitto for the tests, on a free port with its own config (never the system broker). */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { findMosquitto } from '../../src/brokers/mosquitto.js';
 
 export { PrivateMosquitto as TestMosquitto } from '../../src/brokers/mosquitto.js';
@@ -8,5 +10,15 @@ export function mosquittoSkip(): string | false {
   if (findMosquitto()) return false;
   if (process.env.CI) throw new Error('Mosquitto is not installed (apt-get install mosquitto); under CI that is a failure');
   return 'Mosquitto is not installed (apt-get install mosquitto)';
+}
+
+/** Publishes values with mosquitto_pub, one message per line, under MQTT 5 with the given user properties. */
+export function mosquittoPub(port: number, topic: string, values: number[], properties: Record<string, string>, version: 'mqttv5' | 'mqttv311' = 'mqttv5'): void {
+  const props = Object.entries(properties).flatMap(([name, value]) => ['-D', 'publish', 'user-property', name, value]);
+  const result = spawnSync('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-V', version, '-q', '1', '-t', topic, '-l', ...props], {
+    input: values.map(String).join('\n') + '\n',
+    encoding: 'utf8',
+  });
+  assert.equal(result.status, 0, result.stderr);
 }
 

@@ -1,0 +1,174 @@
+/**
+ * The group report: the records of a consumer group's members merged after the fact. Each member
+ * received a share of every producer's values; together they should hold each value exactly once.
+ * Pure: records in, a report out.
+ */
+import type { Segment, TopicSummary } from './accounting.js';
+
+/** What one member recorded: its summary rows (from its checkpoint or its JSON output). */
+export interface MemberRecord {
+  /** Its client id, or the file it came from. */
+  member: string;
+  group: string | null;
+  topics: TopicSummary[];
+}
+
+export interface MemberShare {
+  member: string;
+  /** Values of this producer the member received (each counted once). */
+  received: number;
+  /** Of those, delivered from the queue: they waited in its session while it was away. */
+  queued: number;
+  longestQueuedWaitMs: number | null;
+}
+
+export interface ProducerReport {
+  topic: string;
+  producerId: string | null;
+  runId: string | null;
+  first: number;
+  highest: number;
+  /** Values from first to highest. */
+  values: number;
+  deliveredOnce: number;
+  /** Values that reached two members or more. */
+  deliveredTwice: number;
+  twiceRanges: Array<{ from: number; to: number }>;
+  /** Values no member received. */
+  missing: number;
+  missingRanges: Array<{ from: number; to: number }>;
+  /** Values that waited in the session of a member that was away. */
+  waited: number;
+  longestWaitMs: number | null;
+  members: MemberShare[];
+  /** Publishers without an id shared the topic: no value there can be judged. */
+  shared: boolean;
+}
+
+export interface GroupReport {
+  event: 'group-report';
+  group: string | null;
+  members: string[];
+  values: number;
+  deliveredOnce: number;
+  deliveredTwice: number;
+  missing: number;
+  waited: number;
+  longestWaitMs: number | null;
+  producers: ProducerReport[];
+}
+
+interface Edge {
+  at: number;
+  delta: number;
+}
+
+/**
+ * Walks the value line once across every member's ranges, calling back for each stretch of values
+ * held by the same number of ranges (0 = none). Ranges of one member never overlap, so that number is
+ * the number of members.
+ */
+function sweep(ranges: Array<{ from: number; to: number }>, first: number, highest: number, visit: (from: number, to: number, depth: number) => void): void {
+  const edges: Edge[] = [];
+  for (const r of ranges) edges.push({ at: r.from, delta: 1 }, { at: r.to + 1, delta: -1 });
+  edges.sort((a, b) => a.at - b.at);
+  let depth = 0;
+  let position = first;
+  for (const edge of edges) {
+    if (edge.at > position) {
+      if (position <= highest) visit(position, Math.min(edge.at - 1, highest), depth);
+      position = edge.at;
+    }
+    depth += edge.delta;
+  }
+  if (position <= highest) visit(position, highest, depth);
+}
+
+function received(segments: Segment[]): Segment[] {
+  return segments.filter((s) => s.kind !== 'missing');
+}
+
+function maxOf(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.max(a, b);
+}
+
+export function mergeGroup(records: MemberRecord[]): GroupReport {
+  const byProducer = new Map<string, Array<{ member: string; row: TopicSummary }>>();
+  for (const record of records) {
+    for (const row of record.topics) {
+      const key = JSON.stringify([row.topic, row.producerId, row.runId]);
+      byProducer.set(key, [...(byProducer.get(key) ?? []), { member: record.member, row }]);
+    }
+  }
+  const producers: ProducerReport[] = [];
+  for (const rows of byProducer.values()) {
+    const { topic, producerId, runId } = rows[0]!.row;
+    const shared = rows.some(({ row }) => row.shared);
+    const first = Math.min(...rows.map(({ row }) => row.first));
+    const highest = Math.max(...rows.map(({ row }) => row.highest));
+    const report: ProducerReport = {
+      topic,
+      producerId,
+      runId,
+      first,
+      highest,
+      values: highest - first + 1,
+      deliveredOnce: 0,
+      deliveredTwice: 0,
+      twiceRanges: [],
+      missing: 0,
+      missingRanges: [],
+      waited: 0,
+      longestWaitMs: null,
+      members: [],
+      shared,
+    };
+    for (const { member, row } of rows) {
+      const kept = received(row.segments);
+      report.members.push({
+        member,
+        received: shared ? row.received : kept.reduce((total, s) => total + s.to - s.from + 1, 0),
+        queued: shared ? row.queued : kept.filter((s) => s.kind === 'queued').reduce((total, s) => total + s.to - s.from + 1, 0),
+        longestQueuedWaitMs: row.longestQueuedWaitMs,
+      });
+      report.longestWaitMs = maxOf(report.longestWaitMs, row.longestQueuedWaitMs);
+    }
+    if (!shared) {
+      sweep(rows.flatMap(({ row }) => received(row.segments)), first, highest, (from, to, depth) => {
+        const size = to - from + 1;
+        if (depth === 0) {
+          report.missing += size;
+          report.missingRanges.push({ from, to });
+        } else if (depth === 1) report.deliveredOnce += size;
+        else {
+          report.deliveredTwice += size;
+          report.twiceRanges.push({ from, to });
+        }
+      });
+      const queued = rows.flatMap(({ row }) => row.segments.filter((s) => s.kind === 'queued'));
+      sweep(queued, first, highest, (from, to, depth) => {
+        if (depth > 0) report.waited += to - from + 1;
+      });
+    } else {
+      report.values = 0;
+      report.waited = report.members.reduce((total, m) => total + m.queued, 0);
+    }
+    producers.push(report);
+  }
+  const sum = (pick: (p: ProducerReport) => number): number => producers.reduce((total, p) => total + pick(p), 0);
+  const groups = [...new Set(records.map((r) => r.group))];
+  return {
+    event: 'group-report',
+    group: groups.length === 1 ? groups[0]! : null,
+    members: records.map((r) => r.member),
+    values: sum((p) => p.values),
+    deliveredOnce: sum((p) => p.deliveredOnce),
+    deliveredTwice: sum((p) => p.deliveredTwice),
+    missing: sum((p) => p.missing),
+    waited: sum((p) => p.waited),
+    longestWaitMs: producers.reduce<number | null>((longest, p) => maxOf(longest, p.longestWaitMs), null),
+    producers,
+  };
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+/** The group report: the records of a consumer group's members merged, per producer. */
+import { Option } from 'commander';
+import { createProgram, parseArguments } from './cli/program.js';
+import { renderGroupReport } from './cli/render.js';
+import { runCommand } from './cli/run.js';
+import { ExitCode, UsageError } from './core/errors.js';
+import { mergeGroup } from './core/group.js';
+import { readMemberRecord } from './state/member-record.js';
+
+const program = createProgram(
+  'report',
+  "Merge the records of a consumer group's members (their state files, or their --json output): per producer, the values delivered exactly once across the group, missing from the whole group, delivered to two members, and those that waited in an absent member's session.",
+  [
+    { args: '~/.local/state/mqtt-persistent-sessions/member-1.json ~/.local/state/mqtt-persistent-sessions/member-2.json', note: "the members' state files" },
+    { args: 'member-1.jsonl member-2.jsonl --json', note: "their --json output; the report as one JSON object" },
+  ],
+)
+  .argument('<records...>', "the members' state files or --json outputs")
+  .addOption(new Option('--json', 'print the report as one JSON object (see docs/producers-and-groups.md)'))
+  .addHelpText('after', '\nExit status: 0 every value reached a member, 3 values missing from the whole group, 2 invalid usage, 1 a record that cannot be read.\n');
+
+runCommand('report', async () => {
+  if (!parseArguments(program, process.argv)) return ExitCode.ok;
+  const records = program.args.map(readMemberRecord);
+  const seen = new Map<string, string>();
+  program.args.forEach((path, i) => {
+    const member = records[i]!.member;
+    const earlier = seen.get(member);
+    if (earlier !== undefined) throw new UsageError(`${earlier} and ${path} are both the record of ${member}: give each member once`);
+    seen.set(member, path);
+  });
+  const groups = [...new Set(records.map((record) => record.group).filter((group) => group !== null))];
+  if (groups.length > 1) throw new UsageError(`the records belong to different groups (${groups.join(', ')}): a report merges the members of one group`);
+  const report = mergeGroup(records);
+  renderGroupReport(report, program.opts<{ json?: boolean }>().json === true);
+  return report.missing > 0 ? ExitCode.missing : ExitCode.ok;
+});

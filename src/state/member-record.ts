@@ -1,0 +1,81 @@
+/**
+ * A consumer group member's record, read for the group report from what the member left behind: its
+ * checkpoint, or the lines it printed with --json (the last summary line holds its record).
+ */
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { z } from 'zod';
+import type { MemberRecord } from '../core/group.js';
+import { CliError, describeError } from '../core/errors.js';
+import { Checkpoint } from './checkpoint.js';
+
+const count = z.int().nonnegative();
+const value = z.int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
+
+const summaryRows = z.array(
+  z.object({
+    topic: z.string(),
+    producerId: z.string().nullable(),
+    runId: z.string().nullable(),
+    first: value,
+    highest: value,
+    received: count,
+    unique: count,
+    missing: count,
+    duplicates: count,
+    outOfOrder: count,
+    queued: count,
+    restarts: count,
+    longestQueuedWaitMs: count.nullable(),
+    shared: z.boolean(),
+    segments: z.array(z.object({ kind: z.enum(['live', 'queued', 'missing']), from: value, to: value }).refine((s) => s.from <= s.to, 'from is after to')),
+  }),
+);
+
+/** "$share/workers/my_topic" names the group workers. */
+function groupOf(filter: string): string | null {
+  const match = /^\$share\/([^/]+)\//.exec(filter);
+  return match ? match[1]! : null;
+}
+
+export function readMemberRecord(path: string): MemberRecord {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new CliError(`cannot read ${path}: ${describeError(error)}`);
+  }
+  let whole: unknown;
+  try {
+    whole = JSON.parse(text);
+  } catch {
+    whole = undefined;
+  }
+  if (whole !== null && typeof whole === 'object' && 'tracker' in whole) {
+    const saved = new Checkpoint(path).read()!;
+    return { member: saved.clientId, group: groupOf(saved.topic), topics: saved.tracker.topics };
+  }
+  let summary: unknown;
+  let clientId: string | undefined;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    let event: { event?: unknown; clientId?: unknown };
+    try {
+      event = JSON.parse(line) as typeof event;
+    } catch {
+      continue; // a line cut off by a kill
+    }
+    if (event.event === 'summary') summary = event;
+    if (event.event === 'connected' && typeof event.clientId === 'string') clientId ??= event.clientId;
+  }
+  if (summary === undefined) {
+    throw new CliError(`${path} is neither a consumer's state file nor its --json output with a summary line (the member must have stopped, e.g. with Ctrl+C)`);
+  }
+  const { topics, group } = summary as { topics?: unknown; group?: unknown };
+  const rows = summaryRows.safeParse(topics);
+  if (!rows.success) {
+    const issue = rows.error.issues[0]!;
+    throw new CliError(`the summary in ${path} is not one this consumer writes (topics.${issue.path.join('.')}: ${issue.message})`);
+  }
+  return { member: clientId ?? basename(path), group: typeof group === 'string' ? group : null, topics: rows.data };
+}
