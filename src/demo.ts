@@ -5,7 +5,7 @@ import { createProgram, integerIn, onInterrupt, parseArguments } from './cli/pro
 import { onOutputClosed, runCommand } from './cli/run.js';
 import { CliError, ExitCode, UsageError } from './core/errors.js';
 import { createDemoRun, startDemoBroker } from './demo/run.js';
-import { findScenario, scenarios } from './demo/scenarios.js';
+import { clusterScenarios, findScenario, scenarios } from './demo/scenarios.js';
 import type { Scenario } from './demo/story.js';
 
 interface DemoOptions {
@@ -13,6 +13,7 @@ interface DemoOptions {
   url?: string;
   scenario: string;
   all?: boolean;
+  cluster?: boolean;
   interval: number;
   realTime?: boolean;
 }
@@ -22,12 +23,14 @@ const program = createProgram('demo', "Replay the tutorial and the article's cla
   { args: '--all', note: 'every claim of the article' },
   { args: '--all --broker mosquitto', note: 'the same on a private Mosquitto' },
   { args: '--scenario qos0 --real-time', note: 'one claim, one value a second' },
+  { args: '--cluster', note: 'the fault scenarios on a 3-node NATS cluster it starts (needs nats-server)' },
   { args: '--url mqtt://localhost:1883', note: 'against a broker that is already running' },
 ])
   .addOption(new Option('--broker <kind>', 'broker to start: embedded (Aedes, in this process) or mosquitto (a private one on a free port)').choices(['embedded', 'mosquitto']).default('embedded'))
   .addOption(new Option('-L, --url <url>', 'use this running broker instead of starting one'))
-  .addOption(new Option('--scenario <name>', `one claim: ${scenarios.map((s) => s.name).join(', ')}`).default('persistent'))
-  .addOption(new Option('--all', 'run every scenario'))
+  .addOption(new Option('--scenario <name>', `one claim: ${[...scenarios, ...clusterScenarios].map((s) => s.name).join(', ')}`).default('persistent'))
+  .addOption(new Option('--all', "run every claim of the article (on one broker)"))
+  .addOption(new Option('--cluster', `run the fault scenarios on a 3-node NATS cluster that the demo starts: ${clusterScenarios.map((s) => s.name).join(', ')}`).conflicts('url'))
   .addOption(new Option('--interval <ms>', 'milliseconds between values (the tutorial uses 1000)').argParser(integerIn(10, 10_000, 'the interval')).default(100))
   .addOption(new Option('--real-time', 'one value a second, as in the tutorial (slower)'))
   .addHelpText('after', '\nExit status: 0 every scenario passed (or was skipped), 1 a scenario failed, 2 invalid usage.\n');
@@ -35,8 +38,17 @@ const program = createProgram('demo', "Replay the tutorial and the article's cla
 runCommand('demo', async () => {
   if (!parseArguments(program, process.argv)) return ExitCode.ok;
   const options = program.opts<DemoOptions>();
-  const chosen: Scenario[] = options.all ? scenarios : [findScenario(options.scenario) ?? unknownScenario(options.scenario)];
-  const demo = createDemoRun(await startDemoBroker(options.broker, options.url), (line = '') => void process.stdout.write(`${line}\n`));
+  const chosen: Scenario[] =
+    options.all || options.cluster
+      ? [...(options.all ? scenarios : []), ...(options.cluster ? clusterScenarios : [])]
+      : [findScenario(options.scenario) ?? unknownScenario(options.scenario)];
+  const needsCluster = chosen.filter((scenario) => scenario.needsCluster);
+  if (options.url && needsCluster.length > 0) {
+    throw new UsageError(`${needsCluster[0]!.name} kills and pauses nodes of a cluster the demo starts itself: it cannot run against --url`);
+  }
+  // The fault scenarios start their own cluster; a broker is started only for the article's claims.
+  const broker = chosen.every((scenario) => scenario.needsCluster) ? undefined : await startDemoBroker(options.broker, options.url);
+  const demo = createDemoRun(broker, (line = '') => void process.stdout.write(`${line}\n`));
   onInterrupt(() => void demo.stop().then(() => process.exit(130)));
   onOutputClosed(() => void demo.stop().then(() => process.exit(ExitCode.ok)));
   let failed: number;
@@ -50,5 +62,5 @@ runCommand('demo', async () => {
 });
 
 function unknownScenario(name: string): never {
-  throw new UsageError(`unknown scenario '${name}': choose one of ${scenarios.map((s) => s.name).join(', ')}`);
+  throw new UsageError(`unknown scenario '${name}': choose one of ${[...scenarios, ...clusterScenarios].map((s) => s.name).join(', ')}`);
 }

@@ -12,9 +12,11 @@ import { connect, connectAsync } from 'mqtt';
 import { startEmbeddedBroker } from '../src/brokers/embedded.js';
 import { PrivateMosquitto } from '../src/brokers/mosquitto.js';
 import { ChildCommand } from '../src/demo/processes.js';
-import { scenarios } from '../src/demo/scenarios.js';
+import { NatsCluster } from '../src/brokers/nats.js';
+import { clusterScenarios, scenarios } from '../src/demo/scenarios.js';
 import { stopScenarioBrokers, type Facts, type Scenario } from '../src/demo/story.js';
 import { mosquittoSkip } from './support/mosquitto.js';
+import { natsSkip } from './support/nats.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mqtt-ps-scenarios-'));
 after(async () => {
@@ -81,6 +83,42 @@ const expectations: Record<string, (facts: Facts) => void> = {
     assert.equal(facts.gaps, 0);
     assert.equal(facts.exit, 0);
   },
+  // The fault scenarios on a 3-node NATS cluster: the headline is 0 acknowledged values lost.
+  'kill-consumer-node'(facts) {
+    assert.equal(facts.acknowledged, 5000);
+    assert.equal(facts.lostValues, '', 'no acknowledged value lost');
+    assert.equal(facts.sessionResumed, true, 'the session resumed on another node');
+    assert.equal(facts.otherNode, true);
+    assert.ok((facts.delivered as number) >= 5000);
+    assert.ok(facts.failoverMs !== null && (facts.failoverMs as number) < 30_000, `failover ${String(facts.failoverMs)} ms`);
+  },
+  'kill-while-away'(facts) {
+    assert.equal(facts.acknowledged, 500);
+    assert.equal(facts.lostValues, '', 'no acknowledged value lost');
+    assert.equal(facts.sessionResumed, true, 'the queued values were on the other nodes too');
+    assert.ok(facts.failoverMs !== null && (facts.failoverMs as number) < 30_000, `failover ${String(facts.failoverMs)} ms`);
+  },
+  'pause-node'(facts) {
+    assert.equal(facts.acknowledged, 1000);
+    assert.equal(facts.lostValues, '', 'no acknowledged value lost');
+    assert.equal(facts.deadLinkNoticed, true, 'a keep-alive of 2 s notices a 6 s pause');
+    assert.ok((facts.noticedMs as number) <= 3000 + 1000, `noticed after ${String(facts.noticedMs)} ms, more than 1.5 times the keep-alive`);
+    assert.equal(facts.sessionResumed, true);
+    assert.equal(facts.missingAtEnd, 0, 'gaps reported at the failover are filled in the end');
+  },
+  'restart-node'(facts) {
+    assert.equal(facts.acknowledged, 300);
+    assert.equal(facts.lostValues, '', 'no acknowledged value lost');
+    assert.equal(facts.sessionResumed, true, 'the restarted node knows the session');
+    assert.equal(facts.delivered, 300, 'each value once, through the restarted node');
+  },
+  'kill-producer-node'(facts) {
+    assert.equal(facts.acknowledged, 5000);
+    assert.equal(facts.lostValues, '', 'no acknowledged value lost');
+    assert.equal(facts.producerReconnected, true, 'the producer went on through node 3');
+    assert.ok((facts.sentBeforeKill as number) < 5000, 'the node died while the producer was publishing');
+    assert.ok(facts.failoverMs !== null && (facts.failoverMs as number) < 30_000, `failover ${String(facts.failoverMs)} ms`);
+  },
   keepalive(facts) {
     assert.match(facts.reason as string, /no answer from the broker within 1\.5 times the keep-alive \(3 s\)/);
     assert.ok((facts.noticedMs as number) <= 3000 + 1000, `noticed after ${String(facts.noticedMs)} ms, more than 1.5 times the keep-alive`);
@@ -92,9 +130,9 @@ const expectations: Record<string, (facts: Facts) => void> = {
   },
 };
 
-async function replay(scenario: Scenario, url: string): Promise<void> {
+async function replay(scenario: Scenario, url: string, cluster?: NatsCluster): Promise<void> {
   const lines: string[] = [];
-  const outcome = await scenario.run({ url, intervalMs: 100, dir, tag: `${scenario.name}-${Date.now().toString(36)}`, say: (line) => lines.push(line) });
+  const outcome = await scenario.run({ url, intervalMs: 100, dir, tag: `${scenario.name}-${Date.now().toString(36)}`, say: (line) => lines.push(line), cluster });
   const story = `${scenario.name}: ${outcome.observed}\n${lines.join('\n')}\n${JSON.stringify(outcome.facts)}`;
   const expect = expectations[scenario.name];
   assert.ok(expect, `no expectations written for ${scenario.name}`);
@@ -162,6 +200,21 @@ describe('the article on Mosquitto', { skip: mosquittoSkip() }, () => {
       } finally {
         await broker.dispose();
       }
+    });
+  }
+});
+
+describe('the fault scenarios on a 3-node NATS cluster', { skip: natsSkip() }, () => {
+  // One cluster for the file; each scenario first heals it (every node running and awake).
+  let cluster: NatsCluster | undefined;
+  after(async () => {
+    await ChildCommand.killAll();
+    await cluster?.dispose();
+  });
+  for (const scenario of clusterScenarios) {
+    it(`${scenario.name}: ${scenario.title}`, async () => {
+      cluster ??= await new NatsCluster({ size: 3 }).start();
+      await replay(scenario, cluster.urls.join(','), cluster);
     });
   }
 });

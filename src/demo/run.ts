@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Chalk } from 'chalk';
 import { startEmbeddedBroker } from '../brokers/embedded.js';
 import { PrivateMosquitto } from '../brokers/mosquitto.js';
+import { findNatsServer, NatsCluster } from '../brokers/nats.js';
 import { colorLevel, summaryLines } from '../cli/render.js';
 import type { Summary } from '../core/accounting.js';
 import { CliError } from '../core/errors.js';
@@ -36,17 +37,33 @@ export interface DemoRun {
   stop(): Promise<void>;
 }
 
-export function createDemoRun(broker: DemoBroker, out: (line?: string) => void): DemoRun {
+/** Nodes of the cluster the fault scenarios run on. */
+const clusterSize = 3;
+
+/** broker: the one the article's scenarios share; none when only fault scenarios run (they start a cluster). */
+export function createDemoRun(broker: DemoBroker | undefined, out: (line?: string) => void): DemoRun {
   const chalk = new Chalk({ level: colorLevel() });
   const dir = mkdtempSync(join(tmpdir(), 'mqtt-persistent-sessions-demo-'));
+  let cluster: Promise<NatsCluster> | undefined;
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       await ChildCommand.killAll();
       await stopScenarioBrokers();
-      await broker.close();
+      await broker?.close();
+      await cluster?.then((started) => started.dispose(), () => {});
       rmSync(dir, { recursive: true, force: true });
     })());
+
+  /** The cluster, started by the first scenario that needs it and shared by the others. */
+  function startCluster(): Promise<NatsCluster> {
+    if (!cluster) {
+      out(chalk.bold(`Starting a NATS cluster of ${clusterSize} nodes on 127.0.0.1 (JetStream elects its leaders: a few seconds)...`));
+      cluster = new NatsCluster({ size: clusterSize }).start();
+      void cluster.then((started) => out(chalk.bold(`Cluster: ${started.nodes.map((node) => `node ${node.index} ${node.url}`).join(', ')}`)), () => {});
+    }
+    return cluster;
+  }
 
   async function runOne(scenario: Scenario, intervalMs: number): Promise<Outcome> {
     out();
@@ -55,12 +72,21 @@ export function createDemoRun(broker: DemoBroker, out: (line?: string) => void):
     if (scenario.needsMosquitto && !mosquittoAvailable()) {
       return { verdict: 'SKIPPED', observed: 'needs Mosquitto, which is not installed (Debian, Ubuntu: sudo apt-get install mosquitto)', facts: {} };
     }
+    if (scenario.needsCluster && findNatsServer() === undefined) {
+      return { verdict: 'SKIPPED', observed: 'needs nats-server, which is not installed (Debian, Ubuntu: sudo apt-get install nats-server)', facts: {} };
+    }
     const tag = `${process.pid}-${Date.now().toString(36)}`;
-    return scenario.run({ url: broker.url, intervalMs, dir, tag, say: (line) => out(chalk.dim('  ') + line) });
+    const say = (line: string): void => out(chalk.dim('  ') + line);
+    if (scenario.needsCluster) {
+      const started = await startCluster();
+      return scenario.run({ url: started.urls.join(','), intervalMs, dir, tag, say, cluster: started });
+    }
+    if (!broker) throw new Error(`no broker for ${scenario.name}`);
+    return scenario.run({ url: broker.url, intervalMs, dir, tag, say });
   }
 
   async function run(chosen: Scenario[], intervalMs: number): Promise<number> {
-    out(chalk.bold(`Broker: ${broker.description} at ${broker.url}`));
+    if (broker) out(chalk.bold(`Broker: ${broker.description} at ${broker.url}`));
     const results: Array<{ scenario: Scenario; outcome: Outcome }> = [];
     for (const scenario of chosen) {
       const outcome = await runOne(scenario, intervalMs);
@@ -72,8 +98,9 @@ export function createDemoRun(broker: DemoBroker, out: (line?: string) => void):
     }
     if (results.length > 1) {
       out();
-      out(chalk.bold('Claim'.padEnd(18) + 'Result   Observed'));
-      for (const { scenario, outcome } of results) out(`${scenario.name.padEnd(18)}${outcome.verdict.padEnd(9)}${outcome.observed}`);
+      const width = Math.max(...results.map(({ scenario }) => scenario.name.length)) + 2;
+      out(chalk.bold('Claim'.padEnd(width) + 'Result   Observed'));
+      for (const { scenario, outcome } of results) out(`${scenario.name.padEnd(width)}${outcome.verdict.padEnd(9)}${outcome.observed}`);
     }
     return results.filter((r) => r.outcome.verdict === 'FAIL').length;
   }

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findMosquitto, PrivateMosquitto, type MosquittoOptions } from '../brokers/mosquitto.js';
+import type { NatsCluster } from '../brokers/nats.js';
 import { ChildCommand, messageValues, sentValues, type Exit, type JsonEvent } from './processes.js';
 
 export interface ScenarioContext {
@@ -15,6 +16,8 @@ export interface ScenarioContext {
   /** Makes topics and client ids unique to this run. */
   tag: string;
   say: (line: string) => void;
+  /** The project's NATS cluster, for the scenarios that inject faults into one (needsCluster). */
+  cluster?: NatsCluster;
 }
 
 export type Verdict = 'PASS' | 'FAIL' | 'SKIPPED';
@@ -37,6 +40,8 @@ export interface Scenario {
   /** What the article says, in this project's words. */
   claim: string;
   needsMosquitto: boolean;
+  /** Runs against the project's 3-node NATS cluster (context.cluster), which the demo starts for it. */
+  needsCluster?: boolean;
   run(context: ScenarioContext): Promise<Outcome>;
 }
 
