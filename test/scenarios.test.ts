@@ -13,7 +13,8 @@ import { startEmbeddedBroker } from '../src/brokers/embedded.js';
 import { PrivateMosquitto } from '../src/brokers/mosquitto.js';
 import { ChildCommand } from '../src/demo/processes.js';
 import { NatsCluster } from '../src/brokers/nats.js';
-import { clusterScenarios, scenarios } from '../src/demo/scenarios.js';
+import { notApplicable } from '../src/demo/run.js';
+import { clusterScenarios, findScenario, scenarios } from '../src/demo/scenarios.js';
 import { stopScenarioBrokers, type Facts, type Scenario } from '../src/demo/story.js';
 import { mosquittoSkip } from './support/mosquitto.js';
 import { natsSkip } from './support/nats.js';
@@ -132,7 +133,7 @@ const expectations: Record<string, (facts: Facts) => void> = {
 
 async function replay(scenario: Scenario, url: string, cluster?: NatsCluster): Promise<void> {
   const lines: string[] = [];
-  const outcome = await scenario.run({ url, intervalMs: 100, dir, tag: `${scenario.name}-${Date.now().toString(36)}`, say: (line) => lines.push(line), cluster });
+  const outcome = await scenario.run({ url, intervalMs: 100, dir, tag: `${scenario.name}-${Date.now().toString(36)}`, say: (line) => lines.push(line), cluster, protocolVersion: cluster ? 4 : 5 });
   const story = `${scenario.name}: ${outcome.observed}\n${lines.join('\n')}\n${JSON.stringify(outcome.facts)}`;
   const expect = expectations[scenario.name];
   assert.ok(expect, `no expectations written for ${scenario.name}`);
@@ -215,6 +216,40 @@ describe('the fault scenarios on a 3-node NATS cluster', { skip: natsSkip() }, (
     it(`${scenario.name}: ${scenario.title}`, async () => {
       cluster ??= await new NatsCluster({ size: 3 }).start();
       await replay(scenario, cluster.urls.join(','), cluster);
+    });
+  }
+});
+
+describe('the article on one NATS node (MQTT 3.1.1, as the matrix runs it)', { skip: natsSkip() }, () => {
+  let node: NatsCluster | undefined;
+  after(async () => {
+    await ChildCommand.killAll();
+    await node?.dispose();
+  });
+  const target = { kind: 'nats', protocolVersion: 4 } as const;
+
+  it('marks what MQTT 3.1.1 or a single broker cannot express as not applicable, with the reason', () => {
+    assert.match(notApplicable(findScenario('session-expiry')!, target) ?? '', /MQTT 3\.1\.1 has no session expiry/);
+    assert.match(notApplicable(findScenario('kill-consumer-node')!, target) ?? '', /NATS cluster/);
+    assert.match(notApplicable(findScenario('queue-limit')!, target, true) ?? '', /private Mosquitto of its own/);
+    assert.equal(notApplicable(findScenario('persistent')!, target), undefined);
+    assert.equal(notApplicable(findScenario('session-expiry')!, { kind: 'mosquitto', protocolVersion: 5 }), undefined);
+  });
+
+  for (const name of ['persistent', 'qos0']) {
+    it(`${name} holds on NATS with -V 4`, async () => {
+      node ??= await new NatsCluster({ size: 1 }).start();
+      const lines: string[] = [];
+      const outcome = await findScenario(name)!.run({ url: node.urls[0]!, intervalMs: 100, dir, tag: `nats-${name}-${Date.now().toString(36)}`, say: (line) => lines.push(line), protocolVersion: 4 });
+      const story = `${outcome.observed}\n${lines.join('\n')}\n${JSON.stringify(outcome.facts)}`;
+      assert.equal(outcome.facts.sessionResumed, true, story);
+      if (name === 'persistent') {
+        assert.equal(outcome.facts.firstAfter, (outcome.facts.lastBefore as number) + 1, story);
+        assert.equal(outcome.facts.missing, 0, story);
+      } else {
+        assert.equal(outcome.facts.deliveredFromAway, 0, `QoS 0 values sent while away are not kept: ${story}`);
+      }
+      assert.equal(outcome.verdict, 'PASS', story);
     });
   }
 });

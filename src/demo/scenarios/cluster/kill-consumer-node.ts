@@ -13,10 +13,10 @@ export const killConsumerNode: Scenario = {
     await nemesis.heal();
     const count = 5000;
     const { topic, id, state } = names(context, 'kill-consumer-node');
-    const receiver = consumer(nemesis.urls(1, 2, 3), id, topic, state, ['-V', '4']);
+    const receiver = consumer(context, nemesis.urls(1, 2, 3), id, topic, state);
     await receiver.waitForEvent('subscribed', () => true, 20_000);
     context.say(`The consumer is on node ${String(nemesis.nodeAt(receiver.eventsOf('connected')[0]!.url))} of 3 (it has all three URLs).`);
-    const values = producer(context, nemesis.urls(2, 3), topic, ['-V', '4', '--interval', '0', '--count', String(count)]);
+    const values = producer(context, nemesis.urls(2, 3), topic, ['--interval', '0', '--count', String(count)]);
     context.say(`The producer publishes ${count} values back to back through node 2.`);
     try {
       await receive(receiver, 1000, 30_000);

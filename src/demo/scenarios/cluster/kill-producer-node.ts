@@ -14,9 +14,9 @@ export const killProducerNode: Scenario = {
     await nemesis.heal();
     const count = 5000;
     const { topic, id, state } = names(context, 'kill-producer-node');
-    const receiver = consumer(nemesis.urls(1, 3), id, topic, state, ['-V', '4']);
+    const receiver = consumer(context, nemesis.urls(1, 3), id, topic, state);
     await receiver.waitForEvent('subscribed', () => true, 20_000);
-    const values = producer(context, nemesis.urls(2, 3), topic, ['-V', '4', '--interval', '0', '--count', String(count)]);
+    const values = producer(context, nemesis.urls(2, 3), topic, ['--interval', '0', '--count', String(count)]);
     context.say(`The consumer is on node 1; the producer publishes ${count} values back to back through node 2 (then node 3).`);
     try {
       await receive(receiver, 1000, 30_000);

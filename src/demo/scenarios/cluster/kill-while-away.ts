@@ -14,15 +14,15 @@ export const killWhileAway: Scenario = {
     await nemesis.heal();
     const count = 500;
     const { topic, id, state } = names(context, 'kill-while-away');
-    const first = consumer(nemesis.urls(1, 2, 3), id, topic, state, ['-V', '4']);
+    const first = consumer(context, nemesis.urls(1, 2, 3), id, topic, state);
     await first.waitForEvent('subscribed', () => true, 20_000);
     await first.interrupt();
     context.say(`The consumer subscribes through node ${String(nemesis.nodeAt(first.eventsOf('connected')[0]!.url))}, and leaves.`);
-    const values = producer(context, nemesis.urls(2, 3), topic, ['-V', '4', '--interval', '0', '--count', String(count)]);
+    const values = producer(context, nemesis.urls(2, 3), topic, ['--interval', '0', '--count', String(count)]);
     const acknowledged = await acknowledgedBy(values, count);
     context.say(`The producer has ${count} values acknowledged through node 2 while the consumer is away.`);
     const killedAt = await nemesis.kill(1);
-    const second = consumer(nemesis.urls(1, 2, 3), id, topic, state, ['-V', '4']);
+    const second = consumer(context, nemesis.urls(1, 2, 3), id, topic, state);
     try {
       const failoverMs = await msUntil(second, killedAt, 'a value after the return', () => messageValues(second.events).length > 0, 30_000);
       const connected = second.eventsOf('connected')[0];

@@ -15,9 +15,9 @@ export const pauseNode: Scenario = {
     const count = 1000;
     const pauseMs = 6000;
     const { topic, id, state } = names(context, 'pause-node');
-    const receiver = consumer(nemesis.urls(1, 2, 3), id, topic, state, ['-V', '4', '-k', '2']);
+    const receiver = consumer(context, nemesis.urls(1, 2, 3), id, topic, state, ['-k', '2']);
     await receiver.waitForEvent('subscribed', () => true, 20_000);
-    const values = producer(context, nemesis.urls(2, 3), topic, ['-V', '4', '--interval', '10', '--count', String(count)]);
+    const values = producer(context, nemesis.urls(2, 3), topic, ['--interval', '10', '--count', String(count)]);
     context.say(`The consumer is on node 1 with a keep-alive of 2 s; the producer sends ${count} values, one every 10 ms, through node 2.`);
     try {
       await receive(receiver, 100, 30_000);

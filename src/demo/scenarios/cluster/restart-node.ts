@@ -15,15 +15,15 @@ export const restartNode: Scenario = {
     const count = 300;
     const { topic, id, state } = names(context, 'restart-node');
     await nemesis.kill(3);
-    const first = consumer(nemesis.urls(1, 2), id, topic, state, ['-V', '4']);
+    const first = consumer(context, nemesis.urls(1, 2), id, topic, state);
     await first.waitForEvent('subscribed', () => true, 30_000);
     await first.interrupt();
     context.say(`With node 3 down, the consumer subscribes through node ${String(nemesis.nodeAt(first.eventsOf('connected')[0]!.url))}, and leaves.`);
-    const values = producer(context, nemesis.urls(2, 1), topic, ['-V', '4', '--interval', '5', '--count', String(count)]);
+    const values = producer(context, nemesis.urls(2, 1), topic, ['--interval', '5', '--count', String(count)]);
     const acknowledged = await acknowledgedBy(values, count);
     context.say(`The producer has ${count} values acknowledged through node 2 while node 3 is down.`);
     const restartedAt = await nemesis.restart(3);
-    const second = consumer(nemesis.urls(3), id, topic, state, ['-V', '4']);
+    const second = consumer(context, nemesis.urls(3), id, topic, state);
     try {
       const failoverMs = await msUntil(second, restartedAt, 'a value through node 3', () => messageValues(second.events).length > 0, 30_000);
       const connected = second.eventsOf('connected')[0];
