@@ -1,18 +1,21 @@
 #!/usr/bin/env node
 /** The demo: the article's claims replayed unattended against a broker, each with PASS or FAIL. */
 import { Option } from 'commander';
+import { parseProtocolVersion } from './cli/options.js';
 import { createProgram, integerIn, onInterrupt, parseArguments } from './cli/program.js';
 import { onOutputClosed, runCommand } from './cli/run.js';
 import { CliError, ExitCode, UsageError } from './core/errors.js';
-import { createDemoRun, startDemoBroker } from './demo/run.js';
-import { findScenario, scenarios } from './demo/scenarios.js';
+import { createDemoRun, startDemoBroker, type BrokerKind } from './demo/run.js';
+import { clusterScenarios, findScenario, scenarios } from './demo/scenarios.js';
 import type { Scenario } from './demo/story.js';
 
 interface DemoOptions {
-  broker: 'embedded' | 'mosquitto';
+  broker: BrokerKind;
+  protocolVersion: 4 | 5;
   url?: string;
   scenario: string;
   all?: boolean;
+  cluster?: boolean;
   interval: number;
   realTime?: boolean;
 }
@@ -22,26 +25,43 @@ const program = createProgram('demo', "Replay the tutorial and the article's cla
   { args: '--all', note: 'every claim of the article' },
   { args: '--all --broker mosquitto', note: 'the same on a private Mosquitto' },
   { args: '--scenario qos0 --real-time', note: 'one claim, one value a second' },
+  { args: '--all --broker mosquitto -V 4', note: 'the same in MQTT 3.1.1: what it cannot express is marked N/A' },
+  { args: '--cluster', note: 'the fault scenarios on a 3-node NATS cluster it starts (needs nats-server)' },
   { args: '--url mqtt://localhost:1883', note: 'against a broker that is already running' },
 ])
-  .addOption(new Option('--broker <kind>', 'broker to start: embedded (Aedes, in this process) or mosquitto (a private one on a free port)').choices(['embedded', 'mosquitto']).default('embedded'))
+  .addOption(
+    new Option('--broker <kind>', 'broker to start: embedded (Aedes, in this process), mosquitto (a private one on a free port), nats (one NATS node) or nats-cluster (3 NATS nodes; the fault scenarios run there too)')
+      .choices(['embedded', 'mosquitto', 'nats', 'nats-cluster'])
+      .default('embedded'),
+  )
+  .addOption(new Option('-V, --protocol-version <version>', 'MQTT version the producer and consumer speak: 5, or 4 (3.1.1; NATS speaks only that)').argParser(parseProtocolVersion).default(5))
   .addOption(new Option('-L, --url <url>', 'use this running broker instead of starting one'))
-  .addOption(new Option('--scenario <name>', `one claim: ${scenarios.map((s) => s.name).join(', ')}`).default('persistent'))
-  .addOption(new Option('--all', 'run every scenario'))
+  .addOption(new Option('--scenario <name>', `one claim: ${[...scenarios, ...clusterScenarios].map((s) => s.name).join(', ')}`).default('persistent'))
+  .addOption(new Option('--all', "run every claim of the article (on one broker)"))
+  .addOption(new Option('--cluster', `run the fault scenarios on a 3-node NATS cluster that the demo starts: ${clusterScenarios.map((s) => s.name).join(', ')}`).conflicts('url'))
   .addOption(new Option('--interval <ms>', 'milliseconds between values (the tutorial uses 1000)').argParser(integerIn(10, 10_000, 'the interval')).default(100))
   .addOption(new Option('--real-time', 'one value a second, as in the tutorial (slower)'))
-  .addHelpText('after', '\nExit status: 0 every scenario passed (or was skipped), 1 a scenario failed, 2 invalid usage.\n');
+  .addHelpText('after', '\nExit status: 0 every scenario passed (or was skipped, or is not applicable), 1 a scenario failed, 2 invalid usage.\n');
 
 runCommand('demo', async () => {
   if (!parseArguments(program, process.argv)) return ExitCode.ok;
   const options = program.opts<DemoOptions>();
-  const chosen: Scenario[] = options.all ? scenarios : [findScenario(options.scenario) ?? unknownScenario(options.scenario)];
-  const demo = createDemoRun(await startDemoBroker(options.broker, options.url), (line = '') => void process.stdout.write(`${line}\n`));
+  const chosen: Scenario[] =
+    options.all || options.cluster
+      ? [...(options.all ? scenarios : []), ...(options.cluster ? clusterScenarios : [])]
+      : [findScenario(options.scenario) ?? unknownScenario(options.scenario)];
+  const needsCluster = chosen.filter((scenario) => scenario.needsCluster);
+  if (options.url && needsCluster.length > 0) {
+    throw new UsageError(`${needsCluster[0]!.name} kills and pauses nodes of a cluster the demo starts itself: it cannot run against --url`);
+  }
+  // The fault scenarios start their own cluster; a broker is started only for the article's claims.
+  const broker = chosen.every((scenario) => scenario.needsCluster) ? undefined : await startDemoBroker(options.broker, options.url, options.protocolVersion);
+  const demo = createDemoRun(broker, (line = '') => void process.stdout.write(`${line}\n`));
   onInterrupt(() => void demo.stop().then(() => process.exit(130)));
   onOutputClosed(() => void demo.stop().then(() => process.exit(ExitCode.ok)));
   let failed: number;
   try {
-    failed = await demo.run(chosen, options.realTime ? 1000 : options.interval);
+    failed = (await demo.run(chosen, options.realTime ? 1000 : options.interval)).filter((result) => result.outcome.verdict === 'FAIL').length;
   } finally {
     await demo.stop();
   }
@@ -50,5 +70,5 @@ runCommand('demo', async () => {
 });
 
 function unknownScenario(name: string): never {
-  throw new UsageError(`unknown scenario '${name}': choose one of ${scenarios.map((s) => s.name).join(', ')}`);
+  throw new UsageError(`unknown scenario '${name}': choose one of ${[...scenarios, ...clusterScenarios].map((s) => s.name).join(', ')}`);
 }

@@ -12,9 +12,12 @@ import { connect, connectAsync } from 'mqtt';
 import { startEmbeddedBroker } from '../src/brokers/embedded.js';
 import { PrivateMosquitto } from '../src/brokers/mosquitto.js';
 import { ChildCommand } from '../src/demo/processes.js';
-import { scenarios } from '../src/demo/scenarios.js';
+import { NatsCluster } from '../src/brokers/nats.js';
+import { notApplicable } from '../src/demo/run.js';
+import { clusterScenarios, findScenario, scenarios } from '../src/demo/scenarios.js';
 import { stopScenarioBrokers, type Facts, type Scenario } from '../src/demo/story.js';
 import { mosquittoSkip } from './support/mosquitto.js';
+import { natsSkip } from './support/nats.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mqtt-ps-scenarios-'));
 after(async () => {
@@ -95,6 +98,42 @@ const expectations: Record<string, (facts: Facts) => void> = {
     assert.equal(facts.waited, facts.queuedForB, 'what waited is what b got from its queue');
     assert.ok((facts.longestWaitMs as number) >= 1000, `the oldest waited about 2 s, ${String(facts.longestWaitMs)} ms reported`);
   },
+  // The fault scenarios on a 3-node NATS cluster: the headline is 0 acknowledged values lost.
+  'kill-consumer-node'(facts) {
+    assert.equal(facts.acknowledged, 5000);
+    assert.equal(facts.lostValues, '', 'no acknowledged value lost');
+    assert.equal(facts.sessionResumed, true, 'the session resumed on another node');
+    assert.equal(facts.otherNode, true);
+    assert.ok((facts.delivered as number) >= 5000);
+    assert.ok(facts.failoverMs !== null && (facts.failoverMs as number) < 30_000, `failover ${String(facts.failoverMs)} ms`);
+  },
+  'kill-while-away'(facts) {
+    assert.equal(facts.acknowledged, 500);
+    assert.equal(facts.lostValues, '', 'no acknowledged value lost');
+    assert.equal(facts.sessionResumed, true, 'the queued values were on the other nodes too');
+    assert.ok(facts.failoverMs !== null && (facts.failoverMs as number) < 30_000, `failover ${String(facts.failoverMs)} ms`);
+  },
+  'pause-node'(facts) {
+    assert.equal(facts.acknowledged, 1000);
+    assert.equal(facts.lostValues, '', 'no acknowledged value lost');
+    assert.equal(facts.deadLinkNoticed, true, 'a keep-alive of 2 s notices a 6 s pause');
+    assert.ok((facts.noticedMs as number) <= 3000 + 1000, `noticed after ${String(facts.noticedMs)} ms, more than 1.5 times the keep-alive`);
+    assert.equal(facts.sessionResumed, true);
+    assert.equal(facts.missingAtEnd, 0, 'gaps reported at the failover are filled in the end');
+  },
+  'restart-node'(facts) {
+    assert.equal(facts.acknowledged, 300);
+    assert.equal(facts.lostValues, '', 'no acknowledged value lost');
+    assert.equal(facts.sessionResumed, true, 'the restarted node knows the session');
+    assert.equal(facts.delivered, 300, 'each value once, through the restarted node');
+  },
+  'kill-producer-node'(facts) {
+    assert.equal(facts.acknowledged, 5000);
+    assert.equal(facts.lostValues, '', 'no acknowledged value lost');
+    assert.equal(facts.producerReconnected, true, 'the producer went on through node 3');
+    assert.ok((facts.sentBeforeKill as number) < 5000, 'the node died while the producer was publishing');
+    assert.ok(facts.failoverMs !== null && (facts.failoverMs as number) < 30_000, `failover ${String(facts.failoverMs)} ms`);
+  },
   keepalive(facts) {
     assert.match(facts.reason as string, /no answer from the broker within 1\.5 times the keep-alive \(3 s\)/);
     assert.ok((facts.noticedMs as number) <= 3000 + 1000, `noticed after ${String(facts.noticedMs)} ms, more than 1.5 times the keep-alive`);
@@ -106,9 +145,9 @@ const expectations: Record<string, (facts: Facts) => void> = {
   },
 };
 
-async function replay(scenario: Scenario, url: string): Promise<void> {
+async function replay(scenario: Scenario, url: string, cluster?: NatsCluster): Promise<void> {
   const lines: string[] = [];
-  const outcome = await scenario.run({ url, intervalMs: 100, dir, tag: `${scenario.name}-${Date.now().toString(36)}`, say: (line) => lines.push(line) });
+  const outcome = await scenario.run({ url, intervalMs: 100, dir, tag: `${scenario.name}-${Date.now().toString(36)}`, say: (line) => lines.push(line), cluster, protocolVersion: cluster ? 4 : 5 });
   const story = `${scenario.name}: ${outcome.observed}\n${lines.join('\n')}\n${JSON.stringify(outcome.facts)}`;
   const expect = expectations[scenario.name];
   assert.ok(expect, `no expectations written for ${scenario.name}`);
@@ -176,6 +215,55 @@ describe('the article on Mosquitto', { skip: mosquittoSkip() }, () => {
       } finally {
         await broker.dispose();
       }
+    });
+  }
+});
+
+describe('the fault scenarios on a 3-node NATS cluster', { skip: natsSkip() }, () => {
+  // One cluster for the file; each scenario first heals it (every node running and awake).
+  let cluster: NatsCluster | undefined;
+  after(async () => {
+    await ChildCommand.killAll();
+    await cluster?.dispose();
+  });
+  for (const scenario of clusterScenarios) {
+    it(`${scenario.name}: ${scenario.title}`, async () => {
+      cluster ??= await new NatsCluster({ size: 3 }).start();
+      await replay(scenario, cluster.urls.join(','), cluster);
+    });
+  }
+});
+
+describe('the article on one NATS node (MQTT 3.1.1, as the matrix runs it)', { skip: natsSkip() }, () => {
+  let node: NatsCluster | undefined;
+  after(async () => {
+    await ChildCommand.killAll();
+    await node?.dispose();
+  });
+  const target = { kind: 'nats', protocolVersion: 4 } as const;
+
+  it('marks what MQTT 3.1.1 or a single broker cannot express as not applicable, with the reason', () => {
+    assert.match(notApplicable(findScenario('session-expiry')!, target) ?? '', /MQTT 3\.1\.1 has no session expiry/);
+    assert.match(notApplicable(findScenario('kill-consumer-node')!, target) ?? '', /NATS cluster/);
+    assert.match(notApplicable(findScenario('queue-limit')!, target, true) ?? '', /private Mosquitto of its own/);
+    assert.equal(notApplicable(findScenario('persistent')!, target), undefined);
+    assert.equal(notApplicable(findScenario('session-expiry')!, { kind: 'mosquitto', protocolVersion: 5 }), undefined);
+  });
+
+  for (const name of ['persistent', 'qos0']) {
+    it(`${name} holds on NATS with -V 4`, async () => {
+      node ??= await new NatsCluster({ size: 1 }).start();
+      const lines: string[] = [];
+      const outcome = await findScenario(name)!.run({ url: node.urls[0]!, intervalMs: 100, dir, tag: `nats-${name}-${Date.now().toString(36)}`, say: (line) => lines.push(line), protocolVersion: 4 });
+      const story = `${outcome.observed}\n${lines.join('\n')}\n${JSON.stringify(outcome.facts)}`;
+      assert.equal(outcome.facts.sessionResumed, true, story);
+      if (name === 'persistent') {
+        assert.equal(outcome.facts.firstAfter, (outcome.facts.lastBefore as number) + 1, story);
+        assert.equal(outcome.facts.missing, 0, story);
+      } else {
+        assert.equal(outcome.facts.deliveredFromAway, 0, `QoS 0 values sent while away are not kept: ${story}`);
+      }
+      assert.equal(outcome.verdict, 'PASS', story);
     });
   }
 });

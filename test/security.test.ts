@@ -59,6 +59,17 @@ describe('a protected broker: scripts/mosquitto-protected.conf', { skip }, () =>
     assert.match(consumer.stderr, /^consumer: subscription to other_topic refused: not authorised/);
   });
 
+  it('with several URLs, a subscription refused without a reason (MQTT 3.1.1) is tried again a bounded number of times, saying so, then exit 1', async () => {
+    // The same broker twice stands for a cluster: a cluster may refuse for a while after losing a node.
+    const consumer = CliProcess.consumer(['--url', `${broker.url},${broker.url}`, '-V', '4', '-u', protectedUsers.consumer, '-t', 'other_topic', '--no-state'], { MQTT_PASSWORD: password });
+    const exit = await consumer.exitWithin(15_000);
+    assert.equal(exit.code, 1);
+    const retries = consumer.lines.filter((line) => line.includes('trying again in 1 s'));
+    assert.equal(retries.length, 7, consumer.stdout);
+    assert.match(retries[0]!, /^Warning: subscription to other_topic refused: unspecified error; a cluster may refuse while it recovers from a lost node: trying again in 1 s \(attempt 2 of 8\)/);
+    assert.match(consumer.stderr, /^consumer: subscription to other_topic refused: unspecified error \(8 attempts, 1 s apart\)\n$/, 'one line on stderr, no stack trace');
+  });
+
   it('refuses a publish outside the user’s rules, and the producer exits 1', async () => {
     const producer = CliProcess.producer(['--url', broker.url, '-u', protectedUsers.producer, '-t', 'other_topic', '-C', '1'], { MQTT_PASSWORD: password });
     assert.equal(await stopsAtOnce(producer), 1);

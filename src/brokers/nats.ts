@@ -198,7 +198,9 @@ async function acceptsSessions(url: string, clientId: string, timeoutMs: number)
   let last = '';
   while (Date.now() < deadline) {
     try {
-      const client = await connectAsync(url, { protocolVersion: 4, clientId, clean: true, reconnectPeriod: 0, connectTimeout: 3000 });
+      // allowRetries false: a connection closed before its CONNACK (a node still electing) is an error;
+      // otherwise the promise never settles, and the wait is no longer bounded.
+      const client = await connectAsync(url, { protocolVersion: 4, clientId, clean: true, reconnectPeriod: 0, connectTimeout: 3000 }, false);
       await client.endAsync();
       return;
     } catch (error) {

@@ -1,7 +1,14 @@
 /**
  * The article's claims as runnable scenarios, one file each under scenarios/: each runs the real
- * producer and consumer against a broker, tells what happens, and judges what it observed.
+ * producer and consumer against a broker, tells what happens, and judges what it observed. The fault
+ * scenarios (scenarios/cluster/) run on a NATS cluster that the demo starts, with the nemesis injecting
+ * the faults and the checker judging what was acknowledged against what was delivered.
  */
+import { killConsumerNode } from './scenarios/cluster/kill-consumer-node.js';
+import { killProducerNode } from './scenarios/cluster/kill-producer-node.js';
+import { killWhileAway } from './scenarios/cluster/kill-while-away.js';
+import { pauseNode } from './scenarios/cluster/pause-node.js';
+import { restartNode } from './scenarios/cluster/restart-node.js';
 import { brokerRestart } from './scenarios/broker-restart.js';
 import { cleanSession } from './scenarios/clean-session.js';
 import { group } from './scenarios/group.js';
@@ -15,6 +22,9 @@ import type { Scenario } from './story.js';
 
 export const scenarios: Scenario[] = [persistent, cleanSession, qos0, sessionExpiry, brokerRestart, queueLimit, offlineProducer, keepalive, group];
 
+/** Faults injected into a 3-node NATS cluster (`--cluster`): not in `--all`, which is the article on one broker. */
+export const clusterScenarios: Scenario[] = [killConsumerNode, killWhileAway, pauseNode, restartNode, killProducerNode];
+
 export function findScenario(name: string): Scenario | undefined {
-  return scenarios.find((scenario) => scenario.name === name);
+  return [...scenarios, ...clusterScenarios].find((scenario) => scenario.name === name);
 }

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findMosquitto, PrivateMosquitto, type MosquittoOptions } from '../brokers/mosquitto.js';
+import type { NatsCluster } from '../brokers/nats.js';
 import { ChildCommand, messageValues, sentValues, type Exit, type JsonEvent } from './processes.js';
 
 export interface ScenarioContext {
@@ -15,9 +16,19 @@ export interface ScenarioContext {
   /** Makes topics and client ids unique to this run. */
   tag: string;
   say: (line: string) => void;
+  /** The project's NATS cluster, for the scenarios that inject faults into one (needsCluster). */
+  cluster?: NatsCluster;
+  /** The MQTT version the producer and consumer speak (default 5; NATS speaks only 3.1.1). */
+  protocolVersion?: 4 | 5;
 }
 
-export type Verdict = 'PASS' | 'FAIL' | 'SKIPPED';
+/** What a scenario runs against: the kind of broker and the MQTT version spoken to it. */
+export interface BrokerTarget {
+  kind: 'embedded' | 'mosquitto' | 'nats' | 'nats-cluster' | 'url';
+  protocolVersion: 4 | 5;
+}
+
+export type Verdict = 'PASS' | 'FAIL' | 'SKIPPED' | 'N/A';
 
 /** What a scenario saw, as plain values: the verdict is computed from these, and tests assert them. */
 export type Facts = Record<string, number | boolean | string | null>;
@@ -37,6 +48,10 @@ export interface Scenario {
   /** What the article says, in this project's words. */
   claim: string;
   needsMosquitto: boolean;
+  /** Runs against the project's 3-node NATS cluster (context.cluster), which the demo starts for it. */
+  needsCluster?: boolean;
+  /** Why the claim cannot be expressed against this target (e.g. no session expiry in MQTT 3.1.1), or undefined. */
+  notApplicable?(target: BrokerTarget): string | undefined;
   run(context: ScenarioContext): Promise<Outcome>;
 }
 
@@ -81,12 +96,22 @@ export function names(context: ScenarioContext, scenario: string): { topic: stri
   };
 }
 
-export function producer(context: ScenarioContext, url: string, topic: string, extra: string[] = []): ChildCommand {
-  return ChildCommand.producer(['--url', url, '-t', topic, '--interval', String(context.intervalMs), '--json', ...extra]);
+/** The -V option the commands need for the context's MQTT version. */
+export function protocolArgs(context: ScenarioContext): string[] {
+  return context.protocolVersion === 4 ? ['-V', '4'] : [];
 }
 
-export function consumer(url: string, id: string, topic: string, state: string, extra: string[] = []): ChildCommand {
-  return ChildCommand.consumer(['--url', url, '-i', id, '-t', topic, '--state', state, '--json', ...extra]);
+export function producer(context: ScenarioContext, url: string, topic: string, extra: string[] = []): ChildCommand {
+  return ChildCommand.producer(['--url', url, '-t', topic, '--interval', String(context.intervalMs), '--json', ...protocolArgs(context), ...extra]);
+}
+
+export function consumer(context: ScenarioContext, url: string, id: string, topic: string, state: string, extra: string[] = []): ChildCommand {
+  return ChildCommand.consumer(['--url', url, '-i', id, '-t', topic, '--state', state, '--json', ...protocolArgs(context), ...extra]);
+}
+
+/** The first URL of a list, for what needs one broker address (a link proxy in front of it). */
+export function firstUrl(context: ScenarioContext): URL {
+  return new URL(context.url.split(',')[0]!);
 }
 
 export async function receive(command: ChildCommand, count: number, timeoutMs = 20_000): Promise<void> {
@@ -135,7 +160,7 @@ export async function awayAndBack(
   try {
     await values.waitUntil('the first values', () => sentValues(values).length >= 5);
     context.say(`The producer is running: a value every ${context.intervalMs} ms on ${topic}.`);
-    const first = consumer(url, id, topic, state, options.consumerArgs);
+    const first = consumer(context, url, id, topic, state, options.consumerArgs);
     await receive(first, 5);
     const joined = messageValues(first.events);
     context.say(`The consumer ${id} joins late: its first value is ${joined[0]}; what came before it had no session to go to.`);
@@ -146,7 +171,7 @@ export async function awayAndBack(
     await sleep(options.awayMs);
     const away = { from: last + 1, to: Math.max(...sentValues(values)) };
     context.say(`The producer went on while it was away: it is at ${away.to} after ${(options.awayMs / 1000).toFixed(1)} s.`);
-    const second = consumer(url, id, topic, state, options.consumerArgs);
+    const second = consumer(context, url, id, topic, state, options.consumerArgs);
     const connected = await second.waitForEvent('connected');
     const sessionPresent = connected.sessionPresent === true;
     context.say(`The consumer returns: ${sessionPresent ? 'the broker resumed its session' : 'the broker had no session for it'}.`);

@@ -34,6 +34,10 @@ export interface VerifierOptions {
   maxPayloadBytes: number;
 }
 
+/** How often, and how far apart, a subscription refused by a cluster is tried (about 7 s in all). */
+const subscribeAttempts = 8;
+const subscribeRetryMs = 1000;
+
 /** Quiet time after the last queued value before the backlog is called complete. */
 const backlogQuietMs = 300;
 
@@ -130,14 +134,34 @@ export class DeliveryVerifier {
     this.emit(event);
   }
 
-  private subscribe(): void {
-    const { topic, qos } = this.options;
+  /**
+   * Subscribes on every connection. A cluster may refuse a subscription for a few seconds after losing
+   * a node, while it elects new leaders (NATS 2.9: SUBACK 0x80, "unspecified error"), so with several
+   * URLs that refusal is tried again, a bounded number of times; any other refusal, or one from a
+   * single broker, is final.
+   */
+  private subscribe(attempt = 1): void {
+    const { topic, qos, settings } = this.options;
+    const connection = this.connectedAt;
     this.client!.subscribe(topic, { qos }, (error, granted, packet) => {
       // A refusal comes as an error that carries the SUBACK: its reason code says why.
       const suback = packet ?? (error as (Error & { packet?: typeof packet }) | null)?.packet;
       const refusal = suback?.granted.find((code) => typeof code === 'number' && code >= 0x80);
       if (typeof refusal === 'number') {
-        void this.stop(new CliError(`subscription to ${topic} refused: ${explainRefusal(refusal)}`));
+        const transient = refusal === 0x80 && settings.servers.length > 1;
+        if (transient && attempt < subscribeAttempts) {
+          this.emit({
+            event: 'warning',
+            message: `subscription to ${topic} refused: ${explainRefusal(refusal)}; a cluster may refuse while it recovers from a lost node: trying again in ${subscribeRetryMs / 1000} s (attempt ${attempt + 1} of ${subscribeAttempts})`,
+          });
+          // Not on a connection that has ended meanwhile: the next one subscribes afresh.
+          setTimeout(() => {
+            if (!this.stopping && this.connectedAt === connection && this.client?.connected) this.subscribe(attempt + 1);
+          }, subscribeRetryMs);
+          return;
+        }
+        const tries = attempt > 1 ? ` (${attempt} attempts, ${subscribeRetryMs / 1000} s apart)` : '';
+        void this.stop(new CliError(`subscription to ${topic} refused: ${explainRefusal(refusal)}${tries}`));
         return;
       }
       if (error) return; // a connection lost meanwhile: subscribed again on the next connect

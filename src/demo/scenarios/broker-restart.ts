@@ -17,14 +17,14 @@ export const brokerRestart: Scenario = {
       const { topic, id, state } = names(context, `broker-restart-${label}`);
       const values = producer(context, broker.url, topic);
       try {
-        const first = consumer(broker.url, id, topic, state);
+        const first = consumer(context, broker.url, id, topic, state);
         await receive(first, 5);
         await first.interrupt();
         await sleep(context.intervalMs * 5);
         context.say(`A private Mosquitto with persistence ${label} restarts while the consumer is away.`);
         await broker.restart();
         await values.waitUntil('the producer back', () => values.eventsOf('connected').length >= 2, 20_000);
-        const second = consumer(broker.url, id, topic, state);
+        const second = consumer(context, broker.url, id, topic, state);
         const connected = await second.waitForEvent('connected');
         const target = Math.max(...sentValues(values)) + 3;
         await second.waitUntil('live values', () => messageValues(second.events).some((v) => v >= target), 20_000);

@@ -13,7 +13,7 @@ export const group: Scenario = {
   async run(context) {
     const { topic, id, state } = names(context, 'group');
     const groupName = `demo-${context.tag}`;
-    const member = (name: string): ChildCommand => consumer(context.url, `${id}-${name}`, topic, state.replace(/\.json$/, `-${name}.json`), ['--group', groupName]);
+    const member = (name: string): ChildCommand => consumer(context, context.url, `${id}-${name}`, topic, state.replace(/\.json$/, `-${name}.json`), ['--group', groupName]);
     const stay = member('a');
     const away = member('b');
     await Promise.all([stay.waitForEvent('subscribed'), away.waitForEvent('subscribed')]);

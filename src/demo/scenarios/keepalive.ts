@@ -1,6 +1,6 @@
 import { formatDuration } from '../../cli/render.js';
 import { LinkProxy } from '../link-proxy.js';
-import { consumer, finish, lastSummary, names, producer, receive, verdictOf, type Scenario } from '../story.js';
+import { consumer, finish, firstUrl, lastSummary, names, producer, receive, verdictOf, type Scenario } from '../story.js';
 
 const keepaliveSeconds = 2;
 
@@ -10,10 +10,10 @@ export const keepalive: Scenario = {
   claim: `The article passes 3600 as the keep-alive, meaning the session expiry. The keep-alive is how long a link may stay silent: a link that dies without closing is noticed after 1.5 times it, 90 minutes at 3600 s. With ${keepaliveSeconds} s the consumer notices within ${keepaliveSeconds * 1.5} s, reconnects and loses nothing.`,
   needsMosquitto: false,
   async run(context) {
-    const url = new URL(context.url);
+    const url = firstUrl(context);
     const link = await new LinkProxy(Number(url.port || 1883), url.hostname).start();
     const { topic, id, state } = names(context, 'keepalive');
-    const receiver = consumer(link.url, id, topic, state, ['-k', String(keepaliveSeconds)]);
+    const receiver = consumer(context, link.url, id, topic, state, ['-k', String(keepaliveSeconds)]);
     const values = producer(context, context.url, topic);
     try {
       await receiver.waitForEvent('subscribed');
@@ -41,7 +41,7 @@ export const keepalive: Scenario = {
       const pass = inTime && facts.sessionResumed && facts.missing === 0 && facts.gaps === 0 && exit.code === 0;
       return {
         verdict: verdictOf(pass),
-        observed: `half-open link noticed after ${formatDuration(noticedMs)} (keep-alive ${keepaliveSeconds} s), session resumed: ${facts.sessionResumed ? 'yes' : 'no'}; ${facts.missing} missing`,
+        observed: `half-open link noticed after ${formatDuration(noticedMs)} (keep-alive ${keepaliveSeconds} s), session resumed: ${facts.sessionResumed ? 'yes' : 'no'}; ${facts.missing} missing${facts.gaps > 0 ? `, ${facts.gaps} gaps reported (${String(lastSummary(receiver)?.outOfOrder ?? 0)} values out of order)` : ''}`,
         facts,
         summary: lastSummary(receiver),
       };

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LinkProxy } from '../link-proxy.js';
 import { messageValues } from '../processes.js';
-import { consumer, finish, lastSummary, names, producer, receive, verdictOf, type Scenario } from '../story.js';
+import { consumer, finish, firstUrl, lastSummary, names, producer, receive, verdictOf, type Scenario } from '../story.js';
 
 export const offlineProducer: Scenario = {
   name: 'offline-producer',
@@ -9,10 +9,10 @@ export const offlineProducer: Scenario = {
   claim: 'Left open by the article: a producer cut off from the broker loses what it produces unless it keeps it locally. This one keeps counting and delivers everything when the broker is back.',
   needsMosquitto: false,
   async run(context) {
-    const url = new URL(context.url);
+    const url = firstUrl(context);
     const link = await new LinkProxy(Number(url.port || 1883), url.hostname).start();
     const { topic, id, state } = names(context, 'offline-producer');
-    const receiver = consumer(context.url, id, topic, state);
+    const receiver = consumer(context, context.url, id, topic, state);
     const values = producer(context, link.url, topic);
     try {
       await receiver.waitForEvent('subscribed');

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ChildCommand, messageValues } from '../processes.js';
-import { consumer, disposeMosquitto, gapsOf, lastSummary, names, producer, receive, startMosquitto, valuesIn, verdictOf, type Scenario } from '../story.js';
+import { consumer, disposeMosquitto, protocolArgs, gapsOf, lastSummary, names, producer, receive, startMosquitto, valuesIn, verdictOf, type Scenario } from '../story.js';
 
 export const queueLimit: Scenario = {
   name: 'queue-limit',
@@ -11,18 +11,18 @@ export const queueLimit: Scenario = {
     const limit = 20;
     const broker = await startMosquitto({ config: [`max_queued_messages ${limit}`] });
     const { topic, id, state } = names(context, 'queue-limit');
-    const witness = ChildCommand.consumer(['--url', broker.url, '-i', `${id}-witness`, '-t', topic, '--no-state', '--json']);
+    const witness = ChildCommand.consumer(['--url', broker.url, '-i', `${id}-witness`, '-t', topic, '--no-state', '--json', ...protocolArgs(context)]);
     const values = producer(context, broker.url, topic);
     try {
       context.say(`A Mosquitto that queues at most ${limit} messages per client; a second subscriber stays online as a witness.`);
-      const first = consumer(broker.url, id, topic, state);
+      const first = consumer(context, broker.url, id, topic, state);
       await receive(first, 5);
       await first.interrupt();
       const awayMs = context.intervalMs * (limit * 3);
       context.say(`The consumer leaves for ${(awayMs / 1000).toFixed(1)} s: about ${limit * 3} values, three times the limit.`);
       await sleep(awayMs);
       context.say(`It returns knowing the broker's limit (--queue-limit ${limit}), so that it can name it as the cause.`);
-      const second = consumer(broker.url, id, topic, state, ['--queue-limit', String(limit)]);
+      const second = consumer(context, broker.url, id, topic, state, ['--queue-limit', String(limit)]);
       await second.waitForEvent('gap', () => true, 20_000);
       await sleep(context.intervalMs * 5);
       const exit = await second.interrupt();

@@ -5,6 +5,7 @@ export const sessionExpiry: Scenario = {
   title: 'The session expiry bounds how long the broker waits',
   claim: "The broker keeps an offline consumer's session, and its messages, only for the session expiry interval: away longer, the values are lost; away shorter, they are kept.",
   needsMosquitto: false,
+  notApplicable: (target) => (target.protocolVersion === 4 ? 'MQTT 3.1.1 has no session expiry: the session lasts as long as the broker keeps it' : undefined),
   async run(context) {
     context.say('First with a session expiry of 1 s, away for 2.5 s:');
     const expired = await awayAndBack(context, 'session-expiry-short', { awayMs: 2500, consumerArgs: ['-x', '1'] });

@@ -1,0 +1,69 @@
+/**
+ * The nemesis of the fault scenarios: the faults injected into the project's NATS cluster (a node
+ * SIGKILLed, paused with SIGSTOP and resumed, started again), each said as it happens and timed, so that
+ * the checker can measure from the fault to the first value after it.
+ */
+import type { NatsCluster } from '../brokers/nats.js';
+import type { ScenarioContext } from './story.js';
+
+export class Nemesis {
+  constructor(
+    readonly cluster: NatsCluster,
+    private readonly say: (line: string) => void,
+  ) {}
+
+  /** The nemesis of a scenario that needs the cluster; a clear error when the runner gave it none. */
+  static of(context: ScenarioContext): Nemesis {
+    if (!context.cluster) throw new Error('this scenario runs on the NATS cluster that the demo starts (npm run demo -- --cluster)');
+    return new Nemesis(context.cluster, context.say);
+  }
+
+  /** The node's MQTT URL, or several joined as --url takes them. */
+  urls(...indexes: number[]): string {
+    return indexes.map((index) => this.cluster.node(index).url).join(',');
+  }
+
+  /** Which node of the cluster listens at this URL (as a 'connected' event names it). */
+  nodeAt(url: unknown): number | undefined {
+    return this.cluster.nodes.find((node) => node.url === url)?.index;
+  }
+
+  /** Every node running and awake: where each scenario starts, whatever the one before it left. */
+  async heal(): Promise<void> {
+    for (const node of this.cluster.nodes) node.resume();
+    for (const node of this.cluster.nodes) if (!node.running) await this.cluster.restart(node.index);
+  }
+
+  /** A crash (SIGKILL); returns the moment of the fault. */
+  async kill(index: number): Promise<number> {
+    const at = Date.now();
+    await this.cluster.node(index).kill();
+    this.say(`The nemesis kills node ${index} (SIGKILL).`);
+    return at;
+  }
+
+  /** Freezes the node (SIGSTOP): its sockets stay open and nothing answers; returns the moment of the fault. */
+  pause(index: number): number {
+    const at = Date.now();
+    this.cluster.node(index).pause();
+    this.say(`The nemesis pauses node ${index} (SIGSTOP).`);
+    return at;
+  }
+
+  resume(index: number): void {
+    this.cluster.node(index).resume();
+    this.say(`The nemesis resumes node ${index} (SIGCONT).`);
+  }
+
+  /** Starts a killed node again with its data, and waits until it takes sessions; returns the moment it was started. */
+  async restart(index: number): Promise<number> {
+    const at = Date.now();
+    await this.cluster.restart(index);
+    this.say(`The nemesis starts node ${index} again: it takes sessions after ${seconds(Date.now() - at)}.`);
+    return at;
+  }
+}
+
+export function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}

@@ -1,0 +1,47 @@
+import { acknowledgedBy, awaitDelivery, judge, msUntil } from '../../checker.js';
+import { Nemesis } from '../../nemesis.js';
+import { messageValues, sentValues } from '../../processes.js';
+import { consumer, names, producer, receive, type Scenario } from '../../story.js';
+
+export const killProducerNode: Scenario = {
+  name: 'kill-producer-node',
+  title: "The producer's node dies while it publishes",
+  claim: "A producer whose node is SIGKILLed mid-stream reconnects to another node and sends again what was not acknowledged: every value acknowledged to it reaches the consumer.",
+  needsMosquitto: false,
+  needsCluster: true,
+  async run(context) {
+    const nemesis = Nemesis.of(context);
+    await nemesis.heal();
+    const count = 5000;
+    const { topic, id, state } = names(context, 'kill-producer-node');
+    const receiver = consumer(context, nemesis.urls(1, 3), id, topic, state);
+    await receiver.waitForEvent('subscribed', () => true, 20_000);
+    const values = producer(context, nemesis.urls(2, 3), topic, ['--interval', '0', '--count', String(count)]);
+    context.say(`The consumer is on node 1; the producer publishes ${count} values back to back through node 2 (then node 3).`);
+    try {
+      await receive(receiver, 1000, 30_000);
+      const killedAt = await nemesis.kill(2);
+      const sentBefore = Math.max(...sentValues(values));
+      const failoverMs = await msUntil(receiver, killedAt, 'a value published after the kill', () => messageValues(receiver.events).some((v) => v > sentBefore), 30_000);
+      const reconnected = values.eventsOf('connected')[1];
+      if (reconnected) context.say(`The producer reconnects through node ${String(nemesis.nodeAt(reconnected.url))} and goes on from its outbox.`);
+      const acknowledged = await acknowledgedBy(values, count);
+      if ('values' in acknowledged) await awaitDelivery(receiver, acknowledged.values);
+      await receiver.interrupt();
+      return judge(
+        {
+          acknowledged,
+          receivers: [receiver],
+          failoverMs,
+          failoverFrom: 'the SIGKILL to the first value published after it',
+          facts: { sentBeforeKill: sentBefore },
+          also: [{ fact: 'producerReconnected', value: reconnected !== undefined && nemesis.nodeAt(reconnected.url) !== 2, says: 'the producer did not reconnect to another node' }],
+        },
+        context.say,
+      );
+    } finally {
+      await values.kill();
+      await receiver.kill();
+    }
+  },
+};

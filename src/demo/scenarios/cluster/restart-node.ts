@@ -1,0 +1,48 @@
+import { acknowledgedBy, awaitDelivery, judge, msUntil } from '../../checker.js';
+import { Nemesis } from '../../nemesis.js';
+import { messageValues } from '../../processes.js';
+import { consumer, names, producer, type Scenario } from '../../story.js';
+
+export const restartNode: Scenario = {
+  name: 'restart-node',
+  title: 'A killed node is started again and rejoins',
+  claim: 'A node SIGKILLed and started again catches up with the cluster: a consumer that returns through it alone finds its session and receives what was acknowledged while the node was down.',
+  needsMosquitto: false,
+  needsCluster: true,
+  async run(context) {
+    const nemesis = Nemesis.of(context);
+    await nemesis.heal();
+    const count = 300;
+    const { topic, id, state } = names(context, 'restart-node');
+    await nemesis.kill(3);
+    const first = consumer(context, nemesis.urls(1, 2), id, topic, state);
+    await first.waitForEvent('subscribed', () => true, 30_000);
+    await first.interrupt();
+    context.say(`With node 3 down, the consumer subscribes through node ${String(nemesis.nodeAt(first.eventsOf('connected')[0]!.url))}, and leaves.`);
+    const values = producer(context, nemesis.urls(2, 1), topic, ['--interval', '5', '--count', String(count)]);
+    const acknowledged = await acknowledgedBy(values, count);
+    context.say(`The producer has ${count} values acknowledged through node 2 while node 3 is down.`);
+    const restartedAt = await nemesis.restart(3);
+    const second = consumer(context, nemesis.urls(3), id, topic, state);
+    try {
+      const failoverMs = await msUntil(second, restartedAt, 'a value through node 3', () => messageValues(second.events).length > 0, 30_000);
+      const connected = second.eventsOf('connected')[0];
+      if (connected) context.say(`The consumer returns through node 3 only: ${connected.sessionPresent === true ? 'session resumed' : 'no session there'}.`);
+      if ('values' in acknowledged) await awaitDelivery(second, acknowledged.values);
+      await second.interrupt();
+      return judge(
+        {
+          acknowledged,
+          receivers: [first, second],
+          failoverMs,
+          failoverFrom: 'the restart of node 3 to the first value through it',
+          also: [{ fact: 'sessionResumed', value: connected?.sessionPresent === true, says: 'the restarted node did not know the session' }],
+        },
+        context.say,
+      );
+    } finally {
+      await values.kill();
+      await second.kill();
+    }
+  },
+};
