@@ -157,6 +157,21 @@ describe('the tutorial commands through npm run', { skip: mosquittoSkip() }, () 
     } finally {
       await producer.interrupt();
     }
+    const producerHelp = await shell('npm run -s producer -- --help', env);
+    const producerExamples = producerHelp.stdout.slice(producerHelp.stdout.indexOf('Examples:')).split('\n').filter((line) => line.startsWith('  npm run'));
+    assert.equal(producerExamples.length, 4, producerHelp.stdout);
+    try {
+      for (const example of producerExamples) {
+        const command = example.trim().replace(/\s+#.*$/, '');
+        const run = await shell(command, env, { interruptAfterMs: 3000, timeoutMs: 30_000 });
+        assert.equal(run.stderr, '', `${command}: ${run.stderr}`);
+        assert.ok([0, 130].includes(run.status), `${command}: status ${run.status}`);
+        assert.match(run.stdout, /Sent: 1\n/, command);
+        assert.match(run.stdout, /Summary: (\d+) sent, \1 acknowledged, 0 not acknowledged/, `${command}: every value acknowledged\n${run.stdout.slice(-300)}`);
+      }
+    } finally {
+      rmSync(join(packageRoot, 'producer.json'), { force: true });
+    }
   });
 
   it('an interrupted demo leaves no temporary folder behind', async () => {
