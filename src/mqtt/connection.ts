@@ -77,6 +77,8 @@ export function openConnection(
 
   let state: 'connecting' | 'connected' | 'offline' | 'unreachable' | 'closed' = 'connecting';
   let lastError = '';
+  /** The link ended with a reset: a broker that closes a client's socket, unread data in it, says no more than that. */
+  let lastErrorWasReset = false;
   let lastReason = '';
   let givingUpTimer: NodeJS.Timeout | undefined;
   const fatal = (error: CliError): void => {
@@ -127,6 +129,7 @@ export function openConnection(
       return;
     }
     lastError = error.message === 'Keepalive timeout' ? explainKeepaliveTimeout(settings.keepalive) : describeError(error);
+    lastErrorWasReset = error.code === 'ECONNRESET' || error.code === 'EPIPE';
   });
   client.on('disconnect', (packet: IDisconnectPacket) => {
     const code = packet.reasonCode ?? 0;
@@ -136,6 +139,7 @@ export function openConnection(
       return;
     }
     lastError = explained.text;
+    lastErrorWasReset = false;
   });
   // Mosquitto 2.0 closes the socket of a client whose id another client takes, without a DISCONNECT
   // saying so; the two clients then take the session from each other in turn. So a silent close soon
@@ -145,7 +149,7 @@ export function openConnection(
   client.on('close', () => {
     if (state === 'closed' || client.disconnecting) return;
     const retryInMs = client.options.reconnectPeriod ?? firstRetryMs;
-    const silent = state === 'connected' && !lastError;
+    const silent = state === 'connected' && (!lastError || lastErrorWasReset);
     if (silent && afterSilentClose && Date.now() - connectedAt < shortLivedMs) {
       const now = Date.now();
       silentCloses.push(now);
@@ -173,6 +177,7 @@ export function openConnection(
     if (failedAttempts % servers.length === 0) client.options.reconnectPeriod = Math.min(longestRetryMs, retryInMs * 2);
     if (lastError) lastReason = lastError;
     lastError = '';
+    lastErrorWasReset = false;
   });
   client.on('end', () => {
     if (state !== 'closed') state = 'closed';
