@@ -384,6 +384,15 @@ describe('publishers that do not identify themselves', () => {
     assert.equal(afterwards[0]?.event, 'gap', 'after the probation, at once');
   });
 
+  it('a consumer that stops while a gap is on probation says it then: nothing counted missing goes unreported', () => {
+    const tracker = new SequenceTracker();
+    feed(tracker, [1, 2, 3, 7, 8], unnamed);
+    assert.equal(tracker.summary().missing, 3);
+    assert.deepEqual(tracker.settle(), [{ event: 'gap', topic: 't', producerId: null, from: 4, to: 6, missing: 3, cause: 'not-received' }]);
+    assert.deepEqual(tracker.settle(), [], 'said once');
+    assert.deepEqual(feed(tracker, [9]).filter((e) => e.event === 'gap'), [], 'and not again later');
+  });
+
   it('a held gap partly filled by a late value is said as it still stands; a restart says it before the new run', () => {
     const tracker = new SequenceTracker();
     const first = feed(tracker, [1, 5, 3, ...range(6, 10), 1], unnamed);

@@ -288,6 +288,16 @@ export class SequenceTracker {
     return out;
   }
 
+  /**
+   * The consumer stops: gaps and restarts still on probation are said now, as far as they still stand,
+   * so that whatever the summary counts as missing was also reported as a gap.
+   */
+  settle(): Array<GapEvent | RestartEvent> {
+    const events: Array<GapEvent | RestartEvent> = [];
+    for (const sequence of this.sequences()) if (sequence.held.length > 0) events.push(...this.release(sequence));
+    return events;
+  }
+
   /** The probation is over: what was held is said now, as far as it still stands. */
   private release(sequence: Sequence): Array<GapEvent | RestartEvent> {
     const released = this.clipHeld(sequence);

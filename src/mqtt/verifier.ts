@@ -288,6 +288,7 @@ export class DeliveryVerifier {
   stop(error?: unknown): Promise<ExitStatus> {
     if (this.finished) return this.finished;
     this.stopping = true;
+    for (const event of this.tracker.settle()) this.emit(event);
     this.finished = (async (): Promise<ExitStatus> => {
       let failure = error;
       if (failure === undefined) {
