@@ -92,9 +92,11 @@ async function serveNatsCluster(size: number): Promise<() => Promise<void>> {
 runCommand('broker', async () => {
   if (!parseArguments(program, process.argv)) return ExitCode.ok;
   const options = program.opts<BrokerOptions>();
+  // Listening from the start: a Ctrl+C while the broker starts stops it once it has, never half-way.
+  const interrupted = new Promise<void>((resolveStop) => onInterrupt(() => resolveStop()));
   if (options.cluster !== undefined) {
     const close = await serveNatsCluster(options.cluster);
-    await new Promise<void>((resolveStop) => onInterrupt(() => resolveStop()));
+    await interrupted;
     await close();
     process.stdout.write('Cluster stopped.\n');
     return ExitCode.ok;
@@ -131,7 +133,7 @@ runCommand('broker', async () => {
     );
     close = () => embedded.close();
   }
-  await new Promise<void>((resolveStop) => onInterrupt(() => resolveStop()));
+  await interrupted;
   await close();
   process.stdout.write('Broker stopped.\n');
   return ExitCode.ok;

@@ -9,9 +9,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
+import { waitForPort } from '../src/brokers/ports.js';
 import { packageRoot } from '../src/cli/package.js';
 import { CliProcess, messageValues } from './support/cli.js';
 import { mosquittoSkip, TestMosquitto } from './support/mosquitto.js';
+import { natsSkip } from './support/nats.js';
+
+/** Something already listens on this port of localhost. */
+async function portTaken(port: number): Promise<boolean> {
+  try {
+    await waitForPort(port, 100);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 interface Run {
   stdout: string;
@@ -172,6 +184,38 @@ describe('the tutorial commands through npm run', { skip: mosquittoSkip() }, () 
     } finally {
       rmSync(join(packageRoot, 'producer.json'), { force: true });
     }
+  });
+
+  it("the broker's and the demo's --help examples start as printed (the --all ones are the scenario tests)", { skip: natsSkip() }, async (context) => {
+    if (await portTaken(1883) || await portTaken(1884)) {
+      context.skip('a broker already listens on localhost:1883 or 1884, where these examples start theirs');
+      return;
+    }
+    const examplesOf = async (name: string): Promise<string[]> => {
+      const help = await shell(`npm run -s ${name} -- --help`, env);
+      return help.stdout.slice(help.stdout.indexOf('Examples:')).split('\n').filter((line) => /^ {2}(npm run|MQTT_)/.test(line)).map((line) => line.trim().replace(/\s+#.*$/, ''));
+    };
+    const temporary = mkdtempSync(join(dir, 'tmp-'));
+    for (const command of await examplesOf('broker')) {
+      const run = await shell(command, { TMPDIR: temporary }, { interruptWhen: (out) => out.includes('Ctrl+C stops it'), timeoutMs: 60_000 });
+      assert.equal(run.stderr, '', `${command}: ${run.stderr}`);
+      assert.equal(run.status, 130, `${command}: npm's status on Ctrl+C\n${run.stdout}`);
+      assert.match(run.stdout, /(Broker|Cluster) stopped\./, `${command} stopped cleanly on Ctrl+C:\n${run.stdout}`);
+    }
+    const demoExamples = (await examplesOf('demo')).filter((command) => !command.includes('--all') && !command.includes('--cluster'));
+    assert.equal(demoExamples.length, 3, demoExamples.join('\n'));
+    const broker = spawn(process.execPath, [join(packageRoot, 'dist', 'src', 'broker.js'), '--embedded'], { env: { ...process.env, TMPDIR: temporary } });
+    try {
+      await new Promise<void>((resolve) => broker.stdout.on('data', (d: Buffer) => d.toString().includes('Ctrl+C stops it') && resolve()));
+      for (const command of demoExamples) {
+        const run = await shell(command, { TMPDIR: temporary }, { timeoutMs: 90_000 });
+        assert.equal(run.status, 0, `${command}: ${run.stderr}\n${run.stdout.slice(-1000)}`);
+        assert.match(run.stdout, /^PASS$/m, command);
+      }
+    } finally {
+      broker.kill('SIGINT');
+    }
+    assert.deepEqual(readdirSync(temporary), [], 'nothing left behind in the temporary folder');
   });
 
   it('an interrupted demo leaves no temporary folder behind', async () => {
