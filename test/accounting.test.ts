@@ -1,6 +1,6 @@
 /** Exact accounting: crashes, queue limits and outages, and the consumer still tells the truth. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -53,6 +53,7 @@ describe('exact delivery accounting against Mosquitto', { skip }, () => {
       assert.equal(summary.missing, 0);
       assert.equal(summary.unique, total, 'the checkpoint counted every value exactly once');
       assert.equal(exit.code, 0);
+      assert.deepEqual(readdirSync(dir).filter((name) => name.startsWith('killed')), ['killed.json'], 'ten kills leave no temporary file and no lock behind');
       // A duplicate is a redelivery of a value some run had already shown, never a value seen for the first time.
       const shown = new Set<number>();
       for (const message of runs.flatMap((run) => run.eventsOf('message'))) {

@@ -158,7 +158,7 @@ describe('the tutorial commands through npm run', { skip: mosquittoSkip() }, () 
     try {
       for (const example of examples) {
         const command = example.trim().replace(/\s+#.*$/, '');
-        // The protected broker's example needs that broker; the rest run against this one.
+        // The protected broker's example runs with the next test, against that broker.
         if (command.includes('tutorial-consumer')) continue;
         const run = await shell(command, env, { interruptAfterMs: 3000, timeoutMs: 20_000 });
         assert.equal(run.stderr.replace(/^npm warn.*\n/gm, ''), '', `${command}: ${run.stderr}`);
@@ -201,6 +201,21 @@ describe('the tutorial commands through npm run', { skip: mosquittoSkip() }, () 
       assert.equal(run.stderr, '', `${command}: ${run.stderr}`);
       assert.equal(run.status, 130, `${command}: npm's status on Ctrl+C\n${run.stdout}`);
       assert.match(run.stdout, /(Broker|Cluster) stopped\./, `${command} stopped cleanly on Ctrl+C:\n${run.stdout}`);
+    }
+    // The consumer's example for the protected broker, against the protected broker of the broker's example.
+    const protectedExample = (await examplesOf('consumer')).find((command) => command.includes('tutorial-consumer'));
+    assert.ok(protectedExample);
+    const guarded = spawn(process.execPath, [join(packageRoot, 'dist', 'src', 'broker.js'), '--protected'], { env: { ...process.env, TMPDIR: temporary, MQTT_PASSWORD: 'choose-one' } });
+    try {
+      await new Promise<void>((resolve) => guarded.stdout.on('data', (d: Buffer) => d.toString().includes('Ctrl+C stops it') && resolve()));
+      const withoutUrl = { ...env };
+      delete withoutUrl.MQTT_URL;
+      const run = await shell(protectedExample, withoutUrl, { interruptWhen: (out) => out.includes('Subscribed to my_topic'), timeoutMs: 20_000 });
+      assert.equal(run.stderr, '', `${protectedExample}: ${run.stderr}`);
+      assert.match(run.stdout, /Connected to mqtt:\/\/localhost:1883 as my-consumer/);
+    } finally {
+      guarded.kill('SIGINT');
+      await new Promise((resolve) => guarded.once('exit', resolve));
     }
     const demoExamples = (await examplesOf('demo')).filter((command) => !command.includes('--all') && !command.includes('--cluster'));
     assert.equal(demoExamples.length, 3, demoExamples.join('\n'));
