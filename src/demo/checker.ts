@@ -115,3 +115,36 @@ export function judge(run: FaultRun, say: (line: string) => void): Outcome {
   ].join('; ');
   return { verdict: verdictOf(check.lost.length === 0 && failed.length === 0), observed, facts, summary: lastSummary(last) };
 }
+
+/**
+ * The consumer comes back after a fault: the time from the fault to its first value, every acknowledged
+ * value awaited, then the verdict; the producer and the returning consumer are stopped whatever happens.
+ */
+export async function judgeReturn(
+  say: (line: string) => void,
+  run: { acknowledged: FaultRun['acknowledged']; first: ChildCommand; returning: ChildCommand; producer: ChildCommand; faultAt: number },
+  words: { firstValue: string; failoverFrom: string; returned: (sessionPresent: boolean) => string; notResumed: string },
+): Promise<Outcome> {
+  const { acknowledged, first, returning, producer, faultAt } = run;
+  try {
+    const failoverMs = await msUntil(returning, faultAt, words.firstValue, () => messageValues(returning.events).length > 0, 30_000);
+    const connected = returning.eventsOf('connected')[0];
+    const resumed = connected?.sessionPresent === true;
+    if (connected) say(words.returned(resumed));
+    if ('values' in acknowledged) await awaitDelivery(returning, acknowledged.values);
+    await returning.interrupt();
+    return judge(
+      {
+        acknowledged,
+        receivers: [first, returning],
+        failoverMs,
+        failoverFrom: words.failoverFrom,
+        also: [{ fact: 'sessionResumed', value: resumed, says: words.notResumed }],
+      },
+      say,
+    );
+  } finally {
+    await producer.kill();
+    await returning.kill();
+  }
+}

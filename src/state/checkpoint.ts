@@ -40,31 +40,33 @@ const totalsShape = z.object({
 });
 const totals: z.ZodType<Totals> = totalsShape;
 
+/** One sequence of a topic and a producer as the summary shows it; a checkpoint keeps a little more. */
+export const topicSummary = z.object({
+  topic: z.string(),
+  producerId: z.string().nullable(),
+  runId: z.string().nullable(),
+  first: value,
+  highest: value,
+  received: count,
+  unique: count,
+  missing: count,
+  duplicates: count,
+  outOfOrder: count,
+  queued: count,
+  restarts: count,
+  longestQueuedWaitMs: count.nullable(),
+  shared: z.boolean(),
+  segments: z.array(segment),
+});
+
 const ordered = (t: { segments: Segment[] }): boolean => t.segments.every((s, i) => i === 0 || s.from > t.segments[i - 1]!.to);
 
 const tracker: z.ZodType<TrackerSnapshot> = z.object({
   version: z.literal(2),
   totals,
   topics: z.array(
-    z
-      .object({
-        topic: z.string(),
-        producerId: z.string().nullable(),
-        runId: z.string().nullable(),
-        first: value,
-        highest: value,
-        received: count,
-        unique: count,
-        missing: count,
-        duplicates: count,
-        outOfOrder: count,
-        queued: count,
-        restarts: count,
-        longestQueuedWaitMs: count.nullable(),
-        shared: z.boolean(),
-        stepsBack: count,
-        segments: z.array(segment),
-      })
+    topicSummary
+      .extend({ stepsBack: count })
       .refine(ordered, 'segments out of order or overlapping')
       .refine((t) => t.shared || t.segments.length > 0, 'no segments'),
   ),

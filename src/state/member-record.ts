@@ -7,30 +7,9 @@ import { basename } from 'node:path';
 import { z } from 'zod';
 import type { MemberRecord } from '../core/group.js';
 import { CliError, describeError } from '../core/errors.js';
-import { Checkpoint } from './checkpoint.js';
+import { Checkpoint, topicSummary } from './checkpoint.js';
 
-const count = z.int().nonnegative();
-const value = z.int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
-
-const summaryRows = z.array(
-  z.object({
-    topic: z.string(),
-    producerId: z.string().nullable(),
-    runId: z.string().nullable(),
-    first: value,
-    highest: value,
-    received: count,
-    unique: count,
-    missing: count,
-    duplicates: count,
-    outOfOrder: count,
-    queued: count,
-    restarts: count,
-    longestQueuedWaitMs: count.nullable(),
-    shared: z.boolean(),
-    segments: z.array(z.object({ kind: z.enum(['live', 'queued', 'missing']), from: value, to: value }).refine((s) => s.from <= s.to, 'from is after to')),
-  }),
-);
+const summaryRows = z.array(topicSummary);
 
 /** "$share/workers/my_topic" names the group workers. */
 function groupOf(filter: string): string | null {

@@ -1,6 +1,5 @@
-import { acknowledgedBy, awaitDelivery, judge, msUntil } from '../../checker.js';
+import { acknowledgedBy, judgeReturn } from '../../checker.js';
 import { Nemesis } from '../../nemesis.js';
-import { messageValues } from '../../processes.js';
 import { consumer, names, producer, type Scenario } from '../../story.js';
 
 export const killWhileAway: Scenario = {
@@ -23,25 +22,16 @@ export const killWhileAway: Scenario = {
     context.say(`The producer has ${count} values acknowledged through node 2 while the consumer is away.`);
     const killedAt = await nemesis.kill(1);
     const second = consumer(context, nemesis.urls(1, 2, 3), id, topic, state);
-    try {
-      const failoverMs = await msUntil(second, killedAt, 'a value after the return', () => messageValues(second.events).length > 0, 30_000);
-      const connected = second.eventsOf('connected')[0];
-      if (connected) context.say(`The consumer returns with the same three URLs and reaches node ${String(nemesis.nodeAt(connected.url))}: ${connected.sessionPresent === true ? 'session resumed' : 'no session there'}.`);
-      if ('values' in acknowledged) await awaitDelivery(second, acknowledged.values);
-      await second.interrupt();
-      return judge(
-        {
-          acknowledged,
-          receivers: [first, second],
-          failoverMs,
-          failoverFrom: 'the SIGKILL to the first queued value through another node',
-          also: [{ fact: 'sessionResumed', value: connected?.sessionPresent === true, says: 'the session was not resumed on another node' }],
-        },
-        context.say,
-      );
-    } finally {
-      await values.kill();
-      await second.kill();
-    }
+    return judgeReturn(
+      context.say,
+      { acknowledged, first, returning: second, producer: values, faultAt: killedAt },
+      {
+        firstValue: 'a value after the return',
+        failoverFrom: 'the SIGKILL to the first queued value through another node',
+        returned: (resumed) =>
+          `The consumer returns with the same three URLs and reaches node ${String(nemesis.nodeAt(second.eventsOf('connected')[0]!.url))}: ${resumed ? 'session resumed' : 'no session there'}.`,
+        notResumed: 'the session was not resumed on another node',
+      },
+    );
   },
 };

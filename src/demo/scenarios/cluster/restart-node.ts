@@ -1,6 +1,5 @@
-import { acknowledgedBy, awaitDelivery, judge, msUntil } from '../../checker.js';
+import { acknowledgedBy, judgeReturn } from '../../checker.js';
 import { Nemesis } from '../../nemesis.js';
-import { messageValues } from '../../processes.js';
 import { consumer, names, producer, type Scenario } from '../../story.js';
 
 export const restartNode: Scenario = {
@@ -24,25 +23,15 @@ export const restartNode: Scenario = {
     context.say(`The producer has ${count} values acknowledged through node 2 while node 3 is down.`);
     const restartedAt = await nemesis.restart(3);
     const second = consumer(context, nemesis.urls(3), id, topic, state);
-    try {
-      const failoverMs = await msUntil(second, restartedAt, 'a value through node 3', () => messageValues(second.events).length > 0, 30_000);
-      const connected = second.eventsOf('connected')[0];
-      if (connected) context.say(`The consumer returns through node 3 only: ${connected.sessionPresent === true ? 'session resumed' : 'no session there'}.`);
-      if ('values' in acknowledged) await awaitDelivery(second, acknowledged.values);
-      await second.interrupt();
-      return judge(
-        {
-          acknowledged,
-          receivers: [first, second],
-          failoverMs,
-          failoverFrom: 'the restart of node 3 to the first value through it',
-          also: [{ fact: 'sessionResumed', value: connected?.sessionPresent === true, says: 'the restarted node did not know the session' }],
-        },
-        context.say,
-      );
-    } finally {
-      await values.kill();
-      await second.kill();
-    }
+    return judgeReturn(
+      context.say,
+      { acknowledged, first, returning: second, producer: values, faultAt: restartedAt },
+      {
+        firstValue: 'a value through node 3',
+        failoverFrom: 'the restart of node 3 to the first value through it',
+        returned: (resumed) => `The consumer returns through node 3 only: ${resumed ? 'session resumed' : 'no session there'}.`,
+        notResumed: 'the restarted node did not know the session',
+      },
+    );
   },
 };
