@@ -171,7 +171,7 @@ describe('the tutorial commands through npm run', { skip: mosquittoSkip() }, () 
     }
     const producerHelp = await shell('npm run -s producer -- --help', env);
     const producerExamples = producerHelp.stdout.slice(producerHelp.stdout.indexOf('Examples:')).split('\n').filter((line) => line.startsWith('  npm run'));
-    assert.equal(producerExamples.length, 4, producerHelp.stdout);
+    assert.ok(producerExamples.length >= 4, producerHelp.stdout);
     try {
       for (const example of producerExamples) {
         const command = example.trim().replace(/\s+#.*$/, '');
