@@ -1,162 +1,206 @@
 /**
- * Benchmarks, measured side by side in one run against Mosquitto's own C clients, as ratios:
- * draining a backlog (the consumer as shipped vs mosquitto_sub), a publish burst (the producer vs
- * mosquitto_pub -l), and latency at a steady rate. Memory: npm run bench:memory.
- *   npm run bench [-- --messages N --rounds N]
+ * The speed benchmark: the package as installed from its tarball against Mosquitto's own C clients,
+ * on the same work, one process per measurement timed from its start to its exit, rounds alternating
+ * the two, medians and ratios. Whatever the C client publishes is counted at a subscriber.
+ *   npm run bench [-- --rounds N --max-load L --max-wait S]
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { spawn } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findMosquitto, PrivateMosquitto } from '../src/brokers/mosquitto.js';
+import { PrivateMosquitto } from '../src/brokers/mosquitto.js';
+import {
+  binEnv,
+  checkValues,
+  fail,
+  installPackage,
+  machine,
+  median,
+  needMosquittoClients,
+  option,
+  outputLines,
+  percentile,
+  timed,
+  whenQuiet,
+  type Timed,
+} from './measuring.js';
 
-function option(name: string, fallback: number): number {
-  const index = process.argv.indexOf(name);
-  return index > 0 ? Number(process.argv[index + 1]) : fallback;
+const rounds = option('--rounds', 3);
+const maxLoad = option('--max-load', 0.7);
+const maxWaitS = option('--max-wait', 600);
+const drainSizes = [50_000, 200_000];
+/** mosquitto_pub -l delivered only part of 100,000 lines here (Mosquitto 2.0.11): compared at 50,000. */
+const publishSize = 50_000;
+const latencyValues = 100;
+const latencyIntervalMs = 100;
+
+const clients = ['ours', 'c'] as const;
+type Client = (typeof clients)[number];
+type Figures = Record<Client, number[]>;
+const figures = (): Figures => ({ ours: [], c: [] });
+
+const receivedValue = (line: string): number | undefined => (line.startsWith('Received message: ') ? Number.parseInt(line.slice(18), 10) : undefined);
+const bareValue = (line: string): number | undefined => (line === '' ? undefined : Number(line));
+
+function mustSucceed(what: string, run: Timed): Timed {
+  if (run.status !== 0) fail(`${what} exited with status ${run.status}`);
+  return run;
 }
-
-const messages = option('--messages', 100_000);
-const rounds = option('--rounds', 5);
-/** Longer inputs to one mosquitto_pub -l reach subscribers only in part (see the README). */
-const chunkLines = 10_000;
-
-function run(command: string): { seconds: number; status: number | null } {
-  const started = process.hrtime.bigint();
-  const result = spawnSync('sh', ['-c', command], { stdio: ['ignore', 'ignore', 'inherit'] });
-  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, status: result.status };
-}
-
-function lineCount(file: string, prefix = ''): number {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.length > 0 && line.startsWith(prefix)).length;
-}
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
-
-const percentile = (values: number[], p: number): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-};
 
 async function main(): Promise<void> {
-  if (!findMosquitto() || spawnSync('sh', ['-c', 'command -v mosquitto_sub && command -v mosquitto_pub']).status !== 0) {
-    process.stderr.write('bench: needs Mosquitto and its clients (Debian, Ubuntu: sudo apt-get install mosquitto mosquitto-clients)\n');
-    process.exit(1);
-  }
-  if (!existsSync('dist/src/consumer.js') || spawnSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' }).status !== 0) {
-    if (!existsSync('dist/src/consumer.js')) {
-      process.stderr.write('bench: npm run build failed\n');
-      process.exit(1);
+  needMosquittoClients();
+  const { dir, bin } = installPackage();
+  const loads: number[] = [];
+  const fresh = (queued: number): Promise<PrivateMosquitto> =>
+    new PrivateMosquitto({ persistence: false, config: ['max_inflight_messages 1000', `max_queued_messages ${queued + 1000}`] }).start();
+  const host = (broker: PrivateMosquitto): string[] => ['-h', '127.0.0.1', '-p', String(broker.port), '-V', '5', '-q', '1'];
+
+  // Start-up: the installed consumer's --help against node doing nothing.
+  const startup = { ours: [] as number[], node: [] as number[] };
+  loads.push(await whenQuiet(maxLoad, maxWaitS));
+  for (let round = 0; round < Math.max(rounds, 5); round++) {
+    for (const which of round % 2 === 0 ? (['node', 'ours'] as const) : (['ours', 'node'] as const)) {
+      const run = which === 'node' ? timed(process.execPath, ['-e', '0']) : timed(bin('mqtt-ps-consumer'), ['--help'], { stdout: '/dev/null' });
+      startup[which].push(mustSucceed(which, run).ms);
     }
   }
-  const node = process.execPath;
-  // A fresh broker for each measurement: a long-lived one was seen to stop reading its sockets
-  // after a few rounds of 100,000 queued messages (Mosquitto 2.0.11).
-  const fresh = (): Promise<PrivateMosquitto> => new PrivateMosquitto({ persistence: false, config: [`max_queued_messages ${messages * 2}`] }).start();
-  let broker = await fresh();
-  const dir = mkdtempSync(join(tmpdir(), 'mqtt-persistent-sessions-bench-'));
-  let host = `-h 127.0.0.1 -p ${broker.port}`;
-  const renew = async (): Promise<void> => {
-    await broker.dispose();
-    broker = await fresh();
-    host = `-h 127.0.0.1 -p ${broker.port}`;
-  };
-  const chunks: string[] = [];
-  for (let start = 1; start <= messages; start += chunkLines) {
-    const file = join(dir, `lines-${chunks.length}.txt`);
-    const lines = [];
-    for (let value = start; value < start + chunkLines && value <= messages; value++) lines.push(String(value));
-    writeFileSync(file, `${lines.join('\n')}\n`);
-    chunks.push(file);
-  }
-  const fill = (topic: string): string => chunks.map((file) => `mosquitto_pub ${host} -q 1 -t ${topic} -l < '${file}'`).join(' && ');
 
-  // Drain: a persistent session with a backlog of queued QoS 1 messages, then the client returns.
-  const drain = { ours: [] as number[], mosquitto_sub: [] as number[] };
+  // Drain: a session holding a backlog of queued QoS 1 values (put there by the producer), then the client returns.
+  const drain = new Map(drainSizes.map((size) => [size, figures()]));
+  // Publish: the values queued for a subscriber's session, counted by it afterwards.
+  const publish = figures();
+  const lines = join(dir, 'values.txt');
+  writeFileSync(lines, Array.from({ length: publishSize }, (_, i) => `${i + 1}\n`).join(''));
+
   for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? (['mosquitto_sub', 'ours'] as const) : (['ours', 'mosquitto_sub'] as const);
+    loads.push(await whenQuiet(maxLoad, maxWaitS));
+    const order = round % 2 === 0 ? clients : ([...clients].reverse() as Client[]);
+    for (const size of drainSizes) {
+      for (const client of order) {
+        const broker = await fresh(size);
+        try {
+          const id = `drain-${client}`;
+          const out = join(dir, `${id}.out`);
+          mustSucceed('opening the session', timed('mosquitto_sub', [...host(broker), '-c', '-i', id, '-t', 'drain', '-x', '3600', '-E']));
+          mustSucceed('filling the backlog', timed(bin('mqtt-ps-producer'), ['-L', broker.url, '-t', 'drain', '--interval', '0', '-C', String(size)], { stdout: '/dev/null' }));
+          const run =
+            client === 'ours'
+              ? timed(bin('mqtt-ps-consumer'), ['-L', broker.url, '-i', id, '-t', 'drain', '--state', join(dir, `${id}.json`), '-C', String(size)], { stdout: out })
+              : timed('mosquitto_sub', [...host(broker), '-c', '-i', id, '-t', 'drain', '-x', '3600', '-C', String(size)], { stdout: out });
+          mustSucceed(`draining ${size}`, run);
+          const problem = checkValues(outputLines(out), size, client === 'ours' ? receivedValue : bareValue);
+          if (problem) fail(`${client === 'ours' ? 'the consumer' : 'mosquitto_sub'} draining ${size}: ${problem}`);
+          drain.get(size)![client].push(run.ms);
+          rmSync(join(dir, `${id}.json`), { force: true });
+        } finally {
+          await broker.dispose();
+        }
+      }
+    }
     for (const client of order) {
-      await renew();
-      const id = `drain-${client}-${round}`;
-      const topic = `drain/${round}/${client}`;
-      const out = join(dir, `${id}.out`);
-      run(`mosquitto_sub ${host} -c -i ${id} -q 1 -t ${topic} -V 5 -x 3600 -E`);
-      if (run(fill(topic)).status !== 0) throw new Error('filling the backlog failed');
-      const command =
-        client === 'ours'
-          ? `'${node}' dist/src/consumer.js -L mqtt://127.0.0.1:${broker.port} -i ${id} -t ${topic} --state '${join(dir, `${id}.json`)}' -C ${messages} > '${out}'`
-          : `mosquitto_sub ${host} -c -i ${id} -q 1 -t ${topic} -V 5 -x 3600 -C ${messages} > '${out}'`;
-      const timed = run(command);
-      const got = client === 'ours' ? lineCount(out, 'Received message: ') : lineCount(out);
-      if (got !== messages) throw new Error(`${client} drained ${got} of ${messages} messages`);
-      drain[client].push(timed.seconds);
+      const broker = await fresh(publishSize);
+      try {
+        const verifier = ['-c', '-i', 'verifier', '-t', 'burst', '-x', '3600'];
+        mustSucceed('opening the subscriber session', timed('mosquitto_sub', [...host(broker), ...verifier, '-E']));
+        const run =
+          client === 'ours'
+            ? timed(bin('mqtt-ps-producer'), ['-L', broker.url, '-t', 'burst', '--interval', '0', '-C', String(publishSize)], { stdout: '/dev/null' })
+            : timed('mosquitto_pub', [...host(broker), '-t', 'burst', '-l'], { stdin: lines });
+        mustSucceed(`publishing ${publishSize}`, run);
+        const out = join(dir, 'verifier.out');
+        mustSucceed('counting at the subscriber', timed('mosquitto_sub', [...host(broker), ...verifier, '-C', String(publishSize), '-W', '30'], { stdout: out }));
+        const problem = checkValues(outputLines(out), publishSize, bareValue);
+        if (problem) fail(`${client === 'ours' ? 'the producer' : 'mosquitto_pub -l'} publishing ${publishSize}, at the subscriber: ${problem}`);
+        publish[client].push(run.ms);
+      } finally {
+        await broker.dispose();
+      }
     }
   }
 
-  // Publish burst: the same number of QoS 1 values to a topic nobody subscribes to.
-  const publish = { ours: [] as number[], mosquitto_pub: [] as number[] };
-  for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? (['mosquitto_pub', 'ours'] as const) : (['ours', 'mosquitto_pub'] as const);
-    for (const client of order) {
-      await renew();
-      const command =
-        client === 'ours'
-          ? `'${node}' dist/src/producer.js -L mqtt://127.0.0.1:${broker.port} -t burst --interval 0 -C ${messages} > /dev/null`
-          : fill('burst');
-      publish[client].push(run(command).seconds);
-    }
-  }
-
-  // Latency: the producer at a steady rate, the consumer's wait from the producer's send time to its output.
-  const waits = await latency(node, broker.port, 100, 100);
-
-  const startup = median([0, 1, 2].map(() => run(`'${node}' -e 0`).seconds));
-  await broker.dispose();
+  loads.push(await whenQuiet(maxLoad, maxWaitS));
+  const latencyBroker = await fresh(latencyValues);
+  const waits = { ours: await latencyOurs(bin, latencyBroker.url), c: await latencyC(latencyBroker.port) };
+  await latencyBroker.dispose();
   rmSync(dir, { recursive: true, force: true });
 
-  const mosquittoVersion = spawnSync(findMosquitto()!, ['-h'], { encoding: 'utf8' }).stdout.split('\n')[0]?.trim() ?? '';
-  const print = (line: string): void => void process.stdout.write(`${line}\n`);
-  const seconds = (value: number): string => `${value.toFixed(2)} s`;
-  const verdict = (ratio: number, target: number): string => (ratio <= target ? 'OK' : 'SHORT');
-  print(`Benchmark, ${new Date().toISOString().slice(0, 10)}: ${cpus()[0]?.model ?? 'cpu'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${mosquittoVersion}`);
-  print(`${messages.toLocaleString('en')} QoS 1 messages, ${rounds} rounds alternating, medians; node's own start-up (node -e 0): ${seconds(startup)}`);
-  print('');
-  print('| measurement | this project | Mosquitto client | ratio | target |');
+  const print = (line = ''): void => void process.stdout.write(`${line}\n`);
+  const ms = (value: number): string => `${Math.round(value)} ms`;
+  const row = (what: string, ours: number[], c: number[], target: number): string => {
+    const ratio = median(ours) / median(c);
+    return `| ${what} | ${ms(median(ours))} | ${ms(median(c))} | ${ratio.toFixed(2)} | at most ${target.toFixed(1)}: ${ratio <= target ? 'met' : 'SHORT'} |`;
+  };
+  const startupGap = median(startup.ours) - median(startup.node);
+  print(`Benchmark of ${new Date().toISOString().slice(0, 10)} on ${machine()}`);
+  print(`1-minute load when each round began: ${loads.map((load) => load.toFixed(2)).join(', ')} (measured only below ${maxLoad})`);
+  print();
+  print('| measurement | this project | Mosquitto (C) | ratio | target |');
   print('|---|---|---|---|---|');
-  const drainRatio = median(drain.ours) / median(drain.mosquitto_sub);
-  print(`| drain a backlog (consumer with checkpoint and output to a file, vs mosquitto_sub -c -C) | ${seconds(median(drain.ours))} | ${seconds(median(drain.mosquitto_sub))} | ${drainRatio.toFixed(2)} | <= 1.0 ${verdict(drainRatio, 1.0)} |`);
-  const publishRatio = median(publish.ours) / median(publish.mosquitto_pub);
-  print(`| publish burst (producer --interval 0, vs mosquitto_pub -l in ${chunkLines.toLocaleString('en')}-line runs) | ${seconds(median(publish.ours))} | ${seconds(median(publish.mosquitto_pub))} | ${publishRatio.toFixed(2)} | <= 1.2 ${verdict(publishRatio, 1.2)} |`);
-  print(`| latency at one value per 100 ms, send to output (${waits.length} values) | p50 ${percentile(waits, 50)} ms, p99 ${percentile(waits, 99)} ms | | | |`);
-  print('');
-  print(`drain rounds (s): ours ${drain.ours.map((v) => v.toFixed(2)).join(' ')}; mosquitto_sub ${drain.mosquitto_sub.map((v) => v.toFixed(2)).join(' ')}`);
-  print(`publish rounds (s): ours ${publish.ours.map((v) => v.toFixed(2)).join(' ')}; mosquitto_pub ${publish.mosquitto_pub.map((v) => v.toFixed(2)).join(' ')}`);
+  print(`| start-up: \`mqtt-ps-consumer --help\` vs \`node -e 0\` | ${ms(median(startup.ours))} | ${ms(median(startup.node))} (node) | +${ms(startupGap)} | within 60 ms: ${startupGap <= 60 ? 'met' : 'SHORT'} |`);
+  print(row(`drain ${drainSizes[0]!.toLocaleString('en')} queued: consumer vs \`mosquitto_sub -c -C\``, drain.get(drainSizes[0]!)!.ours, drain.get(drainSizes[0]!)!.c, 1.1));
+  print(row(`drain ${drainSizes[1]!.toLocaleString('en')} queued: consumer vs \`mosquitto_sub -c -C\``, drain.get(drainSizes[1]!)!.ours, drain.get(drainSizes[1]!)!.c, 0.8));
+  print(row(`publish ${publishSize.toLocaleString('en')}: \`producer --interval 0 -C\` vs one \`mosquitto_pub -l\``, publish.ours, publish.c, 1.0));
+  print(`| latency at output, one value per ${latencyIntervalMs} ms (p50 / p99 of ${latencyValues}) | ${ms(percentile(waits.ours, 50))} / ${ms(percentile(waits.ours, 99))} | ${ms(percentile(waits.c, 50))} / ${ms(percentile(waits.c, 99))} | | |`);
+  print();
+  print(`Each figure is one process of the installed package (npm pack, installed offline into a temporary prefix) or of the C client, from its start to its exit, start-up included; medians of ${rounds} rounds alternating which goes first (start-up: ${Math.max(rounds, 5)} rounds).`);
+  print('Every drain and publish has a fresh private Mosquitto 127.0.0.1 (persistence off, max_inflight_messages 1000), the same for both clients.');
+  print('- start-up: the consumer printing its help and exiting, against node starting and exiting with nothing to do.');
+  print('- drain: a persistent session (MQTT 5, QoS 1) holding N values the producer queued; the client connects with it and exits after N. The consumer as shipped: accounting, checkpoint file (group commit), a line per value to a file; mosquitto_sub prints each payload to a file. Both outputs are checked for every value 1..N.');
+  print(`- publish: ${publishSize.toLocaleString('en')} QoS 1 values, MQTT 5; the producer counts them itself, mosquitto_pub -l reads them from a file (one run); a subscriber's session receives them all and is counted afterwards for every value.`);
+  print('- latency: send to the line appearing on the subscriber\'s output (read by this script): the producer\'s send time (its user property) to the consumer\'s JSON line, and the moment this script hands mosquitto_pub -l a line (the payload) to mosquitto_sub printing it.');
+  print();
+  print(`start-up rounds (ms): consumer --help ${startup.ours.map(Math.round).join(' ')}; node -e 0 ${startup.node.map(Math.round).join(' ')}`);
+  for (const size of drainSizes) {
+    print(`drain ${size} rounds (ms): consumer ${drain.get(size)!.ours.map(Math.round).join(' ')}; mosquitto_sub ${drain.get(size)!.c.map(Math.round).join(' ')}`);
+  }
+  print(`publish ${publishSize} rounds (ms): producer ${publish.ours.map(Math.round).join(' ')}; mosquitto_pub ${publish.c.map(Math.round).join(' ')}`);
 }
 
-/** Runs the producer at a fixed interval and reads the consumer's waitedMs for each value. */
-async function latency(node: string, port: number, intervalMs: number, count: number): Promise<number[]> {
-  const url = `mqtt://127.0.0.1:${port}`;
-  const consumer = spawn(node, ['dist/src/consumer.js', '-L', url, '-i', 'latency', '-t', 'latency', '--no-state', '--json', '-C', String(count)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+/** Lines of a child's stdout as they arrive, each with the time it arrived. */
+function arrivals(child: ReturnType<typeof spawn>, onLine: (line: string, at: number) => void): void {
+  let rest = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    const at = Date.now();
+    const parts = (rest + chunk.toString()).split('\n');
+    rest = parts.pop()!;
+    for (const line of parts) onLine(line, at);
   });
-  let output = '';
-  consumer.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolve) => consumer.once('exit', () => resolve()));
-  while (!output.includes('"subscribed"')) await new Promise((resolve) => setTimeout(resolve, 50));
-  run(`'${node}' dist/src/producer.js -L ${url} -t latency --interval ${intervalMs} -C ${count} > /dev/null`);
-  await exited;
-  return output
-    .split('\n')
-    .filter((line) => line.includes('"event":"message"'))
-    .map((line) => (JSON.parse(line) as { waitedMs: number }).waitedMs);
 }
 
-void main().catch((error: unknown) => {
-  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+async function latencyOurs(bin: (name: string) => string, url: string): Promise<number[]> {
+  const waits: number[] = [];
+  let subscribed = false;
+  const consumer = spawn(bin('mqtt-ps-consumer'), ['-L', url, '-i', 'latency', '-t', 'latency', '--no-state', '--json', '-C', String(latencyValues)], { env: binEnv, stdio: ['ignore', 'pipe', 'inherit'] });
+  arrivals(consumer, (line, at) => {
+    if (line.includes('"subscribed"')) subscribed = true;
+    if (!line.includes('"event":"message"')) return;
+    const sentAt = (JSON.parse(line) as { sentAt: number | null }).sentAt;
+    if (sentAt !== null) waits.push(at - sentAt);
+  });
+  const exited = new Promise<void>((resolve) => consumer.once('exit', () => resolve()));
+  while (!subscribed) await new Promise((resolve) => setTimeout(resolve, 20));
+  const producer = spawn(bin('mqtt-ps-producer'), ['-L', url, '-t', 'latency', '--interval', String(latencyIntervalMs), '-C', String(latencyValues)], { env: binEnv, stdio: 'ignore' });
+  await Promise.all([exited, new Promise((resolve) => producer.once('exit', resolve))]);
+  if (waits.length !== latencyValues) fail(`latency: the consumer printed ${waits.length} of ${latencyValues} values`);
+  return waits;
+}
+
+async function latencyC(port: number): Promise<number[]> {
+  const waits: number[] = [];
+  const args = ['-h', '127.0.0.1', '-p', String(port), '-V', '5', '-q', '1', '-t', 'latency-c'];
+  const subscriber = spawn('mosquitto_sub', [...args, '-C', String(latencyValues)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  arrivals(subscriber, (line, at) => waits.push(at - Number(line)));
+  const exited = new Promise<void>((resolve) => subscriber.once('exit', () => resolve()));
+  // mosquitto_sub says nothing when subscribed: give it time, then check that no value went unseen.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const publisher = spawn('mosquitto_pub', [...args, '-l'], { stdio: ['pipe', 'ignore', 'inherit'] });
+  for (let i = 0; i < latencyValues; i++) {
+    publisher.stdin.write(`${Date.now()}\n`);
+    await new Promise((resolve) => setTimeout(resolve, latencyIntervalMs));
+  }
+  publisher.stdin.end();
+  await exited;
+  if (waits.length !== latencyValues) fail(`latency: mosquitto_sub printed ${waits.length} of ${latencyValues} values`);
+  return waits;
+}
+
+void main().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));

@@ -4,14 +4,12 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option } from 'commander';
 import { createProgram, integerIn, onInterrupt, parseArguments } from './cli/program.js';
-import { startEmbeddedBroker } from './brokers/embedded.js';
 import { CliError, ExitCode, UsageError } from './core/errors.js';
 import { runCommand } from './cli/run.js';
 import { findMosquitto, PrivateMosquitto, projectConfig } from './brokers/mosquitto.js';
 import { waitForPort } from './brokers/ports.js';
 import { packageRoot } from './cli/package.js';
 import { protectedMosquitto, protectedUsers } from './brokers/protected.js';
-import { findNatsServer, NatsCluster } from './brokers/nats.js';
 
 interface BrokerOptions {
   embedded?: boolean;
@@ -72,6 +70,7 @@ async function portTaken(port: number): Promise<boolean> {
 
 /** Starts a private NATS cluster, says where its nodes listen, and returns how to stop it. */
 async function serveNatsCluster(size: number): Promise<() => Promise<void>> {
+  const { findNatsServer, NatsCluster } = await import('./brokers/nats.js');
   if (findNatsServer() === undefined) throw new CliError('--cluster needs nats-server (Debian, Ubuntu: sudo apt-get install nats-server)');
   process.stdout.write(`Starting a NATS cluster of ${size} node${size === 1 ? '' : 's'} (JetStream elects its leaders: a few seconds)...\n`);
   const cluster = await new NatsCluster({ size }).start();
@@ -124,6 +123,8 @@ runCommand('broker', async () => {
       ],
     );
   } else {
+    // Aedes is loaded only when it is the broker chosen.
+    const { startEmbeddedBroker } = await import('./brokers/embedded.js');
     const embedded = await startEmbeddedBroker(options.port, 'localhost');
     process.stdout.write(`The embedded broker (Aedes) on localhost:${options.port}; sessions live in memory, until it stops. Ctrl+C stops it.\n`);
     process.stdout.write(

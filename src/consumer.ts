@@ -1,15 +1,12 @@
 #!/usr/bin/env node
 /** The consumer: a persistent-session subscriber that verifies every value arrived. */
 import { Option } from 'commander';
-import { Checkpoint, defaultCheckpointPath } from './state/checkpoint.js';
 import { createProgram, integerIn, onInterrupt, parseArguments, qosOption } from './cli/program.js';
 import { addConnectionOptions } from './cli/options.js';
 import { connectionSettings, type ConnectionOptions } from './mqtt/settings.js';
 import { ExitCode, UsageError } from './core/errors.js';
 import { onOutputClosed, runCommand } from './cli/run.js';
-import { createConsumerRenderer } from './cli/render.js';
 import { subscriptionOf } from './core/topics.js';
-import { DeliveryVerifier } from './mqtt/verifier.js';
 
 interface ConsumerOptions extends ConnectionOptions {
   id: string;
@@ -70,6 +67,12 @@ runCommand('consumer', async () => {
   if (options.id === '' && !options.clean) throw new UsageError('a persistent session needs a client id: give --id a name, or use --clean');
   const subscription = subscriptionOf(options.topic, options.group);
   const settings = connectionSettings(options, options.id);
+  // Loaded once the options are parsed, so that --help and --version stay quick.
+  const [{ Checkpoint, defaultCheckpointPath }, { createConsumerRenderer }, { DeliveryVerifier }] = await Promise.all([
+    import('./state/checkpoint.js'),
+    import('./cli/render.js'),
+    import('./mqtt/verifier.js'),
+  ]);
   const statePath = options.state === false ? undefined : typeof options.state === 'string' ? options.state : defaultCheckpointPath(options.id);
   const verifier = new DeliveryVerifier({
     settings,

@@ -5,7 +5,7 @@ import { parseProtocolVersion } from './cli/options.js';
 import { createProgram, integerIn, onInterrupt, parseArguments } from './cli/program.js';
 import { onOutputClosed, runCommand } from './cli/run.js';
 import { CliError, ExitCode, UsageError } from './core/errors.js';
-import { createDemoRun, startDemoBroker, type BrokerKind } from './demo/run.js';
+import type { BrokerKind } from './demo/run.js';
 import { clusterScenarios, findScenario, scenarios } from './demo/scenarios.js';
 import type { Scenario } from './demo/story.js';
 
@@ -54,6 +54,8 @@ runCommand('demo', async () => {
   if (options.url && needsCluster.length > 0) {
     throw new UsageError(`${needsCluster[0]!.name} kills and pauses nodes of a cluster the demo starts itself: it cannot run against --url`);
   }
+  // The brokers, Aedes among them, are loaded once the options are parsed.
+  const { createDemoRun, startDemoBroker } = await import('./demo/run.js');
   // The fault scenarios start their own cluster; a broker is started only for the article's claims.
   const broker = chosen.every((scenario) => scenario.needsCluster) ? undefined : await startDemoBroker(options.broker, options.url, options.protocolVersion);
   const demo = createDemoRun(broker, (line = '') => void process.stdout.write(`${line}\n`));

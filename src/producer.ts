@@ -7,9 +7,6 @@ import { addConnectionOptions } from './cli/options.js';
 import { connectionSettings, type ConnectionOptions } from './mqtt/settings.js';
 import { ExitCode } from './core/errors.js';
 import { onOutputClosed, runCommand } from './cli/run.js';
-import { ProducerStateFile } from './state/producer-state.js';
-import { CounterPublisher } from './mqtt/publisher.js';
-import { createProducerRenderer } from './cli/render.js';
 import { validateTopicName } from './core/topics.js';
 
 interface ProducerOptions extends ConnectionOptions {
@@ -47,6 +44,12 @@ runCommand('producer', async () => {
   if (!parseArguments(program, process.argv)) return ExitCode.ok;
   const options = program.opts<ProducerOptions>();
   validateTopicName(options.topic);
+  // Loaded once the options are parsed, so that --help and --version stay quick.
+  const [{ ProducerStateFile }, { createProducerRenderer }, { CounterPublisher }] = await Promise.all([
+    import('./state/producer-state.js'),
+    import('./cli/render.js'),
+    import('./mqtt/publisher.js'),
+  ]);
   const clientId = options.id ?? `producer-${randomBytes(4).toString('hex')}`;
   const publisher = new CounterPublisher({
     settings: connectionSettings(options, clientId),

@@ -2,11 +2,8 @@
 /** The group report: the records of a consumer group's members merged, per producer. */
 import { Option } from 'commander';
 import { createProgram, parseArguments } from './cli/program.js';
-import { renderGroupReport } from './cli/render.js';
 import { runCommand } from './cli/run.js';
 import { ExitCode, UsageError } from './core/errors.js';
-import { mergeGroup } from './core/group.js';
-import { readMemberRecord } from './state/member-record.js';
 
 const program = createProgram(
   'report',
@@ -22,6 +19,11 @@ const program = createProgram(
 
 runCommand('report', async () => {
   if (!parseArguments(program, process.argv)) return ExitCode.ok;
+  const [{ renderGroupReport }, { mergeGroup }, { readMemberRecord }] = await Promise.all([
+    import('./cli/render.js'),
+    import('./core/group.js'),
+    import('./state/member-record.js'),
+  ]);
   const records = program.args.map(readMemberRecord);
   const seen = new Map<string, string>();
   program.args.forEach((path, i) => {

@@ -147,7 +147,7 @@ describe('the tutorial commands through npm run', { skip: mosquittoSkip() }, () 
     for (const name of ['producer', 'consumer']) {
       const npmHelp = await shell(`npm run -s ${name} -- --help`, env);
       assert.match(npmHelp.stdout, new RegExp(`^Usage: npm run ${name} -- `));
-      const binHelp = spawnSync(process.execPath, [join(packageRoot, 'dist', 'src', `${name}.js`), '--help'], { encoding: 'utf8' });
+      const binHelp = spawnSync(process.execPath, [join(packageRoot, 'dist', 'bin', `${name}.js`), '--help'], { encoding: 'utf8' });
       assert.match(binHelp.stdout, new RegExp(`^Usage: mqtt-ps-${name} `));
       assert.doesNotMatch(binHelp.stdout, /npm run/, 'the installed bin shows its own examples');
     }

@@ -1,4 +1,4 @@
-/** The package's own folder and version, found the same way whether it runs from src/ (tsx) or dist/src/ (built). */
+/** The package's own folder and version, found the same way whether it runs from src/ (tsx) or dist/bin/ (built). */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,12 +13,12 @@ export const packageRoot: string = findPackageRoot();
 
 export const version: string = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
-/** This code runs as built JavaScript (dist/) rather than as TypeScript through tsx. */
+/** This code runs as the built bundles (dist/bin/) rather than as TypeScript through tsx. */
 const built = import.meta.url.endsWith('.js');
 
 export type CommandName = 'producer' | 'consumer' | 'broker' | 'demo' | 'report';
 
 /** Node's arguments to run one of the package's commands in the same form as this code: built, or through tsx. */
 export function commandArgs(name: CommandName): string[] {
-  return built ? [join(packageRoot, 'dist', 'src', `${name}.js`)] : ['--import', 'tsx', join(packageRoot, 'src', `${name}.ts`)];
+  return built ? [join(packageRoot, 'dist', 'bin', `${name}.js`)] : ['--import', 'tsx', join(packageRoot, 'src', `${name}.ts`)];
 }

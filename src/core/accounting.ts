@@ -36,6 +36,8 @@ export interface MessageEvent {
   outOfOrder: boolean;
   queued: boolean;
   waitedMs: number | null;
+  /** When the producer sent it (ms since the epoch, its clock), when it said so. */
+  sentAt: number | null;
   qos: 0 | 1 | 2;
   producerId: string | null;
   runId: string | null;

@@ -103,6 +103,7 @@ export class SequenceTracker {
       outOfOrder,
       queued: delivery.queued,
       waitedMs,
+      sentAt: delivery.sentAt ?? null,
       qos: delivery.qos,
       producerId,
       runId,

@@ -1,7 +1,7 @@
 /**
  * The project's commands as child processes, for the demo and the tests: their output lines, their
  * JSON events, their exit status, and real signals. Run as TypeScript through tsx from src/, or as
- * the built JavaScript from dist/src/.
+ * the built bundles from dist/bin/.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { commandArgs } from '../cli/package.js';

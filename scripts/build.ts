@@ -1,0 +1,52 @@
+/**
+ * Builds the installable commands: each bin bundled with its dependencies into dist/bin/NAME.js, the
+ * code a command needs only once its options are parsed split into chunks loaded on demand, so that
+ * --help and --version load little and the installed package needs nothing from the registry. The
+ * licences of the bundled packages go beside them.   npm run build
+ */
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+
+const root = join(import.meta.dirname, '..');
+const commands = ['producer', 'consumer', 'broker', 'demo', 'report'];
+const outdir = join(root, 'dist', 'bin');
+
+rmSync(outdir, { recursive: true, force: true });
+const result = await build({
+  entryPoints: commands.map((name) => ({ in: join(root, 'src', `${name}.ts`), out: name })),
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  chunkNames: 'chunks/[name]-[hash]',
+  // The bundled CommonJS dependencies call require() for Node's own modules (MQTT.js) and read
+  // __filename (write-file-atomic names its temporary files with it).
+  banner: {
+    js: [
+      "import { createRequire as __createRequire } from 'node:module';",
+      "import { fileURLToPath as __fileURLToPath } from 'node:url';",
+      'const require = __createRequire(import.meta.url);',
+      'const __filename = __fileURLToPath(import.meta.url);',
+    ].join(' '),
+  },
+  legalComments: 'none',
+  metafile: true,
+  logLevel: 'warning',
+});
+
+/** Every package whose code went into the bundles, with its licence text. */
+const packages = new Map<string, string>();
+for (const input of Object.keys(result.metafile.inputs)) {
+  const match = /^(.*node_modules\/((?:@[^/]+\/)?[^/]+))\//.exec(input);
+  if (!match || packages.has(match[2]!)) continue;
+  const folder = join(root, match[1]!);
+  const manifest = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as { version: string; license?: string };
+  const licenceFile = readdirSync(folder).find((name) => /^(licen[cs]e|copying)/i.test(name));
+  const text = licenceFile && existsSync(join(folder, licenceFile)) ? readFileSync(join(folder, licenceFile), 'utf8').trim() : `License: ${manifest.license ?? 'see the package'}`;
+  packages.set(match[2]!, `${match[2]}@${manifest.version}\n\n${text}\n`);
+}
+const notices = [...packages.keys()].sort().map((name) => packages.get(name)!);
+writeFileSync(join(outdir, 'THIRD-PARTY-LICENSES.txt'), `The commands in this folder include the following packages.\n\n${notices.join(`\n${'-'.repeat(72)}\n\n`)}`);
