@@ -9,7 +9,7 @@ import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrokerCluster } from './cluster.js';
-import { control, ErlangNode, stopEpmd, type ErlangLaunch } from './erlang.js';
+import { control, ErlangNode, stopEpmd, writeCookie, type ErlangLaunch } from './erlang.js';
 import { freePort } from './ports.js';
 import { waitForMqttSession } from './ready.js';
 
@@ -100,6 +100,7 @@ export class EjabberdCluster implements BrokerCluster {
       this.nodes.push(new ErlangNode(index, 'ejabberd', mqttPort, args('foreground'), ejabberdCredentials));
       this.controls.push(args());
     }
+    writeCookie(this.dir);
     chownTree(this.dir, owner);
     try {
       await this.boot(this.nodes);

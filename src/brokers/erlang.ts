@@ -5,6 +5,9 @@
  * their own, never the machine's 4369, which is stopped with them.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterNode } from './cluster.js';
 
@@ -146,6 +149,14 @@ export class ErlangNode implements ClusterNode {
       await sleep(50);
     }
   }
+}
+
+/**
+ * Writes the Erlang cookie the nodes of a cluster share, in their HOME, before any starts: nodes that
+ * start together would otherwise race to create it, and one may read it empty ("Too short cookie string").
+ */
+export function writeCookie(home: string): void {
+  writeFileSync(join(home, '.erlang.cookie'), randomBytes(15).toString('hex').toUpperCase(), { mode: 0o400 });
 }
 
 /** Stops the private epmd on this port (the one the cluster's nodes registered with), if it runs. */

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrokerCluster } from './cluster.js';
-import { ErlangNode, stopEpmd } from './erlang.js';
+import { ErlangNode, stopEpmd, writeCookie } from './erlang.js';
 import { freePort } from './ports.js';
 import { waitForMqttSession } from './ready.js';
 
@@ -65,6 +65,7 @@ export class RabbitCluster implements BrokerCluster {
     const script = findRabbitmqServer();
     if (!script) throw new Error('RabbitMQ is not installed (Debian, Ubuntu: sudo apt-get install rabbitmq-server)');
     this.epmdPort = await freePort();
+    writeCookie(this.dir);
     const names = Array.from({ length: this.options.size }, (_, i) => `n${i + 1}@localhost`);
     for (const [i, name] of names.entries()) {
       const index = i + 1;
