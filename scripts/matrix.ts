@@ -1,10 +1,11 @@
 /**
- * The matrix: every demo scenario against every kind of broker the project can start, and two probes
- * of the broker itself (QoS 2, the queue for an offline session). The stories go to stderr, the table
- * (Markdown) to stdout: `npm run -s matrix > matrix.md`.
+ * The matrix: every demo scenario against every kind of broker the project can start, and three probes
+ * of the broker itself (QoS 2, the session lifetime, a backlog of 10,000 for an offline session), the
+ * same as the report card's. The stories go to stderr, the table (Markdown) to stdout:
+ * `npm run -s matrix > matrix.md`; `npm run -s matrix -- rabbitmq ejabberd` runs only the columns
+ * whose broker kind starts with one of the words.
  */
-import { connectAsync, type IClientOptions } from 'mqtt';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { probeQos2, probeQueue, probeSessionLifetime } from '../src/demo/probes.js';
 import { createDemoRun, notApplicable, startDemoBroker, type BrokerKind, type ScenarioResult } from '../src/demo/run.js';
 import { clusterScenarios, scenarios } from '../src/demo/scenarios.js';
 import type { Outcome } from '../src/demo/story.js';
@@ -15,76 +16,40 @@ interface Column {
   protocolVersion: 4 | 5;
 }
 
-const columns: Column[] = [
+const allColumns: Column[] = [
   { title: 'embedded (MQTT 5)', kind: 'embedded', protocolVersion: 5 },
   { title: 'Mosquitto (MQTT 5)', kind: 'mosquitto', protocolVersion: 5 },
   { title: 'Mosquitto (3.1.1)', kind: 'mosquitto', protocolVersion: 4 },
   { title: 'NATS, one node (3.1.1)', kind: 'nats', protocolVersion: 4 },
   { title: 'NATS, 3 nodes (3.1.1)', kind: 'nats-cluster', protocolVersion: 4 },
+  { title: 'RabbitMQ, one node (3.1.1)', kind: 'rabbitmq', protocolVersion: 4 },
+  { title: 'RabbitMQ, 3 nodes, classic queues (3.1.1)', kind: 'rabbitmq-cluster', protocolVersion: 4 },
+  { title: 'RabbitMQ, 3 nodes, quorum queues (3.1.1)', kind: 'rabbitmq-quorum', protocolVersion: 4 },
+  { title: 'ejabberd, one node (MQTT 5)', kind: 'ejabberd', protocolVersion: 5 },
+  { title: 'ejabberd, one node (3.1.1)', kind: 'ejabberd', protocolVersion: 4 },
+  { title: 'ejabberd, 3 nodes (MQTT 5)', kind: 'ejabberd-cluster', protocolVersion: 5 },
 ];
-
-const queueProbeValues = 5000;
-
-/** QoS 2: what a QoS 2 subscription is granted, and what becomes of a QoS 2 publish. */
-async function probeQos2(url: string, protocolVersion: 4 | 5): Promise<string> {
-  const options: IClientOptions = { protocolVersion, reconnectPeriod: 0, connectTimeout: 5000 };
-  const topic = `matrix/qos2/${Date.now()}`;
-  const subscriber = await connectAsync(url, { ...options, clientId: `matrix-qos2-sub-${Date.now()}` }, false);
-  const received: number[] = [];
-  subscriber.on('message', (_topic, _payload, packet) => received.push(packet.qos));
-  let granted: string;
-  try {
-    const answer = await subscriber.subscribeAsync(topic, { qos: 2 });
-    granted = `granted QoS ${String(answer[0]?.qos)}`;
-  } catch (error) {
-    granted = `subscription refused (${(error as Error).message})`;
-  }
-  let publish: string;
-  const publisher = await connectAsync(url, { ...options, clientId: `matrix-qos2-pub-${Date.now()}` }, false);
-  const closed = new Promise<string>((resolve) => publisher.once('close', () => resolve('the broker closed the connection')));
-  try {
-    publish = await Promise.race([publisher.publishAsync(topic, '1', { qos: 2 }).then(() => 'a QoS 2 publish completed (PUBREC, PUBCOMP)'), closed, sleep(5000).then(() => 'no answer to a QoS 2 publish within 5 s')]);
-  } catch (error) {
-    publish = `a QoS 2 publish failed (${(error as Error).message})`;
-  }
-  await sleep(500);
-  publisher.end(true);
-  subscriber.end(true);
-  const delivery = received.length > 0 ? `, delivered at QoS ${received[0]}` : ', nothing delivered';
-  return `${granted}; ${publish}${delivery}`;
-}
-
-/** The queue: an offline persistent session, QoS 1 values published meanwhile, how many come back. */
-async function probeQueue(url: string, protocolVersion: 4 | 5): Promise<string> {
-  const clientId = `matrix-queue-${Date.now()}`;
-  const topic = `matrix/queue/${Date.now()}`;
-  const session: IClientOptions = { protocolVersion, clientId, clean: false, reconnectPeriod: 0, connectTimeout: 5000, ...(protocolVersion === 5 ? { properties: { sessionExpiryInterval: 600 } } : {}) };
-  const away = await connectAsync(url, session, false);
-  await away.subscribeAsync(topic, { qos: 1 });
-  await away.endAsync();
-  const publisher = await connectAsync(url, { protocolVersion, reconnectPeriod: 0 }, false);
-  for (let value = 1; value <= queueProbeValues; value++) await publisher.publishAsync(topic, String(value), { qos: 1 });
-  await publisher.endAsync();
-  const seen = new Set<number>();
-  let last = Date.now();
-  const back = await connectAsync(url, session, false);
-  back.on('message', (_topic, payload) => {
-    seen.add(Number(payload.toString()));
-    last = Date.now();
-  });
-  while (Date.now() - last < 2000 && seen.size < queueProbeValues) await sleep(200);
-  back.end(true);
-  return `${seen.size} of ${queueProbeValues} queued values delivered on return`;
-}
+const only = process.argv.slice(2);
+const chosenColumns = only.length === 0 ? allColumns : allColumns.filter((column) => only.some((word) => column.kind.startsWith(word)));
 
 const cell = (outcome: Outcome): string => (outcome.verdict === 'N/A' ? 'n/a' : outcome.verdict);
 
 const results = new Map<string, Map<string, Outcome>>();
-const probes = new Map<string, { qos2: string; queue: string }>();
+const probes = new Map<string, { qos2: string; lifetime: string; queue: string }>();
+const columns = chosenColumns;
 const out = (line = ''): void => void process.stderr.write(`${line}\n`);
 for (const column of columns) {
   out(`\n##### ${column.title}`);
-  const broker = await startDemoBroker(column.kind, undefined, column.protocolVersion);
+  let broker: Awaited<ReturnType<typeof startDemoBroker>>;
+  try {
+    broker = await startDemoBroker(column.kind, undefined, column.protocolVersion);
+  } catch (error) {
+    // A broker that cannot start is a column of that fact, not the end of the other columns.
+    const why: Outcome = { verdict: 'FAIL', observed: `the broker did not start: ${(error as Error).message.split('\n')[0]}`, facts: {} };
+    results.set(column.title, new Map([...scenarios, ...clusterScenarios].map((scenario) => [scenario.name, why])));
+    probes.set(column.title, { qos2: why.observed, lifetime: why.observed, queue: why.observed });
+    continue;
+  }
   const demo = createDemoRun(broker, out);
   try {
     const chosen = [...scenarios, ...clusterScenarios];
@@ -97,7 +62,12 @@ for (const column of columns) {
     }
     results.set(column.title, column_);
     const url = broker.url.split(',')[0]!;
-    probes.set(column.title, { qos2: await probeQos2(url, column.protocolVersion).catch((e: Error) => `probe failed: ${e.message}`), queue: await probeQueue(url, column.protocolVersion).catch((e: Error) => `probe failed: ${e.message}`) });
+    const failed = (e: Error): { finding: string } => ({ finding: `probe failed: ${e.message}` });
+    probes.set(column.title, {
+      qos2: (await probeQos2(url, column.protocolVersion).catch(failed)).finding,
+      lifetime: (await probeSessionLifetime(url, column.protocolVersion).catch(failed)).finding,
+      queue: (await probeQueue(url, column.protocolVersion).catch(failed)).finding,
+    });
   } finally {
     await demo.stop();
   }
@@ -109,7 +79,8 @@ for (const scenario of [...scenarios, ...clusterScenarios]) {
   lines.push(`| \`${scenario.name}\` | ${columns.map((c) => cell(results.get(c.title)!.get(scenario.name)!)).join(' | ')} |`);
 }
 lines.push(`| QoS 2 probe | ${columns.map((c) => probes.get(c.title)!.qos2).join(' | ')} |`);
-lines.push(`| queue probe (${queueProbeValues} values) | ${columns.map((c) => probes.get(c.title)!.queue).join(' | ')} |`);
+lines.push(`| session lifetime probe | ${columns.map((c) => probes.get(c.title)!.lifetime).join(' | ')} |`);
+lines.push(`| backlog probe (10,000 values) | ${columns.map((c) => probes.get(c.title)!.queue).join(' | ')} |`);
 lines.push('', 'Not applicable, and failures:', '');
 const reasons = new Map<string, string[]>();
 for (const column of columns) {
@@ -120,4 +91,5 @@ for (const column of columns) {
   }
 }
 for (const [reason, where] of reasons) lines.push(`- ${reason} (${where.join(', ')})`);
+lines.push('', `Run on ${new Date().toISOString().slice(0, 10)}: npm run -s matrix${only.length > 0 ? ` -- ${only.join(' ')}` : ''}`);
 process.stdout.write(`${lines.join('\n')}\n`);

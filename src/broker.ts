@@ -10,12 +10,17 @@ import { findMosquitto, PrivateMosquitto, projectConfig } from './brokers/mosqui
 import { waitForPort } from './brokers/ports.js';
 import { packageRoot } from './cli/package.js';
 import { protectedMosquitto, protectedUsers } from './brokers/protected.js';
+import type { BrokerCluster } from './brokers/cluster.js';
 
 interface BrokerOptions {
   embedded?: boolean;
   protected?: boolean;
   port: number;
   cluster?: number;
+  nats?: boolean;
+  rabbitmq?: boolean;
+  quorum?: boolean;
+  ejabberd?: boolean;
 }
 
 const program = createProgram('broker', 'Start an MQTT broker on localhost for the tutorial: Mosquitto with scripts/mosquitto.conf when it is installed, otherwise the embedded broker.', [
@@ -24,6 +29,9 @@ const program = createProgram('broker', 'Start an MQTT broker on localhost for t
   { args: '--port 1884', note: 'another port' },
   { env: 'MQTT_PASSWORD=choose-one', args: '--protected', note: 'only the users tutorial-producer and tutorial-consumer' },
   { args: '--cluster 3', note: 'a NATS JetStream cluster of 3 nodes on free ports (MQTT 3.1.1: use -V 4)' },
+  { args: '--rabbitmq', note: 'a private RabbitMQ node with its MQTT plugin on a free port (MQTT 3.1.1: use -V 4)' },
+  { args: '--rabbitmq --cluster 3 --quorum', note: '3 RabbitMQ nodes keeping sessions in quorum queues' },
+  { args: '--ejabberd --cluster 3', note: 'a private ejabberd cluster of 3 nodes (needs root: it runs as the ejabberd user)' },
 ])
   .addOption(new Option('--embedded', 'use the embedded broker even when Mosquitto is installed').conflicts('protected'))
   .addOption(
@@ -34,11 +42,19 @@ const program = createProgram('broker', 'Start an MQTT broker on localhost for t
   )
   .addOption(new Option('-p, --port <port>', 'port to listen on').argParser(integerIn(1, 65535, 'the port')).default(1883))
   .addOption(
-    new Option('--cluster <nodes>', 'a NATS server cluster of this many nodes (1 to 5) on free ports of 127.0.0.1, with JetStream; prints their MQTT URLs')
+    new Option('--cluster <nodes>', 'this many nodes (1 to 5) on free ports of 127.0.0.1, clustered; prints their MQTT URLs (NATS with JetStream unless --rabbitmq or --ejabberd)')
       .argParser(integerIn(1, 5, 'the cluster size'))
       .conflicts(['embedded', 'protected', 'port']),
   )
-  .addHelpText('after', '\nExit status: 0 stopped with Ctrl+C, 1 could not start (e.g. the port is taken), 2 invalid usage.\n');
+  .addOption(new Option('--nats', 'a private NATS server (one node unless --cluster)').conflicts(['embedded', 'protected', 'port', 'rabbitmq', 'ejabberd']))
+  .addOption(new Option('--rabbitmq', 'a private RabbitMQ with its MQTT plugin (one node unless --cluster); its default classic queues').conflicts(['embedded', 'protected', 'port', 'ejabberd']))
+  .addOption(new Option('--quorum', "with --rabbitmq: sessions' subscriptions in quorum queues, replicated on every node"))
+  .addOption(new Option('--ejabberd', 'a private ejabberd with mod_mqtt (one node unless --cluster); any user name and password log in').conflicts(['embedded', 'protected', 'port']))
+  .addHelpText(
+    'after',
+    '\nThe nodes of --cluster, --nats, --rabbitmq and --ejabberd run in a private folder with their own config and ports; killing a node by hand: kill -KILL PID (NATS), kill -KILL -- -GROUP (RabbitMQ, ejabberd: the whole process group).\n' +
+      '\nExit status: 0 stopped with Ctrl+C, 1 could not start (e.g. the port is taken), 2 invalid usage.\n',
+  );
 
 /** The password of the protected broker's users: from the environment only, never the command line. */
 function protectedPassword(): string {
@@ -68,20 +84,41 @@ async function portTaken(port: number): Promise<boolean> {
   }
 }
 
-/** Starts a private NATS cluster, says where its nodes listen, and returns how to stop it. */
-async function serveNatsCluster(size: number): Promise<() => Promise<void>> {
-  const { findNatsServer, NatsCluster } = await import('./brokers/nats.js');
-  if (findNatsServer() === undefined) throw new CliError('--cluster needs nats-server (Debian, Ubuntu: sudo apt-get install nats-server)');
-  process.stdout.write(`Starting a NATS cluster of ${size} node${size === 1 ? '' : 's'} (JetStream elects its leaders: a few seconds)...\n`);
-  const cluster = await new NatsCluster({ size }).start();
-  const lines = cluster.nodes.map((node) => `  node ${node.index}: ${node.url}  (pid ${node.pid})`);
+/** Starts a private NATS, RabbitMQ or ejabberd node or cluster, says where its nodes listen, and returns how to stop it. */
+async function serveCluster(options: BrokerOptions): Promise<() => Promise<void>> {
+  const size = options.cluster ?? 1;
+  const nodes = `${size} node${size === 1 ? '' : 's'}`;
+  let cluster: BrokerCluster;
+  let protocol: string;
+  if (options.rabbitmq) {
+    const { findRabbitmqServer, RabbitCluster } = await import('./brokers/rabbitmq.js');
+    if (findRabbitmqServer() === undefined) throw new CliError('--rabbitmq needs RabbitMQ (Debian, Ubuntu: sudo apt-get install rabbitmq-server)');
+    process.stdout.write(`Starting RabbitMQ, ${nodes} (about 10 s on a first start)...\n`);
+    cluster = await new RabbitCluster({ size, queueType: options.quorum ? 'quorum' : 'classic' }).start();
+    protocol = 'It speaks MQTT 3.1.1 only (RabbitMQ 3.10). Try:';
+  } else if (options.ejabberd) {
+    const { EjabberdCluster, ejabberdMissing } = await import('./brokers/ejabberd.js');
+    const missing = ejabberdMissing();
+    if (missing) throw new CliError(`--ejabberd: ${missing}`);
+    process.stdout.write(`Starting ejabberd, ${nodes}...\n`);
+    cluster = await new EjabberdCluster({ size }).start();
+    protocol = 'It speaks MQTT 5 and 3.1.1; its anonymous login wants some user name and password, given in the URLs. Try:';
+  } else {
+    const { findNatsServer, NatsCluster } = await import('./brokers/nats.js');
+    if (findNatsServer() === undefined) throw new CliError('--cluster needs nats-server (Debian, Ubuntu: sudo apt-get install nats-server)');
+    process.stdout.write(`Starting a NATS cluster of ${nodes} (JetStream elects its leaders: a few seconds)...\n`);
+    cluster = await new NatsCluster({ size }).start();
+    protocol = 'It speaks MQTT 3.1.1 only. Try:';
+  }
+  const version = options.ejabberd ? '' : '-V 4 ';
+  const lines = cluster.nodes.map((node) => `  node ${node.index}: ${node.url}  (${options.rabbitmq || options.ejabberd ? `process group ${String(node.pid)}` : `pid ${String(node.pid)}`})`);
   process.stdout.write(
     [
-      `NATS cluster of ${size} on 127.0.0.1, data in ${cluster.dir} (removed when it stops). Ctrl+C stops it.`,
+      `${cluster.description[0]!.toUpperCase()}${cluster.description.slice(1)} on 127.0.0.1, data in ${cluster.dir} (removed when it stops). Ctrl+C stops it.`,
       ...lines,
-      'It speaks MQTT 3.1.1 only. Try:',
-      `  npm run consumer -- -V 4 --id my-consumer --url ${cluster.urls.join(',')}`,
-      `  npm run producer -- -V 4 --url ${[...cluster.urls.slice(1), cluster.urls[0]].join(',')}`,
+      protocol,
+      `  npm run consumer -- ${version}--id my-consumer --url ${cluster.urls.join(',')}`,
+      `  npm run producer -- ${version}--url ${[...cluster.urls.slice(1), cluster.urls[0]].join(',')}`,
       '',
     ].join('\n'),
   );
@@ -91,10 +128,11 @@ async function serveNatsCluster(size: number): Promise<() => Promise<void>> {
 runCommand('broker', async () => {
   if (!parseArguments(program, process.argv)) return ExitCode.ok;
   const options = program.opts<BrokerOptions>();
+  if (options.quorum && !options.rabbitmq) throw new UsageError('--quorum needs --rabbitmq');
   // Listening from the start: a Ctrl+C while the broker starts stops it once it has, never half-way.
   const interrupted = new Promise<void>((resolveStop) => onInterrupt(() => resolveStop()));
-  if (options.cluster !== undefined) {
-    const close = await serveNatsCluster(options.cluster);
+  if (options.cluster !== undefined || options.nats || options.rabbitmq || options.ejabberd) {
+    const close = await serveCluster(options);
     await interrupted;
     await close();
     process.stdout.write('Cluster stopped.\n');

@@ -5,8 +5,10 @@ import { parseProtocolVersion } from './cli/options.js';
 import { createProgram, integerIn, onInterrupt, parseArguments } from './cli/program.js';
 import { onOutputClosed, runCommand } from './cli/run.js';
 import { CliError, ExitCode, UsageError } from './core/errors.js';
-import type { BrokerKind } from './demo/run.js';
+import { brokerKinds, brokerKindsHelp, clusterKinds, createDemoRun, startDemoBroker, type BrokerKind } from './demo/run.js';
+import { reportCard } from './demo/report-card.js';
 import { clusterScenarios, findScenario, scenarios } from './demo/scenarios.js';
+import { ChildCommand } from './demo/processes.js';
 import type { Scenario } from './demo/story.js';
 
 interface DemoOptions {
@@ -27,25 +29,35 @@ const program = createProgram('demo', "Replay the tutorial and the article's cla
   { args: '--scenario qos0 --real-time', note: 'one claim, one value a second' },
   { args: '--all --broker mosquitto -V 4', note: 'the same in MQTT 3.1.1: what it cannot express is marked N/A' },
   { args: '--cluster', note: 'the fault scenarios on a 3-node NATS cluster it starts (needs nats-server)' },
-  { args: '--url mqtt://localhost:1883', note: 'against a broker that is already running' },
+  { args: '--cluster --broker rabbitmq-cluster', note: 'the same on 3 RabbitMQ nodes (or ejabberd-cluster, rabbitmq-quorum)' },
+  { args: '--url mqtt://localhost:1883', note: 'the report card of a running broker: every claim that needs no control of it, and probes' },
+  { args: '--url mqtt://localhost:1883 --scenario qos0', note: 'one claim against a running broker' },
 ])
   .addOption(
-    new Option('--broker <kind>', 'broker to start: embedded (Aedes, in this process), mosquitto (a private one on a free port), nats (one NATS node) or nats-cluster (3 NATS nodes; the fault scenarios run there too)')
-      .choices(['embedded', 'mosquitto', 'nats', 'nats-cluster'])
+    new Option('--broker <kind>', `broker to start: ${brokerKindsHelp}`)
+      .choices(brokerKinds)
       .default('embedded'),
   )
   .addOption(new Option('-V, --protocol-version <version>', 'MQTT version the producer and consumer speak: 5, or 4 (3.1.1; NATS speaks only that)').argParser(parseProtocolVersion).default(5))
-  .addOption(new Option('-L, --url <url>', 'use this running broker instead of starting one'))
+  .addOption(new Option('-L, --url <url>', "use this running broker instead of starting one; alone, its report card: the claims that need no control of the broker, then probes of what it grants, how long it keeps a session, how much of a backlog of 10,000 (about 2 minutes)"))
   .addOption(new Option('--scenario <name>', `one claim: ${[...scenarios, ...clusterScenarios].map((s) => s.name).join(', ')}`).default('persistent'))
   .addOption(new Option('--all', "run every claim of the article (on one broker)"))
-  .addOption(new Option('--cluster', `run the fault scenarios on a 3-node NATS cluster that the demo starts: ${clusterScenarios.map((s) => s.name).join(', ')}`).conflicts('url'))
+  .addOption(new Option('--cluster', `run the fault scenarios on a 3-node cluster that the demo starts (NATS, or the --broker cluster): ${clusterScenarios.map((s) => s.name).join(', ')}`).conflicts('url'))
   .addOption(new Option('--interval <ms>', 'milliseconds between values (the tutorial uses 1000)').argParser(integerIn(10, 10_000, 'the interval')).default(100))
   .addOption(new Option('--real-time', 'one value a second, as in the tutorial (slower)'))
-  .addHelpText('after', '\nExit status: 0 every scenario passed (or was skipped, or is not applicable), 1 a scenario failed, 2 invalid usage.\n');
+  .addHelpText('after', '\nExit status: 0 every scenario passed (or was skipped, or is not applicable), 1 a scenario failed (or the broker could not be reached), 2 invalid usage.\n');
 
 runCommand('demo', async () => {
   if (!parseArguments(program, process.argv)) return ExitCode.ok;
   const options = program.opts<DemoOptions>();
+  if (options.url && !options.all && !options.cluster && program.getOptionValueSource('scenario') === 'default') {
+    const out = (line = ''): void => void process.stdout.write(`${line}\n`);
+    onInterrupt(() => void ChildCommand.killAll().then(() => process.exit(130)));
+    const card = await reportCard(options.url, options.protocolVersion, options.realTime ? 1000 : options.interval, out);
+    const failed = card.claims.filter((result) => result.outcome.verdict === 'FAIL').length;
+    if (failed > 0) throw new CliError(`${failed} of ${card.claims.length} claims failed on this broker`);
+    return ExitCode.ok;
+  }
   const chosen: Scenario[] =
     options.all || options.cluster
       ? [...(options.all ? scenarios : []), ...(options.cluster ? clusterScenarios : [])]
@@ -54,10 +66,9 @@ runCommand('demo', async () => {
   if (options.url && needsCluster.length > 0) {
     throw new UsageError(`${needsCluster[0]!.name} kills and pauses nodes of a cluster the demo starts itself: it cannot run against --url`);
   }
-  // The brokers, Aedes among them, are loaded once the options are parsed.
-  const { createDemoRun, startDemoBroker } = await import('./demo/run.js');
-  // The fault scenarios start their own cluster; a broker is started only for the article's claims.
-  const broker = chosen.every((scenario) => scenario.needsCluster) ? undefined : await startDemoBroker(options.broker, options.url, options.protocolVersion);
+  // The fault scenarios start a NATS cluster of their own unless --broker names a cluster.
+  const needsBroker = !chosen.every((scenario) => scenario.needsCluster) || clusterKinds.has(options.broker);
+  const broker = needsBroker ? await startDemoBroker(options.broker, options.url, options.protocolVersion) : undefined;
   const demo = createDemoRun(broker, (line = '') => void process.stdout.write(`${line}\n`));
   onInterrupt(() => void demo.stop().then(() => process.exit(130)));
   onOutputClosed(() => void demo.stop().then(() => process.exit(ExitCode.ok)));

@@ -205,7 +205,7 @@ describe('the tutorial commands through npm run', { skip: mosquittoSkip() }, () 
     // The consumer's example for the protected broker, against the protected broker of the broker's example.
     const protectedExample = (await examplesOf('consumer')).find((command) => command.includes('tutorial-consumer'));
     assert.ok(protectedExample);
-    const guarded = spawn(process.execPath, [join(packageRoot, 'dist', 'src', 'broker.js'), '--protected'], { env: { ...process.env, TMPDIR: temporary, MQTT_PASSWORD: 'choose-one' } });
+    const guarded = spawn(process.execPath, [join(packageRoot, 'dist', 'bin', 'broker.js'), '--protected'], { env: { ...process.env, TMPDIR: temporary, MQTT_PASSWORD: 'choose-one' } });
     try {
       await new Promise<void>((resolve) => guarded.stdout.on('data', (d: Buffer) => d.toString().includes('Ctrl+C stops it') && resolve()));
       const withoutUrl = { ...env };
@@ -219,7 +219,7 @@ describe('the tutorial commands through npm run', { skip: mosquittoSkip() }, () 
     }
     const demoExamples = (await examplesOf('demo')).filter((command) => !command.includes('--all') && !command.includes('--cluster'));
     assert.equal(demoExamples.length, 3, demoExamples.join('\n'));
-    const broker = spawn(process.execPath, [join(packageRoot, 'dist', 'src', 'broker.js'), '--embedded'], { env: { ...process.env, TMPDIR: temporary } });
+    const broker = spawn(process.execPath, [join(packageRoot, 'dist', 'bin', 'broker.js'), '--embedded'], { env: { ...process.env, TMPDIR: temporary } });
     try {
       await new Promise<void>((resolve) => broker.stdout.on('data', (d: Buffer) => d.toString().includes('Ctrl+C stops it') && resolve()));
       for (const command of demoExamples) {

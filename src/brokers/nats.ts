@@ -7,9 +7,9 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { connectAsync } from 'mqtt';
+import type { BrokerCluster, ClusterNode } from './cluster.js';
 import { freePort, waitForPort } from './ports.js';
+import { waitForMqttSession } from './ready.js';
 
 export function findNatsServer(): string | undefined {
   for (const candidate of ['/usr/sbin/nats-server', '/usr/local/bin/nats-server', '/usr/bin/nats-server']) {
@@ -28,7 +28,7 @@ interface NodePorts {
 /** Output kept per node: enough to say why it stopped, bounded however long it runs. */
 const keptLogChars = 64 * 1024;
 
-export class NatsNode {
+export class NatsNode implements ClusterNode {
   private process: ChildProcess | undefined;
   log = '';
 
@@ -107,7 +107,7 @@ export interface NatsClusterOptions {
   dir?: string;
 }
 
-export class NatsCluster {
+export class NatsCluster implements BrokerCluster {
   readonly dir: string;
   readonly nodes: NatsNode[] = [];
   private readonly ownDir: boolean;
@@ -120,6 +120,10 @@ export class NatsCluster {
 
   get urls(): string[] {
     return this.nodes.map((node) => node.url);
+  }
+
+  get description(): string {
+    return this.options.size === 1 ? 'one NATS node' : `a NATS cluster of ${this.options.size} nodes`;
   }
 
   node(index: number): NatsNode {
@@ -193,20 +197,6 @@ export function nodeConfig(index: number, own: NodePorts, all: NodePorts[], stor
 }
 
 /** Waits until the node accepts an MQTT 3.1.1 connection with a session (the first ones fail while JetStream elects leaders). */
-async function acceptsSessions(url: string, clientId: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    try {
-      // allowRetries false: a connection closed before its CONNACK (a node still electing) is an error;
-      // otherwise the promise never settles, and the wait is no longer bounded.
-      const client = await connectAsync(url, { protocolVersion: 4, clientId, clean: true, reconnectPeriod: 0, connectTimeout: 3000 }, false);
-      await client.endAsync();
-      return;
-    } catch (error) {
-      last = error instanceof Error ? error.message : String(error);
-      await sleep(250);
-    }
-  }
-  throw new Error(`the NATS node at ${url} did not accept an MQTT session within ${timeoutMs / 1000} s (${last})`);
+function acceptsSessions(url: string, clientId: string, timeoutMs: number): Promise<void> {
+  return waitForMqttSession(url, clientId, timeoutMs, 'the NATS node');
 }

@@ -1,20 +1,20 @@
 /**
- * The nemesis of the fault scenarios: the faults injected into the project's NATS cluster (a node
+ * The nemesis of the fault scenarios: the faults injected into a cluster the project started (a node
  * SIGKILLed, paused with SIGSTOP and resumed, started again), each said as it happens and timed, so that
  * the checker can measure from the fault to the first value after it.
  */
-import type { NatsCluster } from '../brokers/nats.js';
+import type { BrokerCluster } from '../brokers/cluster.js';
 import type { ScenarioContext } from './story.js';
 
 export class Nemesis {
   constructor(
-    readonly cluster: NatsCluster,
+    readonly cluster: BrokerCluster,
     private readonly say: (line: string) => void,
   ) {}
 
   /** The nemesis of a scenario that needs the cluster; a clear error when the runner gave it none. */
   static of(context: ScenarioContext): Nemesis {
-    if (!context.cluster) throw new Error('this scenario runs on the NATS cluster that the demo starts (npm run demo -- --cluster)');
+    if (!context.cluster) throw new Error('this scenario runs on a cluster that the demo starts (npm run demo -- --cluster)');
     return new Nemesis(context.cluster, context.say);
   }
 
@@ -23,9 +23,11 @@ export class Nemesis {
     return indexes.map((index) => this.cluster.node(index).url).join(',');
   }
 
-  /** Which node of the cluster listens at this URL (as a 'connected' event names it). */
+  /** Which node of the cluster listens at this URL (as a 'connected' event names it, its password masked). */
   nodeAt(url: unknown): number | undefined {
-    return this.cluster.nodes.find((node) => node.url === url)?.index;
+    if (typeof url !== 'string') return undefined;
+    const at = (text: string): string => new URL(text).host;
+    return this.cluster.nodes.find((node) => at(node.url) === at(url))?.index;
   }
 
   /** Every node running and awake: where each scenario starts, whatever the one before it left. */

@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { Chalk } from 'chalk';
 import { startEmbeddedBroker } from '../brokers/embedded.js';
 import { PrivateMosquitto } from '../brokers/mosquitto.js';
+import type { BrokerCluster } from '../brokers/cluster.js';
+import { EjabberdCluster, ejabberdMissing } from '../brokers/ejabberd.js';
 import { findNatsServer, NatsCluster } from '../brokers/nats.js';
+import { findRabbitmqServer, RabbitCluster } from '../brokers/rabbitmq.js';
 import { colorLevel, summaryLines } from '../cli/render.js';
 import type { Summary } from '../core/accounting.js';
 import { CliError, UsageError } from '../core/errors.js';
@@ -19,16 +22,53 @@ export interface DemoBroker {
   url: string;
   description: string;
   target: BrokerTarget;
-  /** When the broker is the project's NATS cluster: the fault scenarios run on it too. */
-  cluster?: NatsCluster;
+  /** When the broker is a cluster the project started: the fault scenarios run on it too. */
+  cluster?: BrokerCluster;
   close: () => Promise<void>;
 }
 
-export type BrokerKind = 'embedded' | 'mosquitto' | 'nats' | 'nats-cluster';
+export const brokerKinds = [
+  'embedded',
+  'mosquitto',
+  'nats',
+  'nats-cluster',
+  'rabbitmq',
+  'rabbitmq-cluster',
+  'rabbitmq-quorum',
+  'ejabberd',
+  'ejabberd-cluster',
+] as const;
+export type BrokerKind = (typeof brokerKinds)[number];
+
+/** The kinds that are a cluster of 3 nodes the demo starts: the fault scenarios run on them. */
+export const clusterKinds: ReadonlySet<string> = new Set<BrokerKind>(['nats-cluster', 'rabbitmq-cluster', 'rabbitmq-quorum', 'ejabberd-cluster']);
+
+/** What --broker KIND says in --help. */
+export const brokerKindsHelp =
+  'embedded (Aedes, in this process), mosquitto (a private one on a free port), nats or nats-cluster (one NATS node, 3 nodes), ' +
+  'rabbitmq or rabbitmq-cluster (one RabbitMQ node, 3 nodes, its default classic queues), rabbitmq-quorum (3 nodes, sessions in quorum queues), ' +
+  'ejabberd or ejabberd-cluster (one node, 3 nodes); on a cluster the fault scenarios run too';
+
+/** Starts a cluster the project knows, or says what is missing for it. */
+async function startCluster(kind: BrokerKind): Promise<BrokerCluster> {
+  const size = kind.endsWith('-cluster') || kind === 'rabbitmq-quorum' ? clusterSize : 1;
+  if (kind.startsWith('nats')) {
+    if (findNatsServer() === undefined) throw new CliError(`--broker ${kind} needs nats-server (Debian, Ubuntu: sudo apt-get install nats-server)`);
+    return new NatsCluster({ size }).start();
+  }
+  if (kind.startsWith('rabbitmq')) {
+    if (findRabbitmqServer() === undefined) throw new CliError(`--broker ${kind} needs RabbitMQ (Debian, Ubuntu: sudo apt-get install rabbitmq-server)`);
+    return new RabbitCluster({ size, queueType: kind === 'rabbitmq-quorum' ? 'quorum' : 'classic' }).start();
+  }
+  const missing = ejabberdMissing();
+  if (missing) throw new CliError(`--broker ${kind}: ${missing}`);
+  return new EjabberdCluster({ size }).start();
+}
 
 /**
- * The broker the scenarios share: one already running (url), a private Mosquitto, one NATS node, the
- * NATS cluster, or the embedded one. NATS speaks only MQTT 3.1.1, so its scenarios always use it.
+ * The broker the scenarios share: one already running (url), a private Mosquitto, a NATS, RabbitMQ or
+ * ejabberd node or cluster, or the embedded one. NATS and RabbitMQ 3.10 speak only MQTT 3.1.1, so their
+ * scenarios always use it; ejabberd speaks both.
  */
 export async function startDemoBroker(kind: BrokerKind, url?: string, protocolVersion: 4 | 5 = 5): Promise<DemoBroker> {
   if (url) return { url, description: 'the running broker', target: { kind: 'url', protocolVersion }, close: async () => {} };
@@ -37,18 +77,19 @@ export async function startDemoBroker(kind: BrokerKind, url?: string, protocolVe
     const mosquitto = await new PrivateMosquitto().start();
     return { url: mosquitto.url, description: `a private Mosquitto (MQTT ${protocolVersion === 4 ? '3.1.1' : '5'})`, target: { kind, protocolVersion }, close: () => mosquitto.dispose() };
   }
-  if (kind === 'nats' || kind === 'nats-cluster') {
-    if (findNatsServer() === undefined) throw new CliError(`--broker ${kind} needs nats-server (Debian, Ubuntu: sudo apt-get install nats-server)`);
-    const cluster = await new NatsCluster({ size: kind === 'nats' ? 1 : clusterSize }).start();
+  if (kind !== 'embedded') {
+    const cluster = await startCluster(kind);
+    const only311 = !kind.startsWith('ejabberd');
+    const version = only311 ? 4 : protocolVersion;
     return {
       url: cluster.urls.join(','),
-      description: `${kind === 'nats' ? 'one NATS node' : `a NATS cluster of ${clusterSize} nodes`} (MQTT 3.1.1 only: the commands run with -V 4)`,
-      target: { kind, protocolVersion: 4 },
-      cluster: kind === 'nats-cluster' ? cluster : undefined,
+      description: `${cluster.description} (${only311 ? 'MQTT 3.1.1 only: the commands run with -V 4' : `MQTT ${version === 4 ? '3.1.1' : '5'}`})`,
+      target: { kind, protocolVersion: version },
+      cluster: clusterKinds.has(kind) ? cluster : undefined,
       close: () => cluster.dispose(),
     };
   }
-  if (protocolVersion === 4) throw new UsageError('the embedded broker is shown on MQTT 5 only: -V 4 needs --broker mosquitto, nats or nats-cluster');
+  if (protocolVersion === 4) throw new UsageError('the embedded broker is shown on MQTT 5 only: -V 4 needs another --broker (mosquitto, nats, rabbitmq, ejabberd...)');
   const embedded = await startEmbeddedBroker(0);
   return { url: embedded.url, description: 'the embedded broker (Aedes)', target: { kind: 'embedded', protocolVersion: 5 }, close: () => embedded.close() };
 }
@@ -69,7 +110,7 @@ export interface DemoRun {
 export function createDemoRun(broker: DemoBroker | undefined, out: (line?: string) => void): DemoRun {
   const chalk = new Chalk({ level: colorLevel() });
   const dir = mkdtempSync(join(tmpdir(), 'mqtt-persistent-sessions-demo-'));
-  let cluster: Promise<NatsCluster> | undefined;
+  let cluster: Promise<BrokerCluster> | undefined;
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
@@ -81,7 +122,7 @@ export function createDemoRun(broker: DemoBroker | undefined, out: (line?: strin
     })());
 
   /** The cluster, started by the first scenario that needs it and shared by the others. */
-  function startCluster(): Promise<NatsCluster> {
+  function startFaultCluster(): Promise<BrokerCluster> {
     if (broker?.cluster) return Promise.resolve(broker.cluster);
     if (!cluster) {
       out(chalk.bold(`Starting a NATS cluster of ${clusterSize} nodes on 127.0.0.1 (JetStream elects its leaders: a few seconds)...`));
@@ -104,8 +145,8 @@ export function createDemoRun(broker: DemoBroker | undefined, out: (line?: strin
     const tag = `${process.pid}-${Date.now().toString(36)}`;
     const say = (line: string): void => out(chalk.dim('  ') + line);
     if (scenario.needsCluster) {
-      const started = await startCluster();
-      return scenario.run({ url: started.urls.join(','), intervalMs, dir, tag, say, cluster: started, protocolVersion: 4 });
+      const started = await startFaultCluster();
+      return scenario.run({ url: started.urls.join(','), intervalMs, dir, tag, say, cluster: started, protocolVersion: broker?.cluster ? broker.target.protocolVersion : 4 });
     }
     if (!broker) throw new Error(`no broker for ${scenario.name}`);
     const reason = notApplicable(scenario, broker.target);
@@ -117,7 +158,7 @@ export function createDemoRun(broker: DemoBroker | undefined, out: (line?: strin
     if (broker) out(chalk.bold(`Broker: ${broker.description} at ${broker.url}`));
     const results: Array<{ scenario: Scenario; outcome: Outcome }> = [];
     for (const scenario of chosen) {
-      const outcome = await runOne(scenario, intervalMs);
+      const outcome = await runOne(scenario, intervalMs).catch(storyStopped);
       const colour = outcome.verdict === 'PASS' ? chalk.green.bold : outcome.verdict === 'FAIL' ? chalk.red.bold : chalk.yellow.bold;
       out(`Observed: ${outcome.observed}`);
       out(colour(outcome.verdict));
@@ -137,12 +178,22 @@ export function createDemoRun(broker: DemoBroker | undefined, out: (line?: strin
 }
 
 /**
+ * A story that could not go on (a broker that never delivers what the claim waits for, such as a shared
+ * subscription it does not support) fails with the step it stopped at; what it started is stopped.
+ */
+async function storyStopped(error: unknown): Promise<Outcome> {
+  await ChildCommand.killAll();
+  const step = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+  return { verdict: 'FAIL', observed: `the story stopped: ${step}`, facts: { stoppedAt: step ?? null } };
+}
+
+/**
  * Why a scenario says nothing about this broker: the claim cannot be expressed in its MQTT version, or
  * the scenario brings a Mosquitto of its own (the demo on Mosquitto runs it; a matrix column of another
  * broker would only repeat Mosquitto's result).
  */
 export function notApplicable(scenario: Scenario, target: BrokerTarget, mosquittoOfItsOwn = false): string | undefined {
-  if (scenario.needsCluster && target.kind !== 'nats-cluster') return 'kills and pauses nodes of the NATS cluster that the demo starts';
+  if (scenario.needsCluster && !clusterKinds.has(target.kind)) return 'kills and pauses nodes of a cluster that the demo starts';
   if (mosquittoOfItsOwn && scenario.needsMosquitto && target.kind !== 'mosquitto') return 'runs on a private Mosquitto of its own, with the settings it shows';
   return scenario.notApplicable?.(target);
 }

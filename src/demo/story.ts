@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findMosquitto, PrivateMosquitto, type MosquittoOptions } from '../brokers/mosquitto.js';
-import type { NatsCluster } from '../brokers/nats.js';
+import type { BrokerCluster } from '../brokers/cluster.js';
 import { ChildCommand, messageValues, sentValues, type Exit, type JsonEvent } from './processes.js';
 
 export interface ScenarioContext {
@@ -16,15 +16,15 @@ export interface ScenarioContext {
   /** Makes topics and client ids unique to this run. */
   tag: string;
   say: (line: string) => void;
-  /** The project's NATS cluster, for the scenarios that inject faults into one (needsCluster). */
-  cluster?: NatsCluster;
+  /** A cluster the project started (NATS, RabbitMQ, ejabberd), for the scenarios that inject faults into one (needsCluster). */
+  cluster?: BrokerCluster;
   /** The MQTT version the producer and consumer speak (default 5; NATS speaks only 3.1.1). */
   protocolVersion?: 4 | 5;
 }
 
 /** What a scenario runs against: the kind of broker and the MQTT version spoken to it. */
 export interface BrokerTarget {
-  kind: 'embedded' | 'mosquitto' | 'nats' | 'nats-cluster' | 'url';
+  kind: 'embedded' | 'mosquitto' | 'nats' | 'nats-cluster' | 'rabbitmq' | 'rabbitmq-cluster' | 'rabbitmq-quorum' | 'ejabberd' | 'ejabberd-cluster' | 'url';
   protocolVersion: 4 | 5;
 }
 
@@ -48,7 +48,7 @@ export interface Scenario {
   /** What the article says, in this project's words. */
   claim: string;
   needsMosquitto: boolean;
-  /** Runs against the project's 3-node NATS cluster (context.cluster), which the demo starts for it. */
+  /** Runs against a 3-node cluster the demo starts (context.cluster): NATS by default, or the --broker cluster. */
   needsCluster?: boolean;
   /** Why the claim cannot be expressed against this target (e.g. no session expiry in MQTT 3.1.1), or undefined. */
   notApplicable?(target: BrokerTarget): string | undefined;
@@ -112,6 +112,15 @@ export function consumer(context: ScenarioContext, url: string, id: string, topi
 /** The first URL of a list, for what needs one broker address (a link proxy in front of it). */
 export function firstUrl(context: ScenarioContext): URL {
   return new URL(context.url.split(',')[0]!);
+}
+
+/** A link proxy's URL with the user name and password of the broker's URL (ejabberd's anonymous login wants some). */
+export function throughLink(context: ScenarioContext, link: { url: string }): string {
+  const url = new URL(link.url);
+  const broker = firstUrl(context);
+  url.username = broker.username;
+  url.password = broker.password;
+  return url.toString().replace(/\/$/, '');
 }
 
 export async function receive(command: ChildCommand, count: number, timeoutMs = 20_000): Promise<void> {

@@ -1,6 +1,6 @@
 import { formatDuration } from '../../cli/render.js';
 import { LinkProxy } from '../link-proxy.js';
-import { consumer, finish, firstUrl, lastSummary, names, producer, receive, verdictOf, type Scenario } from '../story.js';
+import { consumer, finish, firstUrl, throughLink, lastSummary, names, producer, receive, verdictOf, type Scenario } from '../story.js';
 
 const keepaliveSeconds = 2;
 
@@ -13,7 +13,7 @@ export const keepalive: Scenario = {
     const url = firstUrl(context);
     const link = await new LinkProxy(Number(url.port || 1883), url.hostname).start();
     const { topic, id, state } = names(context, 'keepalive');
-    const receiver = consumer(context, link.url, id, topic, state, ['-k', String(keepaliveSeconds)]);
+    const receiver = consumer(context, throughLink(context, link), id, topic, state, ['-k', String(keepaliveSeconds)]);
     const values = producer(context, context.url, topic);
     try {
       await receiver.waitForEvent('subscribed');

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LinkProxy } from '../link-proxy.js';
 import { messageValues } from '../processes.js';
-import { consumer, finish, firstUrl, lastSummary, names, producer, receive, verdictOf, type Scenario } from '../story.js';
+import { consumer, finish, firstUrl, throughLink, lastSummary, names, producer, receive, verdictOf, type Scenario } from '../story.js';
 
 export const offlineProducer: Scenario = {
   name: 'offline-producer',
@@ -13,7 +13,7 @@ export const offlineProducer: Scenario = {
     const link = await new LinkProxy(Number(url.port || 1883), url.hostname).start();
     const { topic, id, state } = names(context, 'offline-producer');
     const receiver = consumer(context, context.url, id, topic, state);
-    const values = producer(context, link.url, topic);
+    const values = producer(context, throughLink(context, link), topic);
     try {
       await receiver.waitForEvent('subscribed');
       await receive(receiver, 5);

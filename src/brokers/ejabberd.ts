@@ -1,0 +1,155 @@
+/**
+ * A private ejabberd (Debian's package, its mod_mqtt) on 127.0.0.1: one node, or a cluster whose nodes
+ * join the first with `ejabberdctl join_cluster`, each with its own config, spool and logs in a
+ * temporary folder owned by the ejabberd user, which the nodes run as; never the package's default
+ * instance. Its anonymous login lets anyone in who gives some user name and password: the URLs carry one.
+ */
+import { spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BrokerCluster } from './cluster.js';
+import { control, ErlangNode, stopEpmd, writeCookie, type ErlangLaunch } from './erlang.js';
+import { freePort } from './ports.js';
+import { waitForMqttSession } from './ready.js';
+
+const user = 'ejabberd';
+/** Any user name and password pass ejabberd's anonymous login; without one it refuses (not authorised). */
+export const ejabberdCredentials = 'demo:demo@';
+
+export function findEjabberdctl(): string | undefined {
+  for (const candidate of ['/usr/sbin/ejabberdctl', '/usr/local/sbin/ejabberdctl', '/opt/ejabberd/bin/ejabberdctl']) {
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** Why this machine cannot run a private ejabberd, or undefined when it can. */
+export function ejabberdMissing(): string | undefined {
+  if (!findEjabberdctl()) return 'ejabberd is not installed (Debian, Ubuntu: sudo apt-get install ejabberd)';
+  if (process.getuid?.() !== 0) return 'a private ejabberd runs as the ejabberd user, which needs root to switch to';
+  if (ids() === undefined) return 'the ejabberd user does not exist (it comes with the ejabberd package)';
+  return undefined;
+}
+
+function ids(): { uid: number; gid: number } | undefined {
+  const uid = spawnSync('id', ['-u', user], { encoding: 'utf8' });
+  const gid = spawnSync('id', ['-g', user], { encoding: 'utf8' });
+  if (uid.status !== 0 || gid.status !== 0) return undefined;
+  return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+}
+
+function chownTree(path: string, owner: { uid: number; gid: number }): void {
+  chownSync(path, owner.uid, owner.gid);
+  for (const entry of readdirSync(path, { withFileTypes: true })) {
+    const inside = join(path, entry.name);
+    if (entry.isDirectory()) chownTree(inside, owner);
+    else chownSync(inside, owner.uid, owner.gid);
+  }
+}
+
+const readyTimeoutMs = 60_000;
+
+export class EjabberdCluster implements BrokerCluster {
+  readonly dir = mkdtempSync(join(tmpdir(), 'mqtt-persistent-sessions-ejabberd-'));
+  readonly nodes: ErlangNode[] = [];
+  private readonly controls: ErlangLaunch[] = [];
+  private epmdPort = 0;
+
+  constructor(private readonly options: { size: number }) {}
+
+  get description(): string {
+    return this.options.size === 1 ? 'one ejabberd node' : `an ejabberd cluster of ${this.options.size} nodes`;
+  }
+
+  get urls(): string[] {
+    return this.nodes.map((node) => node.url);
+  }
+
+  node(index: number): ErlangNode {
+    const node = this.nodes[index - 1];
+    if (!node) throw new Error(`there is no node ${index} in a cluster of ${this.nodes.length}`);
+    return node;
+  }
+
+  /** Starts every node, joins the others to node 1, and waits until every node accepts MQTT. */
+  async start(): Promise<this> {
+    const missing = ejabberdMissing();
+    if (missing) throw new Error(missing);
+    const ctl = findEjabberdctl()!;
+    const owner = ids()!;
+    this.epmdPort = await freePort();
+    for (let index = 1; index <= this.options.size; index++) {
+      const own = join(this.dir, `node${index}`);
+      mkdirSync(join(own, 'logs'), { recursive: true });
+      mkdirSync(join(own, 'spool'), { recursive: true });
+      const mqttPort = await freePort();
+      writeFileSync(join(own, 'ejabberd.yml'), config(mqttPort));
+      // One scheduler, no busy waiting: several nodes share a small machine with other work.
+      writeFileSync(join(own, 'ejabberdctl.cfg'), 'ERL_OPTIONS="-env ERL_CRASH_DUMP_BYTES 0 +S 1:1 +sbwt none +sbwtdcpu none +sbwtdio none"\n');
+      const args = (...command: string[]): ErlangLaunch => ({
+        command: 'runuser',
+        args: [
+          '-u', user, '--', 'env', `HOME=${this.dir}`, `ERL_EPMD_PORT=${this.epmdPort}`, ctl,
+          '--config-dir', own, '--config', join(own, 'ejabberd.yml'), '--ctl-config', join(own, 'ejabberdctl.cfg'),
+          '--logs', join(own, 'logs'), '--spool', join(own, 'spool'), '--node', `e${index}@localhost`, ...command,
+        ],
+        env: {},
+        cwd: own,
+      });
+      this.nodes.push(new ErlangNode(index, 'ejabberd', mqttPort, args('foreground'), ejabberdCredentials));
+      this.controls.push(args());
+    }
+    writeCookie(this.dir);
+    chownTree(this.dir, owner);
+    try {
+      await this.boot(this.nodes);
+      for (const node of this.nodes.slice(1)) {
+        const launch = this.controls[node.index - 1]!;
+        await control({ ...launch, args: [...launch.args, 'join_cluster', 'e1@localhost'] }, 60_000);
+      }
+      await this.waitUntilReady(this.nodes);
+    } catch (error) {
+      await this.dispose();
+      throw error;
+    }
+    return this;
+  }
+
+  async restart(index: number, timeoutMs = readyTimeoutMs): Promise<void> {
+    await this.boot([this.node(index)], timeoutMs);
+  }
+
+  private async boot(nodes: ErlangNode[], timeoutMs = readyTimeoutMs): Promise<void> {
+    for (const node of nodes) node.start();
+    await Promise.all(nodes.map((node) => Promise.race([this.waitUntilReady([node], timeoutMs), node.stoppedAtOnce()])));
+  }
+
+  private async waitUntilReady(nodes: ErlangNode[], timeoutMs = readyTimeoutMs): Promise<void> {
+    await Promise.all(nodes.map((node) => waitForMqttSession(node.url, `ready-probe-${node.index}`, timeoutMs, `ejabberd node ${node.index}`)));
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all(this.nodes.map((node) => node.kill()));
+    if (this.epmdPort) stopEpmd(this.epmdPort, user);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function config(mqttPort: number): string {
+  return [
+    'hosts:',
+    '  - localhost',
+    'loglevel: info',
+    'listen:',
+    '  -',
+    `    port: ${mqttPort}`,
+    '    ip: "127.0.0.1"',
+    '    module: mod_mqtt',
+    'auth_method: [anonymous]',
+    'anonymous_protocol: login_anon',
+    'modules:',
+    '  mod_mqtt: {}',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,152 @@
+/**
+ * RabbitMQ (3.10, its MQTT plugin) and ejabberd (23.01, mod_mqtt), each started privately once as one
+ * node and once as a 3-node cluster, with the article's scenarios, the fault scenarios and the probes
+ * run against them: what each keeps, for how long, and what survives the SIGKILL of the consumer's node.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { BrokerCluster } from '../src/brokers/cluster.js';
+import { EjabberdCluster } from '../src/brokers/ejabberd.js';
+import { RabbitCluster } from '../src/brokers/rabbitmq.js';
+import { probeProtocols, probeQos2, probeQueue, probeSessionLifetime } from '../src/demo/probes.js';
+import { ChildCommand } from '../src/demo/processes.js';
+import { findScenario } from '../src/demo/scenarios.js';
+import type { Outcome } from '../src/demo/story.js';
+import { ejabberdSkip, rabbitmqSkip } from './support/erlang.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mqtt-ps-erlang-'));
+const started: BrokerCluster[] = [];
+after(async () => {
+  await ChildCommand.killAll();
+  await Promise.all(started.map((cluster) => cluster.dispose()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function start<T extends BrokerCluster>(cluster: Promise<T>): Promise<T> {
+  const running = await cluster;
+  started.push(running);
+  return running;
+}
+
+/** Runs a scenario; returns what it observed, with its story for the assertion messages. */
+async function replay(name: string, cluster: BrokerCluster, protocolVersion: 4 | 5, faults = false): Promise<Outcome & { story: string }> {
+  const lines: string[] = [];
+  const outcome = await findScenario(name)!.run({
+    url: cluster.urls.join(','),
+    intervalMs: 100,
+    dir,
+    tag: `${name}-${Date.now().toString(36)}`,
+    say: (line) => lines.push(line),
+    cluster: faults ? cluster : undefined,
+    protocolVersion,
+  });
+  return { ...outcome, story: `${name}: ${outcome.observed}\n${lines.join('\n')}\n${JSON.stringify(outcome.facts)}` };
+}
+
+describe('RabbitMQ 3.10 (MQTT 3.1.1)', { skip: rabbitmqSkip() }, () => {
+  let node: RabbitCluster | undefined;
+  const one = async (): Promise<RabbitCluster> => (node ??= await start(new RabbitCluster({ size: 1 }).start()));
+
+  it('speaks MQTT 3.1.1 only: an MQTT 5 CONNECT is closed without a CONNACK', async () => {
+    const probe = await probeProtocols((await one()).urls[0]!);
+    assert.equal(probe.facts.mqtt311, true, probe.finding);
+    assert.equal(probe.facts.mqtt5, false, probe.finding);
+  });
+
+  it('a persistent session keeps what was sent while the consumer was away', async () => {
+    const run = await replay('persistent', await one(), 4);
+    assert.equal(run.facts.sessionResumed, true, run.story);
+    assert.equal(run.facts.firstAfter, (run.facts.lastBefore as number) + 1, run.story);
+    assert.equal(run.facts.missing, 0, run.story);
+    assert.equal(run.verdict, 'PASS', run.story);
+  });
+
+  it('queues QoS 0 values for an offline session too: the qos0 claim does not hold', async () => {
+    const run = await replay('qos0', await one(), 4);
+    assert.equal(run.facts.sessionResumed, true, run.story);
+    assert.ok((run.facts.deliveredFromAway as number) >= 5, `the QoS 0 values sent while away arrived: ${run.story}`);
+    assert.equal(run.facts.deliveredFromAway, run.facts.sentWhileAway, run.story);
+    assert.equal(run.verdict, 'FAIL', run.story);
+  });
+
+  it('grants QoS 1 for QoS 2, and keeps a backlog of 10,000 whole', async () => {
+    const url = (await one()).urls[0]!;
+    const qos2 = await probeQos2(url, 4);
+    assert.equal(qos2.facts.granted, 1, qos2.finding);
+    const queue = await probeQueue(url, 4);
+    assert.equal(queue.facts.kept, 10_000, queue.finding);
+    assert.equal(queue.facts.sessionEnded, false, queue.finding);
+  });
+
+  it('3 nodes, default classic queues: a node killed while the consumer is away takes its queued values with it', async () => {
+    await node?.dispose();
+    node = undefined;
+    const cluster = await start(new RabbitCluster({ size: 3 }).start());
+    const run = await replay('kill-while-away', cluster, 4, true);
+    assert.equal(run.facts.acknowledged, 500, run.story);
+    assert.equal(run.facts.lost, 500, `every value queued on the dead node is unavailable: ${run.story}`);
+    assert.equal(run.facts.sessionResumed, false, run.story);
+    assert.equal(run.verdict, 'FAIL', run.story);
+    await cluster.dispose();
+  });
+
+  it('3 nodes, quorum queues: the same kill loses nothing, the session resumes on another node', async () => {
+    const cluster = await start(new RabbitCluster({ size: 3, queueType: 'quorum' }).start());
+    const run = await replay('kill-while-away', cluster, 4, true);
+    assert.equal(run.facts.acknowledged, 500, run.story);
+    assert.equal(run.facts.lostValues, '', run.story);
+    assert.equal(run.facts.sessionResumed, true, run.story);
+    assert.equal(run.verdict, 'PASS', run.story);
+    await cluster.dispose();
+  });
+});
+
+describe('ejabberd 23.01 (mod_mqtt, MQTT 5 and 3.1.1)', { skip: ejabberdSkip() }, () => {
+  let node: EjabberdCluster | undefined;
+  const one = async (): Promise<EjabberdCluster> => (node ??= await start(new EjabberdCluster({ size: 1 }).start()));
+
+  it('speaks MQTT 5 and 3.1.1; a persistent session keeps what was sent while the consumer was away', async () => {
+    const cluster = await one();
+    const probe = await probeProtocols(cluster.urls[0]!);
+    assert.equal(probe.facts.mqtt5, true, probe.finding);
+    assert.equal(probe.facts.mqtt311, true, probe.finding);
+    const run = await replay('persistent', cluster, 5);
+    assert.equal(run.facts.sessionResumed, true, run.story);
+    assert.equal(run.facts.missing, 0, run.story);
+    assert.equal(run.verdict, 'PASS', run.story);
+  });
+
+  it('honours a short session expiry and grants at most 300 s when asked for an hour', async () => {
+    const cluster = await one();
+    const run = await replay('session-expiry', cluster, 5);
+    assert.equal(run.facts.expiredSessionResumed, false, run.story);
+    assert.equal(run.facts.keptSessionResumed, true, run.story);
+    assert.equal(run.verdict, 'PASS', run.story);
+    const lifetime = await probeSessionLifetime(cluster.urls[0]!, 5);
+    assert.equal(lifetime.facts.grantedExpiry, 300, lifetime.finding);
+    assert.equal(lifetime.facts.shortExpiryHonoured, true, lifetime.finding);
+  });
+
+  it('ends the whole session, and every value queued for it, once a backlog passes about 5,000', async () => {
+    const queue = await probeQueue((await one()).urls[0]!, 5, 6000);
+    assert.equal(queue.facts.sessionEnded, true, queue.finding);
+    assert.equal(queue.facts.kept, 0, `nothing of the 6,000 came back: ${queue.finding}`);
+    assert.ok((queue.facts.sessionEndsAbove as number) >= 4900, queue.finding);
+    assert.ok((queue.facts.sessionEndedAt as number) <= 6000, queue.finding);
+  });
+
+  it('3 nodes: the session lives on one node; SIGKILLed while the consumer is away, the session and its queued values are gone', async () => {
+    await node?.dispose();
+    node = undefined;
+    const cluster = await start(new EjabberdCluster({ size: 3 }).start());
+    const run = await replay('kill-while-away', cluster, 5, true);
+    assert.equal(run.facts.acknowledged, 500, run.story);
+    assert.equal(run.facts.sessionResumed, false, `no other node had the session: ${run.story}`);
+    assert.equal(run.facts.lost, 500, run.story);
+    assert.equal(run.verdict, 'FAIL', run.story);
+    await cluster.dispose();
+  });
+});
