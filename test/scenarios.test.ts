@@ -244,7 +244,7 @@ describe('the article on one NATS node (MQTT 3.1.1, as the matrix runs it)', { s
 
   it('marks what MQTT 3.1.1 or a single broker cannot express as not applicable, with the reason', () => {
     assert.match(notApplicable(findScenario('session-expiry')!, target) ?? '', /MQTT 3\.1\.1 has no session expiry/);
-    assert.match(notApplicable(findScenario('kill-consumer-node')!, target) ?? '', /NATS cluster/);
+    assert.match(notApplicable(findScenario('kill-consumer-node')!, target) ?? '', /nodes of a cluster that the demo starts/);
     assert.match(notApplicable(findScenario('queue-limit')!, target, true) ?? '', /private Mosquitto of its own/);
     assert.equal(notApplicable(findScenario('persistent')!, target), undefined);
     assert.equal(notApplicable(findScenario('session-expiry')!, { kind: 'mosquitto', protocolVersion: 5 }), undefined);
