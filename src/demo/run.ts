@@ -193,7 +193,7 @@ async function storyStopped(error: unknown): Promise<Outcome> {
  * broker would only repeat Mosquitto's result).
  */
 export function notApplicable(scenario: Scenario, target: BrokerTarget, mosquittoOfItsOwn = false): string | undefined {
-  if (scenario.needsCluster && !clusterKinds.has(target.kind)) return 'kills and pauses nodes of a cluster that the demo starts';
+  if (scenario.needsCluster && !clusterKinds.has(target.kind)) return 'kills and pauses nodes of a cluster that the demo starts (the NATS cluster, or the --broker RabbitMQ or ejabberd cluster)';
   if (mosquittoOfItsOwn && scenario.needsMosquitto && target.kind !== 'mosquitto') return 'runs on a private Mosquitto of its own, with the settings it shows';
   return scenario.notApplicable?.(target);
 }
