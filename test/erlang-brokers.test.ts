@@ -56,6 +56,14 @@ describe('RabbitMQ 3.10 (MQTT 3.1.1)', { skip: rabbitmqSkip() }, () => {
     assert.equal(probe.facts.mqtt5, false, probe.finding);
   });
 
+  it('a consumer that connects with MQTT 5, the default, is told to try -V 4', async () => {
+    const consumer = ChildCommand.consumer(['--url', (await one()).urls[0]!, '--no-state', '--connect-timeout', '3']);
+    const exit = await consumer.exitWithin(15_000);
+    assert.equal(exit.code, 1);
+    assert.match(consumer.stdout, /the broker closed the connection without answering the CONNECT; .* try -V 4\); retrying/);
+    assert.match(consumer.stderr, /^consumer: gave up: .*try -V 4\)$/m);
+  });
+
   it('a persistent session keeps what was sent while the consumer was away', async () => {
     const run = await replay('persistent', await one(), 4);
     assert.equal(run.facts.sessionResumed, true, run.story);

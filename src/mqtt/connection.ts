@@ -48,14 +48,25 @@ export function openConnection(
   /** Attempts that reached no broker, or lost it, since the last connection. */
   let failedAttempts = 0;
   const shownUrl = (): string => shownUrls[current]!;
+  /** The current attempt's socket connected: a close before the CONNACK was then the broker's choice. */
+  let reachedBroker = false;
   const streamBuilder = (): Duplex => {
     const server = servers[current]!;
     const socket = server.secure
       ? tls.connect({ host: server.host, port: server.port, servername: net.isIP(server.host) ? undefined : server.host, ...settings.tls })
       : net.connect({ host: server.host, port: server.port });
     socket.setNoDelay(true);
+    reachedBroker = false;
+    socket.once(server.secure ? 'secureConnect' : 'connect', () => (reachedBroker = true));
     return wrap ? wrap(socket) : socket;
   };
+  // Some brokers close an MQTT 5 CONNECT without a word (RabbitMQ 3.10 speaks only 3.1.1).
+  const unanswered = (): string =>
+    !reachedBroker
+      ? 'no answer'
+      : settings.protocolVersion === 5
+        ? 'the broker closed the connection without answering the CONNECT; a broker that speaks only MQTT 3.1.1 (RabbitMQ 3.10) does so to MQTT 5: try -V 4'
+        : 'the broker closed the connection without answering the CONNECT';
   const options: IClientOptions = {
     clientId: settings.clientId,
     protocolVersion: settings.protocolVersion,
@@ -170,12 +181,12 @@ export function openConnection(
       armTimeout();
     } else if (state !== 'unreachable' && state !== 'offline') {
       state = 'unreachable';
-      handlers.onEvent({ event: 'unreachable', url: shownUrl(), reason: lastError || 'no answer', retryInMs });
+      handlers.onEvent({ event: 'unreachable', url: shownUrl(), reason: lastError || unanswered(), retryInMs });
     }
     failedAttempts += 1;
     current = (current + 1) % servers.length;
     if (failedAttempts % servers.length === 0) client.options.reconnectPeriod = Math.min(longestRetryMs, retryInMs * 2);
-    if (lastError) lastReason = lastError;
+    lastReason = lastError || (reachedBroker ? unanswered() : lastReason);
     lastError = '';
     lastErrorWasReset = false;
   });
