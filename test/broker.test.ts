@@ -91,6 +91,27 @@ describe('npm run broker', () => {
   });
 });
 
+/** The promise's value, or an error naming what did not come within ms. */
+function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+/** Tries a step up to three times, a second apart; the last failure is the test's. */
+async function retried<T>(what: string, step: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (error) {
+      if (attempt === 3) throw new Error(`${what}: ${(error as Error).message}`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
 describe('npm run broker -- --cluster 3', { skip: natsSkip() }, () => {
   it('starts three NATS nodes on 127.0.0.1, prints their MQTT URLs, and each keeps a session that another node resumes', async () => {
     const child = spawn(process.execPath, [...brokerArgs, '--cluster', '3'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -109,17 +130,32 @@ describe('npm run broker -- --cluster 3', { skip: natsSkip() }, () => {
       assert.equal(urls.length, 3, output);
       assert.equal(new Set(urls).size, 3);
       const options = { clientId: 'cluster-broker-test', clean: false, protocolVersion: 4 as const, reconnectPeriod: 0, connectTimeout: 5000 };
-      const first = await connectAsync(urls[0]!, options);
-      await first.subscribeAsync('t', { qos: 1 });
-      await first.endAsync();
+      // JetStream may still be settling a session just made: each step is bounded, and tried again a few times.
+      await retried('a session made on node 1', async () => {
+        const first = await within(10_000, connectAsync(urls[0]!, options), `connecting to ${urls[0]}`);
+        try {
+          await within(10_000, first.subscribeAsync('t', { qos: 1 }), 'the SUBACK');
+        } finally {
+          await within(5_000, first.endAsync(), 'closing').catch(() => first.end(true));
+        }
+      });
       for (const url of urls.slice(1)) {
-        const other = connect(url, options);
-        const connack = await new Promise<IConnackPacket>((resolve, reject) => {
-          other.once('connect', resolve);
-          other.once('error', reject);
+        const connack = await retried(`a session resumed on ${url}`, async () => {
+          const other = connect(url, options);
+          try {
+            return await within(
+              10_000,
+              new Promise<IConnackPacket>((resolve, reject) => {
+                other.once('connect', resolve);
+                other.once('error', reject);
+              }),
+              `connecting to ${url}`,
+            );
+          } finally {
+            await within(5_000, other.endAsync(), 'closing').catch(() => other.end(true));
+          }
         });
         assert.equal(connack.sessionPresent, true, `${url} resumes the session made on ${urls[0]}`);
-        await other.endAsync();
       }
     } finally {
       child.kill('SIGINT');
