@@ -1,7 +1,8 @@
 /**
  * RabbitMQ (3.10, its MQTT plugin) and ejabberd (23.01, mod_mqtt), each started privately once as one
  * node and once as a 3-node cluster, with the article's scenarios, the fault scenarios and the probes
- * run against them: what each keeps, for how long, and what survives the SIGKILL of the consumer's node.
+ * run against them: what each keeps, for how long, what survives a clean restart and the SIGKILL of the
+ * consumer's node.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -89,6 +90,14 @@ describe('RabbitMQ 3.10 (MQTT 3.1.1)', { skip: rabbitmqSkip() }, () => {
     assert.equal(queue.facts.sessionEnded, false, queue.finding);
   });
 
+  it('a clean restart keeps the session and every value queued for it', async () => {
+    const run = await replay('clean-restart', await one(), 4, true);
+    assert.equal(run.facts.acknowledged, 200, run.story);
+    assert.equal(run.facts.sessionResumed, true, run.story);
+    assert.equal(run.facts.lostValues, '', run.story);
+    assert.equal(run.verdict, 'PASS', run.story);
+  });
+
   it('3 nodes, default classic queues: a node killed while the consumer is away takes its queued values with it', async () => {
     await node?.dispose();
     node = undefined;
@@ -144,6 +153,14 @@ describe('ejabberd 23.01 (mod_mqtt, MQTT 5 and 3.1.1)', { skip: ejabberdSkip() }
     assert.equal(queue.facts.kept, 0, `nothing of the 6,000 came back: ${queue.finding}`);
     assert.ok((queue.facts.sessionEndsAbove as number) >= 4900, queue.finding);
     assert.ok((queue.facts.sessionEndedAt as number) <= 6000, queue.finding);
+  });
+
+  it('keeps sessions in memory only: a clean restart ends the session and loses every value queued for it', async () => {
+    const run = await replay('clean-restart', await one(), 5, true);
+    assert.equal(run.facts.acknowledged, 200, run.story);
+    assert.equal(run.facts.sessionResumed, false, run.story);
+    assert.equal(run.facts.lost, 200, run.story);
+    assert.equal(run.verdict, 'FAIL', run.story);
   });
 
   it('3 nodes: the session lives on one node; SIGKILLed while the consumer is away, the session and its queued values are gone', async () => {

@@ -25,5 +25,7 @@ export interface BrokerCluster {
   node(index: number): ClusterNode;
   /** Starts a node that was killed or stopped, with its data as it left it, and waits until it takes sessions. */
   restart(index: number, readyTimeoutMs?: number): Promise<void>;
+  /** Waits until every running node accepts a session and grants a QoS 1 subscription (a node just resumed from a pause may not yet). */
+  waitUntilReady(timeoutMs?: number): Promise<void>;
   dispose(): Promise<void>;
 }

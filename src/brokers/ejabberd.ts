@@ -126,7 +126,7 @@ export class EjabberdCluster implements BrokerCluster {
         const launch = this.controls[node.index - 1]!;
         await control({ ...launch, args: [...launch.args, 'join_cluster', 'e1@localhost'] }, 60_000);
       }
-      await this.waitUntilReady(this.nodes);
+      await this.waitForNodes(this.nodes);
     } catch (error) {
       await this.dispose();
       throw error;
@@ -140,10 +140,14 @@ export class EjabberdCluster implements BrokerCluster {
 
   private async boot(nodes: ErlangNode[], timeoutMs = readyTimeoutMs): Promise<void> {
     for (const node of nodes) node.start();
-    await Promise.all(nodes.map((node) => Promise.race([this.waitUntilReady([node], timeoutMs), node.stoppedAtOnce()])));
+    await Promise.all(nodes.map((node) => Promise.race([this.waitForNodes([node], timeoutMs), node.stoppedAtOnce()])));
   }
 
-  private async waitUntilReady(nodes: ErlangNode[], timeoutMs = readyTimeoutMs): Promise<void> {
+  async waitUntilReady(timeoutMs = readyTimeoutMs): Promise<void> {
+    await this.waitForNodes(this.nodes.filter((node) => node.running), timeoutMs);
+  }
+
+  private async waitForNodes(nodes: ErlangNode[], timeoutMs = readyTimeoutMs): Promise<void> {
     await Promise.all(nodes.map((node) => waitForMqttSession(node.url, `ready-probe-${node.index}`, timeoutMs, `ejabberd node ${node.index}`)));
   }
 

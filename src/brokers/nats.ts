@@ -163,7 +163,7 @@ export class NatsCluster implements BrokerCluster {
     await acceptsSessions(node.url, `ready-probe-${index}`, readyTimeoutMs);
   }
 
-  async waitUntilReady(timeoutMs: number): Promise<void> {
+  async waitUntilReady(timeoutMs = 60_000): Promise<void> {
     await Promise.all(this.nodes.filter((node) => node.running).map((node) => acceptsSessions(node.url, `ready-probe-${node.index}`, timeoutMs)));
   }
 

@@ -108,6 +108,11 @@ export class RabbitCluster implements BrokerCluster {
     await this.boot([this.node(index)], timeoutMs);
   }
 
+  async waitUntilReady(timeoutMs = readyTimeoutMs): Promise<void> {
+    const running = this.nodes.filter((node) => node.running);
+    await Promise.all(running.map((node) => waitForMqttSession(node.url, `ready-probe-${node.index}`, timeoutMs, `RabbitMQ node ${node.index}`)));
+  }
+
   private async boot(nodes: ErlangNode[], timeoutMs = readyTimeoutMs): Promise<void> {
     for (const node of nodes) node.start();
     await Promise.all(

@@ -127,11 +127,14 @@ export async function judgeReturn(
 ): Promise<Outcome> {
   const { acknowledged, first, returning, producer, faultAt } = run;
   try {
-    const failoverMs = await msUntil(returning, faultAt, words.firstValue, () => messageValues(returning.events).length > 0, 30_000);
+    await returning.waitUntil('a connection', () => returning.eventsOf('connected').length > 0, 30_000).catch(() => {});
     const connected = returning.eventsOf('connected')[0];
     const resumed = connected?.sessionPresent === true;
+    // A new session has no queue: what was acknowledged while away cannot come, so the wait is short.
+    const waitMs = connected && !resumed ? 3000 : 30_000;
+    const failoverMs = await msUntil(returning, faultAt, words.firstValue, () => messageValues(returning.events).length > 0, waitMs);
     if (connected) say(words.returned(resumed));
-    if ('values' in acknowledged) await awaitDelivery(returning, acknowledged.values);
+    if ('values' in acknowledged) await awaitDelivery(returning, acknowledged.values, waitMs);
     await returning.interrupt();
     return judge(
       {

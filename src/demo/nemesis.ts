@@ -34,6 +34,8 @@ export class Nemesis {
   async heal(): Promise<void> {
     for (const node of this.cluster.nodes) node.resume();
     for (const node of this.cluster.nodes) if (!node.running) await this.cluster.restart(node.index);
+    // A node just resumed catches up before the replicated state has all its leaders again.
+    await this.cluster.waitUntilReady(60_000);
   }
 
   /** A crash (SIGKILL); returns the moment of the fault. */
@@ -55,6 +57,21 @@ export class Nemesis {
   resume(index: number): void {
     this.cluster.node(index).resume();
     this.say(`The nemesis resumes node ${index} (SIGCONT).`);
+  }
+
+  /**
+   * A clean restart of the whole broker: every node stopped cleanly (SIGTERM), then all started together
+   * with their data (the nodes of a cluster wait for each other as they boot); returns the moment they
+   * were started.
+   */
+  async restartAll(): Promise<number> {
+    const nodes = this.cluster.nodes;
+    for (const node of [...nodes].reverse()) await node.stop();
+    this.say(nodes.length === 1 ? 'The broker is stopped cleanly (SIGTERM).' : `Every node is stopped cleanly (SIGTERM), node ${nodes.length} first.`);
+    const at = Date.now();
+    await Promise.all(nodes.map((node) => this.cluster.restart(node.index)));
+    this.say(`${nodes.length === 1 ? 'It is' : 'They are'} started again with ${nodes.length === 1 ? 'its' : 'their'} data: sessions are taken after ${seconds(Date.now() - at)}.`);
+    return at;
   }
 
   /** Starts a killed node again with its data, and waits until it takes sessions; returns the moment it was started. */

@@ -22,7 +22,7 @@ export interface DemoBroker {
   url: string;
   description: string;
   target: BrokerTarget;
-  /** When the broker is a cluster the project started: the fault scenarios run on it too. */
+  /** The nodes, when the project started them (NATS, RabbitMQ, ejabberd): on 3 of them the fault scenarios run too. */
   cluster?: BrokerCluster;
   close: () => Promise<void>;
 }
@@ -42,6 +42,9 @@ export type BrokerKind = (typeof brokerKinds)[number];
 
 /** The kinds that are a cluster of 3 nodes the demo starts: the fault scenarios run on them. */
 export const clusterKinds: ReadonlySet<string> = new Set<BrokerKind>(['nats-cluster', 'rabbitmq-cluster', 'rabbitmq-quorum', 'ejabberd-cluster']);
+
+/** The kinds whose nodes the demo starts and can stop: clean-restart runs on them. */
+const startedKinds: ReadonlySet<string> = new Set<BrokerKind>(['nats', 'nats-cluster', 'rabbitmq', 'rabbitmq-cluster', 'rabbitmq-quorum', 'ejabberd', 'ejabberd-cluster']);
 
 /** What --broker KIND says in --help. */
 export const brokerKindsHelp =
@@ -85,7 +88,7 @@ export async function startDemoBroker(kind: BrokerKind, url?: string, protocolVe
       url: cluster.urls.join(','),
       description: `${cluster.description} (${only311 ? 'MQTT 3.1.1 only: the commands run with -V 4' : `MQTT ${version === 4 ? '3.1.1' : '5'}`})`,
       target: { kind, protocolVersion: version },
-      cluster: clusterKinds.has(kind) ? cluster : undefined,
+      cluster,
       close: () => cluster.dispose(),
     };
   }
@@ -123,7 +126,7 @@ export function createDemoRun(broker: DemoBroker | undefined, out: (line?: strin
 
   /** The cluster, started by the first scenario that needs it and shared by the others. */
   function startFaultCluster(): Promise<BrokerCluster> {
-    if (broker?.cluster) return Promise.resolve(broker.cluster);
+    if (broker?.cluster && clusterKinds.has(broker.target.kind)) return Promise.resolve(broker.cluster);
     if (!cluster) {
       out(chalk.bold(`Starting a NATS cluster of ${clusterSize} nodes on 127.0.0.1 (JetStream elects its leaders: a few seconds)...`));
       cluster = new NatsCluster({ size: clusterSize }).start();
@@ -146,12 +149,13 @@ export function createDemoRun(broker: DemoBroker | undefined, out: (line?: strin
     const say = (line: string): void => out(chalk.dim('  ') + line);
     if (scenario.needsCluster) {
       const started = await startFaultCluster();
-      return scenario.run({ url: started.urls.join(','), intervalMs, dir, tag, say, cluster: started, protocolVersion: broker?.cluster ? broker.target.protocolVersion : 4 });
+      const own = broker?.cluster === started;
+      return scenario.run({ url: started.urls.join(','), intervalMs, dir, tag, say, cluster: started, protocolVersion: own ? broker!.target.protocolVersion : 4 });
     }
     if (!broker) throw new Error(`no broker for ${scenario.name}`);
     const reason = notApplicable(scenario, broker.target);
     if (reason) return { verdict: 'N/A', observed: `not applicable: ${reason}`, facts: {} };
-    return scenario.run({ url: broker.url, intervalMs, dir, tag, say, protocolVersion: broker.target.protocolVersion });
+    return scenario.run({ url: broker.url, intervalMs, dir, tag, say, cluster: broker.cluster, protocolVersion: broker.target.protocolVersion });
   }
 
   async function run(chosen: Scenario[], intervalMs: number): Promise<ScenarioResult[]> {
@@ -194,6 +198,7 @@ async function storyStopped(error: unknown): Promise<Outcome> {
  */
 export function notApplicable(scenario: Scenario, target: BrokerTarget, mosquittoOfItsOwn = false): string | undefined {
   if (scenario.needsCluster && !clusterKinds.has(target.kind)) return 'kills and pauses nodes of a cluster that the demo starts (the NATS cluster, or the --broker RabbitMQ or ejabberd cluster)';
+  if (scenario.needsStartedBroker && !startedKinds.has(target.kind)) return 'stops and starts a broker that the demo starts (NATS, RabbitMQ, ejabberd); on Mosquitto, broker-restart does';
   if (mosquittoOfItsOwn && scenario.needsMosquitto && target.kind !== 'mosquitto') return 'runs on a private Mosquitto of its own, with the settings it shows';
   return scenario.notApplicable?.(target);
 }

@@ -16,7 +16,7 @@ export interface ScenarioContext {
   /** Makes topics and client ids unique to this run. */
   tag: string;
   say: (line: string) => void;
-  /** A cluster the project started (NATS, RabbitMQ, ejabberd), for the scenarios that inject faults into one (needsCluster). */
+  /** The nodes the project started (NATS, RabbitMQ, ejabberd; one or a cluster), for the scenarios that stop, kill or pause them. */
   cluster?: BrokerCluster;
   /** The MQTT version the producer and consumer speak (default 5; NATS speaks only 3.1.1). */
   protocolVersion?: 4 | 5;
@@ -50,6 +50,8 @@ export interface Scenario {
   needsMosquitto: boolean;
   /** Runs against a 3-node cluster the demo starts (context.cluster): NATS by default, or the --broker cluster. */
   needsCluster?: boolean;
+  /** Stops and starts the broker the demo started, one node or a cluster (NATS, RabbitMQ, ejabberd): context.cluster. */
+  needsStartedBroker?: boolean;
   /** Why the claim cannot be expressed against this target (e.g. no session expiry in MQTT 3.1.1), or undefined. */
   notApplicable?(target: BrokerTarget): string | undefined;
   run(context: ScenarioContext): Promise<Outcome>;
