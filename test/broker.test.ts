@@ -1,19 +1,38 @@
 /** npm run broker: a broker for following the tutorial by hand. */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import net from 'node:net';
 import { describe, it } from 'node:test';
 import { connect, connectAsync, type IConnackPacket } from 'mqtt';
 import { freePort } from '../src/brokers/ports.js';
-import { commandArgs } from '../src/cli/package.js';
+import { commandArgs, packageRoot } from '../src/cli/package.js';
 import { mosquittoSkip } from './support/mosquitto.js';
 import { natsSkip } from './support/nats.js';
 
 const brokerArgs = commandArgs('broker');
 
-async function runBroker(args: string[], check: (url: string) => Promise<void>, env: Record<string, string> = {}): Promise<string> {
+/** The unprivileged user `nobody`, when there is one. */
+function nobody(): { uid: number; gid: number } | undefined {
+  const found = spawnSync('id', ['-u', 'nobody'], { encoding: 'utf8' });
+  const group = spawnSync('id', ['-g', 'nobody'], { encoding: 'utf8' });
+  return found.status === 0 && group.status === 0 ? { uid: Number(found.stdout), gid: Number(group.stdout) } : undefined;
+}
+
+/** Running a command as another user needs root, that user, and a project folder that user can read. */
+function asNobodySkip(): string | false {
+  if (process.getuid?.() !== 0) return 'runs the broker as the user nobody, which needs root';
+  if (!nobody()) return 'there is no user nobody';
+  const readable = spawnSync('runuser', ['-u', 'nobody', '--', 'test', '-r', join(packageRoot, 'package.json')]);
+  return readable.status === 0 ? false : 'the user nobody cannot read the project folder';
+}
+
+/** user: run as that user (when the tests run as root). */
+async function runBroker(args: string[], check: (url: string) => Promise<void>, env: Record<string, string> = {}, user?: { uid: number; gid: number }): Promise<string> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...brokerArgs, '--port', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [...brokerArgs, '--port', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env }, ...user });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -53,6 +72,19 @@ describe('npm run broker', () => {
   it('starts Mosquitto with the tutorial config when it is installed', { skip: mosquittoSkip() }, async () => {
     const output = await runBroker([], sessionSurvivesReconnect);
     assert.match(output, /Mosquitto on localhost:\d+, with scripts\/mosquitto.conf/);
+  });
+
+  it('a user who cannot write the project folder gets the broker data under their own state folder', { skip: mosquittoSkip() || asNobodySkip() }, async () => {
+    const home = mkdtempSync(join(tmpdir(), 'mqtt-ps-broker-home-'));
+    try {
+      chownSync(home, nobody()!.uid, nobody()!.gid);
+      const output = await runBroker([], sessionSurvivesReconnect, { HOME: home, XDG_STATE_HOME: home }, nobody());
+      const dataDir = join(home, 'mqtt-persistent-sessions', 'brokers', 'mosquitto');
+      assert.ok(output.includes(`persistence in ${dataDir}`), output);
+      assert.ok(existsSync(join(dataDir, 'mosquitto.db')), `Mosquitto saved its sessions there: ${output}`);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it('--protected starts Mosquitto that lets in only its users, with the password from MQTT_PASSWORD', { skip: mosquittoSkip() }, async () => {

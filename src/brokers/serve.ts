@@ -3,8 +3,9 @@
  * protected Mosquitto, the embedded broker, or a private NATS, RabbitMQ or ejabberd node or cluster.
  * Each says where it listens and how to stop it.
  */
-import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, constants, mkdirSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, relative } from 'node:path';
 import { packageRoot } from '../cli/package.js';
 import { CliError, UsageError } from '../core/errors.js';
 import type { BrokerCluster } from './cluster.js';
@@ -36,12 +37,35 @@ function protectedPassword(): string {
   return password;
 }
 
-/** Starts a Mosquitto whose data lives in .state/FOLDER, says so, and returns how to stop it. */
-async function serveMosquitto(folder: string, make: (dataDir: string) => PrivateMosquitto, banner: string[]): Promise<() => Promise<void>> {
-  const dataDir = join(packageRoot, '.state', folder);
-  mkdirSync(dataDir, { recursive: true });
+/**
+ * Where a served Mosquitto keeps its data: .state/FOLDER in the project (a clone), or, where that
+ * cannot be written (a package installed for all users), under $XDG_STATE_HOME or ~/.local/state.
+ */
+function brokerDataDir(folder: string, env = process.env): string {
+  const inProject = join(packageRoot, '.state', folder);
+  try {
+    mkdirSync(inProject, { recursive: true });
+    accessSync(inProject, constants.W_OK);
+    return inProject;
+  } catch {
+    const base = env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
+    const own = join(base, 'mqtt-persistent-sessions', 'brokers', folder);
+    mkdirSync(own, { recursive: true });
+    return own;
+  }
+}
+
+/** How a data folder is named to the user: relative to the project when it is inside it. */
+function shownDir(dir: string): string {
+  const inside = relative(packageRoot, dir);
+  return inside.startsWith('..') ? dir : `${inside}/`;
+}
+
+/** Starts a Mosquitto whose data lives in brokerDataDir(FOLDER), says so, and returns how to stop it. */
+async function serveMosquitto(folder: string, make: (dataDir: string) => PrivateMosquitto, banner: (dataDir: string) => string[]): Promise<() => Promise<void>> {
+  const dataDir = brokerDataDir(folder);
   const mosquitto = await make(dataDir).start();
-  process.stdout.write(banner.map((line) => `${line}\n`).join(''));
+  process.stdout.write(banner(shownDir(dataDir)).map((line) => `${line}\n`).join(''));
   return async () => {
     await mosquitto.stop();
     rmSync(mosquitto.dir, { recursive: true, force: true });
@@ -113,15 +137,15 @@ export async function serveBroker(options: BrokerOptions): Promise<ServedBroker>
   let close: () => Promise<void>;
   if (password !== undefined) {
     if (!useMosquitto) throw new CliError('the protected broker needs Mosquitto (Debian, Ubuntu: sudo apt-get install mosquitto)');
-    close = await serveMosquitto('mosquitto-protected', (dataDir) => protectedMosquitto({ password, port: options.port, listenHost: 'localhost', dataDir }), [
-      `Protected Mosquitto on localhost:${options.port}, with scripts/mosquitto-protected.conf: users ${protectedUsers.producer} and ${protectedUsers.consumer}, password from MQTT_PASSWORD. Ctrl+C stops it.`,
+    close = await serveMosquitto('mosquitto-protected', (dataDir) => protectedMosquitto({ password, port: options.port, listenHost: 'localhost', dataDir }), (dir) => [
+      `Protected Mosquitto on localhost:${options.port}, with scripts/mosquitto-protected.conf (data in ${dir}): users ${protectedUsers.producer} and ${protectedUsers.consumer}, password from MQTT_PASSWORD. Ctrl+C stops it.`,
     ]);
   } else if (useMosquitto) {
     close = await serveMosquitto(
       'mosquitto',
       (dataDir) => new PrivateMosquitto({ port: options.port, config: projectConfig('mosquitto.conf'), listenHost: 'localhost', persistenceLocation: dataDir }),
-      [
-        `Mosquitto on localhost:${options.port}, with scripts/mosquitto.conf (persistence in .state/mosquitto/). Ctrl+C stops it.`,
+      (dir) => [
+        `Mosquitto on localhost:${options.port}, with scripts/mosquitto.conf (persistence in ${dir}). Ctrl+C stops it.`,
         'For the embedded broker instead: npm run broker -- --embedded',
       ],
     );
