@@ -136,6 +136,7 @@ const expectations: Record<string, (facts: Facts) => void> = {
   'kill-producer-node'(facts) {
     assert.equal(facts.acknowledged, 5000);
     assert.equal(facts.lostValues, '', 'no acknowledged value lost');
+    assert.equal(facts.killedWhilePublishing, true, 'the node died while the producer was publishing');
     assert.equal(facts.producerReconnected, true, 'the producer went on through node 3');
     assert.ok((facts.sentBeforeKill as number) < 5000, 'the node died while the producer was publishing');
     assert.ok(facts.failoverMs !== null && (facts.failoverMs as number) < 30_000, `failover ${String(facts.failoverMs)} ms`);

@@ -12,8 +12,8 @@ export interface ReportCard {
   probes: ProbeResult[];
 }
 
-/** The claims a report card runs: those that bring no broker of their own and kill no node. */
-export const reportCardScenarios = scenarios.filter((scenario) => !scenario.needsMosquitto && !scenario.needsCluster);
+/** The claims a report card runs: those that bring no broker of their own and stop or kill no node. */
+export const reportCardScenarios = scenarios.filter((scenario) => !scenario.needsMosquitto && !scenario.needsCluster && !scenario.needsStartedBroker);
 
 export async function reportCard(url: string, asked: 4 | 5, intervalMs: number, out: (line?: string) => void): Promise<ReportCard> {
   out(`Report card of ${url.replace(/:[^:@/]*@/g, ':***@')}`);
