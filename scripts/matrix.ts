@@ -61,6 +61,8 @@ for (const column of columns) {
       column_.set(scenario.name, reason ? { verdict: 'N/A', observed: reason, facts: {} } : ran.find((r) => r.scenario === scenario)!.outcome);
     }
     results.set(column.title, column_);
+    // The fault scenarios may leave a cluster electing leaders: the probes measure it settled.
+    await broker.cluster?.waitUntilReady(60_000).catch(() => {});
     const url = broker.url.split(',')[0]!;
     const failed = (e: Error): { finding: string } => ({ finding: `probe failed: ${e.message}` });
     probes.set(column.title, {

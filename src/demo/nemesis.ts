@@ -6,6 +6,9 @@
 import type { BrokerCluster } from '../brokers/cluster.js';
 import type { ScenarioContext } from './story.js';
 
+/** How long the nodes of a cluster restarted together may take to accept sessions again. */
+const restartAllTimeoutMs = 240_000;
+
 export class Nemesis {
   constructor(
     readonly cluster: BrokerCluster,
@@ -69,7 +72,9 @@ export class Nemesis {
     for (const node of [...nodes].reverse()) await node.stop();
     this.say(nodes.length === 1 ? 'The broker is stopped cleanly (SIGTERM).' : `Every node is stopped cleanly (SIGTERM), node ${nodes.length} first.`);
     const at = Date.now();
-    await Promise.all(nodes.map((node) => this.cluster.restart(node.index)));
+    // Long enough for RabbitMQ 3.10's cluster, whose MQTT client-id tracker (Raft) refuses every
+    // connection for about 100 s after all its nodes restart.
+    await Promise.all(nodes.map((node) => this.cluster.restart(node.index, restartAllTimeoutMs)));
     this.say(`${nodes.length === 1 ? 'It is' : 'They are'} started again with ${nodes.length === 1 ? 'its' : 'their'} data: sessions are taken after ${seconds(Date.now() - at)}.`);
     return at;
   }
