@@ -234,6 +234,15 @@ describe('the tutorial commands through npm run', { skip: mosquittoSkip() }, () 
     assert.deepEqual(readdirSync(temporary), [], 'nothing left behind in the temporary folder');
   });
 
+  it('npm run demo -- --all, as --help shows it: every claim PASS or N/A on the embedded broker, exit 0', async () => {
+    const run = await shell('npm run -s demo -- --all', {}, { timeoutMs: 240_000 });
+    const table = run.stdout.slice(run.stdout.lastIndexOf('Claim '));
+    const verdicts = [...table.matchAll(/^(\S+)\s+(PASS|FAIL|N\/A|SKIPPED)\s/gm)].map((m) => `${m[1]} ${m[2]}`);
+    assert.ok(verdicts.length >= 10, `a verdict for each claim:\n${table}`);
+    assert.deepEqual(verdicts.filter((v) => !/ (PASS|N\/A)$/.test(v)), [], table);
+    assert.equal(run.status, 0, `${table}\n${run.stderr}`);
+  });
+
   it('an interrupted demo leaves no temporary folder behind', async () => {
     // A temporary folder of its own, so that nothing else running on the machine is counted.
     const temporary = mkdtempSync(join(dir, 'tmp-'));
