@@ -24,6 +24,7 @@ const allColumns: Column[] = [
   { title: 'NATS, 3 nodes (3.1.1)', kind: 'nats-cluster', protocolVersion: 4 },
   { title: 'RabbitMQ, one node (3.1.1)', kind: 'rabbitmq', protocolVersion: 4 },
   { title: 'RabbitMQ, 3 nodes, classic queues (3.1.1)', kind: 'rabbitmq-cluster', protocolVersion: 4 },
+  { title: 'RabbitMQ, 3 nodes, mirrored classic queues (3.1.1)', kind: 'rabbitmq-mirrored', protocolVersion: 4 },
   { title: 'RabbitMQ, 3 nodes, quorum queues (3.1.1)', kind: 'rabbitmq-quorum', protocolVersion: 4 },
   { title: 'ejabberd, one node (MQTT 5)', kind: 'ejabberd', protocolVersion: 5 },
   { title: 'ejabberd, one node (3.1.1)', kind: 'ejabberd', protocolVersion: 4 },

@@ -34,6 +34,7 @@ const program = createProgram('broker', 'Start an MQTT broker on localhost for t
   .addOption(new Option('--nats', 'a private NATS server (one node unless --cluster)').conflicts(['embedded', 'protected', 'port', 'rabbitmq', 'ejabberd']))
   .addOption(new Option('--rabbitmq', 'a private RabbitMQ with its MQTT plugin (one node unless --cluster); its default classic queues').conflicts(['embedded', 'protected', 'port', 'ejabberd']))
   .addOption(new Option('--quorum', "with --rabbitmq: sessions' subscriptions in quorum queues, replicated on every node"))
+  .addOption(new Option('--mirrored', "with --rabbitmq: sessions' subscriptions in classic queues mirrored on every node (a policy)").conflicts('quorum'))
   .addOption(new Option('--ejabberd', 'a private ejabberd with mod_mqtt (one node unless --cluster); any user name and password log in').conflicts(['embedded', 'protected', 'port']))
   .addHelpText(
     'after',
@@ -45,6 +46,7 @@ runCommand('broker', async () => {
   if (!parseArguments(program, process.argv)) return ExitCode.ok;
   const options = program.opts<BrokerOptions>();
   if (options.quorum && !options.rabbitmq) throw new UsageError('--quorum needs --rabbitmq');
+  if (options.mirrored && !options.rabbitmq) throw new UsageError('--mirrored needs --rabbitmq');
   // Listening from the start: a Ctrl+C while the broker starts stops it once it has, never half-way.
   const interrupted = new Promise<void>((resolveStop) => onInterrupt(() => resolveStop()));
   const served = await serveBroker(options);

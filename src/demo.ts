@@ -29,7 +29,7 @@ const program = createProgram('demo', "Replay the tutorial and the article's cla
   { args: '--scenario qos0 --real-time', note: 'one claim, one value a second' },
   { args: '--all --broker mosquitto -V 4', note: 'the same in MQTT 3.1.1: what it cannot express is marked N/A' },
   { args: '--cluster', note: 'the fault scenarios on a 3-node NATS cluster it starts (needs nats-server)' },
-  { args: '--cluster --broker rabbitmq-cluster', note: 'the same on 3 RabbitMQ nodes (or ejabberd-cluster, rabbitmq-quorum)' },
+  { args: '--cluster --broker rabbitmq-cluster', note: 'the same on 3 RabbitMQ nodes (or ejabberd-cluster, rabbitmq-mirrored, rabbitmq-quorum)' },
   { args: '--url mqtt://localhost:1883', note: 'the report card of a running broker: every claim that needs no control of it, and probes' },
   { args: '--url mqtt://localhost:1883 --scenario qos0', note: 'one claim against a running broker' },
 ])

@@ -534,6 +534,14 @@ describe('why values were lost', () => {
     assert.equal(diagnoseGap(1, { ...base, queuedOnReturn: 0, queueLimit: 0 }), 'queue-limit', 'a broker that queues nothing');
   });
 
+  it('names a failover when the session resumed on another node of a cluster, even after a silent close', () => {
+    assert.equal(diagnoseGap(1, { ...base, movedNode: true }), 'failover');
+    assert.equal(diagnoseGap(1, { ...base, movedNode: true, takeoverSuspected: true }), 'failover', 'a dead node closes without a word too');
+    assert.equal(diagnoseGap(1, { ...base, movedNode: true, queuedOnReturn: 5, queueLimit: 5 }), 'queue-limit', 'evidence of the queue limit comes first');
+    assert.equal(diagnoseGap(1, { ...base, movedNode: true, sessionPresent: false }), 'session-lost', 'no session on the new node');
+    assert.equal(diagnoseGap(1, { ...base, movedNode: true, afterReturn: false }), 'not-received');
+  });
+
   it('names a takeover when the broker had closed the previous connection without a word', () => {
     assert.equal(diagnoseGap(1, { ...base, takeoverSuspected: true }), 'takeover');
     assert.equal(diagnoseGap(1, { ...base, takeoverSuspected: true, queuedOnReturn: 5, queueLimit: 5 }), 'queue-limit', 'evidence of the queue limit comes first');

@@ -3,9 +3,10 @@
  * cluster whose nodes join the first at their first boot, each with its own config, data, logs and
  * ports in a temporary folder; never the package's default instance. RabbitMQ 3.10 speaks MQTT 3.1.1.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { BrokerCluster } from './cluster.js';
 import { ErlangNode, stopEpmd, writeCookie } from './erlang.js';
 import { freePort } from './ports.js';
@@ -23,8 +24,12 @@ export function findRabbitmqServer(): string | undefined {
   return script && existsSync(script) ? script : undefined;
 }
 
-/** Where MQTT subscriptions of persistent sessions live: RabbitMQ's default classic queues, or quorum queues replicated on every node. */
-export type RabbitQueueType = 'classic' | 'quorum';
+/**
+ * Where MQTT subscriptions of persistent sessions live: RabbitMQ's default classic queues (on one node),
+ * classic queues mirrored on every node by a policy (ha-mode all, synchronised automatically), or
+ * quorum queues replicated on every node.
+ */
+export type RabbitQueueType = 'classic' | 'mirrored' | 'quorum';
 
 export interface RabbitClusterOptions {
   size: number;
@@ -46,7 +51,7 @@ export class RabbitCluster implements BrokerCluster {
   }
 
   get description(): string {
-    const queues = this.queueType === 'quorum' ? ', quorum queues' : '';
+    const queues = this.queueType === 'quorum' ? ', quorum queues' : this.queueType === 'mirrored' ? ', mirrored classic queues' : '';
     return this.options.size === 1 ? `one RabbitMQ node${queues}` : `a RabbitMQ cluster of ${this.options.size} nodes${queues}`;
   }
 
@@ -97,6 +102,7 @@ export class RabbitCluster implements BrokerCluster {
     try {
       await this.boot(this.nodes.slice(0, 1));
       await this.boot(this.nodes.slice(1));
+      if (this.queueType === 'mirrored') await this.mirrorSessionQueues(script);
     } catch (error) {
       await this.dispose();
       throw error;
@@ -106,6 +112,16 @@ export class RabbitCluster implements BrokerCluster {
 
   async restart(index: number, timeoutMs = readyTimeoutMs): Promise<void> {
     await this.boot([this.node(index)], timeoutMs);
+  }
+
+  /** The policy that mirrors every MQTT subscription queue on all nodes, set through node 1 (kept in the cluster's data). */
+  private async mirrorSessionQueues(serverScript: string): Promise<void> {
+    const node = this.nodes[0]!;
+    const ctl = join(dirname(serverScript), 'rabbitmqctl');
+    const policy = JSON.stringify({ 'ha-mode': 'all', 'ha-sync-mode': 'automatic' });
+    const env = { ...process.env, HOME: this.dir, ERL_EPMD_PORT: String(this.epmdPort), RABBITMQ_CONF_ENV_FILE: join(this.dir, 'node1', 'rabbitmq-env.conf') };
+    const result = spawnSync(ctl, ['-n', 'n1@localhost', 'set_policy', 'mqtt-mirrored', '^mqtt-subscription-', policy, '--apply-to', 'queues'], { env, encoding: 'utf8', timeout: 60_000 });
+    if (result.status !== 0) throw new Error(`RabbitMQ node ${node.index} did not take the mirroring policy: ${(result.stderr || result.stdout || String(result.error)).trim().split('\n').at(-1)}`);
   }
 
   async waitUntilReady(timeoutMs = readyTimeoutMs): Promise<void> {
@@ -126,7 +142,7 @@ export class RabbitCluster implements BrokerCluster {
       `mqtt.listeners.tcp.default = 127.0.0.1:${ports.mqtt}`,
       'mqtt.allow_anonymous = true',
       'loopback_users = none',
-      `mqtt.durable_queue_type = ${this.queueType}`,
+      `mqtt.durable_queue_type = ${this.queueType === 'quorum' ? 'quorum' : 'classic'}`,
     ];
     if (names.length > 1) {
       lines.push('cluster_formation.peer_discovery_backend = classic_config');

@@ -21,6 +21,7 @@ export interface BrokerOptions {
   nats?: boolean;
   rabbitmq?: boolean;
   quorum?: boolean;
+  mirrored?: boolean;
   ejabberd?: boolean;
 }
 
@@ -91,7 +92,7 @@ async function serveCluster(options: BrokerOptions): Promise<() => Promise<void>
     const { findRabbitmqServer, RabbitCluster } = await import('./rabbitmq.js');
     if (findRabbitmqServer() === undefined) throw new CliError('--rabbitmq needs RabbitMQ (Debian, Ubuntu: sudo apt-get install rabbitmq-server)');
     process.stdout.write(`Starting RabbitMQ, ${nodes} (about 10 s on a first start)...\n`);
-    cluster = await new RabbitCluster({ size, queueType: options.quorum ? 'quorum' : 'classic' }).start();
+    cluster = await new RabbitCluster({ size, queueType: options.quorum ? 'quorum' : options.mirrored ? 'mirrored' : 'classic' }).start();
     protocol = 'It speaks MQTT 3.1.1 only (RabbitMQ 3.10). Try:';
   } else if (options.ejabberd) {
     const { EjabberdCluster, ejabberdMissing } = await import('./ejabberd.js');

@@ -18,9 +18,11 @@ export interface DeliveryContext {
    * client id another client has just taken: what was sent meanwhile went to that client.
    */
   takeoverSuspected: boolean;
+  /** This connection reached another node of a cluster than the one before it (a failover). */
+  movedNode?: boolean;
 }
 
-export type GapCause = 'clean-session' | 'session-lost' | 'qos0' | 'queue-limit' | 'takeover' | 'unknown' | 'not-received';
+export type GapCause = 'clean-session' | 'session-lost' | 'qos0' | 'queue-limit' | 'failover' | 'takeover' | 'unknown' | 'not-received';
 
 export function diagnoseGap(qos: 0 | 1 | 2, context: DeliveryContext): GapCause {
   if (context.clean) return 'clean-session';
@@ -30,6 +32,8 @@ export function diagnoseGap(qos: 0 | 1 | 2, context: DeliveryContext): GapCause 
     // Only evidence names the queue limit: the backlog reached it. A broker that crashed before saving
     // what it queued leaves the same pattern (queued values, then a gap), so without it the cause is unknown.
     if (context.queueLimit !== null && context.queuedOnReturn >= context.queueLimit) return 'queue-limit';
+    // A node that died closes its sockets without a word too: on another node, that is no takeover.
+    if (context.movedNode) return 'failover';
     return context.takeoverSuspected ? 'takeover' : 'unknown';
   }
   return 'not-received';
@@ -43,6 +47,8 @@ export const causeText: Record<GapCause, string> = {
   qos0: 'QoS 0: such messages are never queued for an offline consumer (publish and subscribe at QoS 1 or 2)',
   'queue-limit':
     "the session was resumed but the broker did not keep these values: the backlog that came first reached its queue limit per client (--queue-limit; Mosquitto's max_queued_messages, 1000 by default)",
+  failover:
+    'the session moved to another node of the cluster: values the lost node had in flight come again later (the gap is then filled) unless the cluster lost them',
   takeover:
     'the broker closed the previous connection without a word, as it does when another client connects with the same client id: these values most likely went to that client (give each consumer its own --id)',
   unknown:

@@ -34,6 +34,7 @@ export const brokerKinds = [
   'nats-cluster',
   'rabbitmq',
   'rabbitmq-cluster',
+  'rabbitmq-mirrored',
   'rabbitmq-quorum',
   'ejabberd',
   'ejabberd-cluster',
@@ -41,27 +42,27 @@ export const brokerKinds = [
 export type BrokerKind = (typeof brokerKinds)[number];
 
 /** The kinds that are a cluster of 3 nodes the demo starts: the fault scenarios run on them. */
-export const clusterKinds: ReadonlySet<string> = new Set<BrokerKind>(['nats-cluster', 'rabbitmq-cluster', 'rabbitmq-quorum', 'ejabberd-cluster']);
+export const clusterKinds: ReadonlySet<string> = new Set<BrokerKind>(['nats-cluster', 'rabbitmq-cluster', 'rabbitmq-mirrored', 'rabbitmq-quorum', 'ejabberd-cluster']);
 
 /** The kinds whose nodes the demo starts and can stop: clean-restart runs on them. */
-const startedKinds: ReadonlySet<string> = new Set<BrokerKind>(['nats', 'nats-cluster', 'rabbitmq', 'rabbitmq-cluster', 'rabbitmq-quorum', 'ejabberd', 'ejabberd-cluster']);
+const startedKinds: ReadonlySet<string> = new Set<BrokerKind>(['nats', 'nats-cluster', 'rabbitmq', 'rabbitmq-cluster', 'rabbitmq-mirrored', 'rabbitmq-quorum', 'ejabberd', 'ejabberd-cluster']);
 
 /** What --broker KIND says in --help. */
 export const brokerKindsHelp =
   'embedded (Aedes, in this process), mosquitto (a private one on a free port), nats or nats-cluster (one NATS node, 3 nodes), ' +
-  'rabbitmq or rabbitmq-cluster (one RabbitMQ node, 3 nodes, its default classic queues), rabbitmq-quorum (3 nodes, sessions in quorum queues), ' +
+  'rabbitmq or rabbitmq-cluster (one RabbitMQ node, 3 nodes, its default classic queues), rabbitmq-mirrored or rabbitmq-quorum (3 nodes, sessions in classic queues mirrored on every node, or in quorum queues), ' +
   'ejabberd or ejabberd-cluster (one node, 3 nodes); on a cluster the fault scenarios run too';
 
 /** Starts a cluster the project knows, or says what is missing for it. */
 async function startCluster(kind: BrokerKind): Promise<BrokerCluster> {
-  const size = kind.endsWith('-cluster') || kind === 'rabbitmq-quorum' ? clusterSize : 1;
+  const size = clusterKinds.has(kind) ? clusterSize : 1;
   if (kind.startsWith('nats')) {
     if (findNatsServer() === undefined) throw new CliError(`--broker ${kind} needs nats-server (Debian, Ubuntu: sudo apt-get install nats-server)`);
     return new NatsCluster({ size }).start();
   }
   if (kind.startsWith('rabbitmq')) {
     if (findRabbitmqServer() === undefined) throw new CliError(`--broker ${kind} needs RabbitMQ (Debian, Ubuntu: sudo apt-get install rabbitmq-server)`);
-    return new RabbitCluster({ size, queueType: kind === 'rabbitmq-quorum' ? 'quorum' : 'classic' }).start();
+    return new RabbitCluster({ size, queueType: kind === 'rabbitmq-quorum' ? 'quorum' : kind === 'rabbitmq-mirrored' ? 'mirrored' : 'classic' }).start();
   }
   const missing = ejabberdMissing();
   if (missing) throw new CliError(`--broker ${kind}: ${missing}`);

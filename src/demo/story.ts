@@ -24,7 +24,7 @@ export interface ScenarioContext {
 
 /** What a scenario runs against: the kind of broker and the MQTT version spoken to it. */
 export interface BrokerTarget {
-  kind: 'embedded' | 'mosquitto' | 'nats' | 'nats-cluster' | 'rabbitmq' | 'rabbitmq-cluster' | 'rabbitmq-quorum' | 'ejabberd' | 'ejabberd-cluster' | 'url';
+  kind: 'embedded' | 'mosquitto' | 'nats' | 'nats-cluster' | 'rabbitmq' | 'rabbitmq-cluster' | 'rabbitmq-mirrored' | 'rabbitmq-quorum' | 'ejabberd' | 'ejabberd-cluster' | 'url';
   protocolVersion: 4 | 5;
 }
 

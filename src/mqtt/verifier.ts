@@ -55,6 +55,9 @@ export class DeliveryVerifier {
   private backlogCount = 0;
   private queuedOnReturn = 0;
   private takeoverSuspected = false;
+  private movedNode = false;
+  /** The cluster node (1-based) of the last connection. */
+  private lastNode: number | undefined;
   /** Messages that arrived once the consumer had decided to stop: left unacknowledged in the session. */
   private leftInSession = 0;
   private backlogLongestMs: number | null = null;
@@ -123,6 +126,8 @@ export class DeliveryVerifier {
       this.afterReturn = true;
       this.queuedOnReturn = 0;
       this.takeoverSuspected = event.previousClosedSilently;
+      this.movedNode = this.lastNode !== undefined && event.node !== this.lastNode;
+      this.lastNode = event.node;
       this.emit(event);
       if (this.hadSession && !this.sessionPresent && !this.options.clean) {
         this.emit({ event: 'session-lost', clientId: this.options.settings.clientId, lastValues: this.tracker.lastValues() });
@@ -208,6 +213,7 @@ export class DeliveryVerifier {
             queuedOnReturn: this.queuedOnReturn,
             queueLimit: this.options.queueLimit ?? null,
             takeoverSuspected: this.takeoverSuspected,
+            movedNode: this.movedNode,
           },
         });
         for (const event of events) {
