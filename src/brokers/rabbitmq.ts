@@ -65,7 +65,7 @@ export class RabbitCluster implements BrokerCluster {
     return node;
   }
 
-  /** Starts node 1, then the others, which join it as they boot; waits until every node accepts MQTT. */
+  /** Starts node 1, then the others one by one, each joining the cluster as it boots; waits until every node accepts MQTT. */
   async start(): Promise<this> {
     const script = findRabbitmqServer();
     if (!script) throw new Error('RabbitMQ is not installed (Debian, Ubuntu: sudo apt-get install rabbitmq-server)');
@@ -101,7 +101,9 @@ export class RabbitCluster implements BrokerCluster {
     }
     try {
       await this.boot(this.nodes.slice(0, 1));
-      await this.boot(this.nodes.slice(1));
+      // One at a time: two nodes booting together may each try to join the other rather than node 1,
+      // and wait for each other's tables (a 3-node start once stalled for 90 s that way).
+      for (const node of this.nodes.slice(1)) await this.boot([node]);
       if (this.queueType === 'mirrored') await this.mirrorSessionQueues(script);
     } catch (error) {
       await this.dispose();
