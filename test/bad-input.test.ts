@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import net from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { commandArgs } from '../src/cli/package.js';
@@ -60,6 +61,23 @@ describe('faults without a broker', () => {
     assert.equal(result.status, 1, result.stderr);
     assert.equal(result.stdout.split('\n').filter((l) => l.startsWith('Cannot reach')).length, 1, result.stdout);
     assert.match(result.stderr, /^consumer: gave up: no connection to mqtt:\/\/127\.0\.0\.1:1 for 2 s/);
+  });
+
+  it('a failing attempt is said again for a new reason, not at every attempt', async () => {
+    // One URL refuses the connection, the other reads the CONNECT and closes without a CONNACK: two reasons.
+    const closing = net.createServer((socket) => socket.once('data', () => socket.end()));
+    await new Promise<void>((resolve) => closing.listen(0, '127.0.0.1', resolve));
+    const port = (closing.address() as net.AddressInfo).port;
+    try {
+      const consumer = CliProcess.consumer(['--no-state', '--url', `mqtt://127.0.0.1:1,mqtt://127.0.0.1:${port}`, '--connect-timeout', '4']);
+      assert.equal((await consumer.exitWithin(20_000)).code, 1, consumer.stderr);
+      const said = consumer.stdout.split('\n').filter((line) => line.startsWith('Cannot reach'));
+      assert.equal(said.length, 2, `each reason once in 4 s of attempts:\n${consumer.stdout}`);
+      assert.ok(said[0]!.includes('127.0.0.1:1 '), said[0]);
+      assert.ok(said[1]!.includes(`127.0.0.1:${port} (the broker closed the connection without answering the CONNECT`), said[1]);
+    } finally {
+      closing.close();
+    }
   });
 
   it('--insecure is allowed only with a loud warning', () => {

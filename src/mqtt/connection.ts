@@ -23,6 +23,8 @@ export type StreamWrapper = (socket: Duplex) => Duplex;
 
 const firstRetryMs = 250;
 const takeoverCloses = 3;
+/** A failing attempt's reason already said is said again after this long. */
+const sayAgainMs = 30_000;
 const takeoverWindowMs = 15_000;
 /** A connection closed sooner than this after it was made, with nothing said, is one of a tug of war. */
 const shortLivedMs = 2000;
@@ -113,6 +115,7 @@ export function openConnection(
   let afterSilentClose = false;
   client.on('connect', (connack) => {
     connectedAt = Date.now();
+    reasonsSaid.clear();
     clearTimeout(givingUpTimer);
     givingUpTimer = undefined;
     client.options.reconnectPeriod = firstRetryMs;
@@ -157,6 +160,8 @@ export function openConnection(
   // after a reconnect that itself followed a silent close is counted, and a few in a row mean a tug of
   // war. A link cut now and then (its connections live longer) is not one.
   const silentCloses: number[] = [];
+  /** When each reason for failing attempts was last said, since the last connection. */
+  const reasonsSaid = new Map<string, number>();
   client.on('close', () => {
     if (state === 'closed' || client.disconnecting) return;
     const retryInMs = client.options.reconnectPeriod ?? firstRetryMs;
@@ -179,9 +184,18 @@ export function openConnection(
       state = 'offline';
       handlers.onEvent({ event: 'offline', url: shownUrl(), reason: lastError || 'connection lost' });
       armTimeout();
-    } else if (state !== 'unreachable' && state !== 'offline') {
-      state = 'unreachable';
-      handlers.onEvent({ event: 'unreachable', url: shownUrl(), reason: lastError || unanswered(), retryInMs });
+    } else {
+      // Said at the first failure, then again only for a reason not said in the last 30 s: a client that
+      // keeps trying shows it is still at it without a line per attempt.
+      const reason = lastError || unanswered();
+      const now = Date.now();
+      const saidAt = reasonsSaid.get(reason);
+      if (state !== 'unreachable' && state !== 'offline') reasonsSaid.clear();
+      if (state === 'connecting' || saidAt === undefined || now - saidAt >= sayAgainMs) {
+        handlers.onEvent({ event: 'unreachable', url: shownUrl(), reason, retryInMs });
+        reasonsSaid.set(reason, now);
+      }
+      if (state !== 'offline') state = 'unreachable';
     }
     failedAttempts += 1;
     current = (current + 1) % servers.length;
