@@ -9,21 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { waitForPort } from '../src/brokers/ports.js';
+import { portTaken } from '../src/brokers/ports.js';
 import { packageRoot } from '../src/cli/package.js';
 import { CliProcess, messageValues } from './support/cli.js';
 import { mosquittoSkip, TestMosquitto } from './support/mosquitto.js';
 import { natsSkip } from './support/nats.js';
-
-/** Something already listens on this port of localhost. */
-async function portTaken(port: number): Promise<boolean> {
-  try {
-    await waitForPort(port, 100);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 interface Run {
   stdout: string;

@@ -8,10 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { BrokerCluster } from './cluster.js';
-import { control, ErlangNode, stopEpmd, writeCookie, type ErlangLaunch } from './erlang.js';
+import { control, ErlangCluster, ErlangNode, stopEpmd, writeCookie, type ErlangLaunch } from './erlang.js';
 import { freePort } from './ports.js';
-import { waitForMqttSession } from './ready.js';
 
 const user = 'ejabberd';
 /** Any user name and password pass ejabberd's anonymous login; without one it refuses (not authorised). */
@@ -68,26 +66,16 @@ function chownTree(path: string, owner: { uid: number; gid: number }): void {
 
 const readyTimeoutMs = 60_000;
 
-export class EjabberdCluster implements BrokerCluster {
+export class EjabberdCluster extends ErlangCluster {
   readonly dir = mkdtempSync(join(folderOthersCanReach(), 'mqtt-persistent-sessions-ejabberd-'));
-  readonly nodes: ErlangNode[] = [];
   private readonly controls: ErlangLaunch[] = [];
-  private epmdPort = 0;
 
-  constructor(private readonly options: { size: number }) {}
+  constructor(private readonly options: { size: number }) {
+    super(readyTimeoutMs);
+  }
 
   get description(): string {
     return this.options.size === 1 ? 'one ejabberd node' : `an ejabberd cluster of ${this.options.size} nodes`;
-  }
-
-  get urls(): string[] {
-    return this.nodes.map((node) => node.url);
-  }
-
-  node(index: number): ErlangNode {
-    const node = this.nodes[index - 1];
-    if (!node) throw new Error(`there is no node ${index} in a cluster of ${this.nodes.length}`);
-    return node;
   }
 
   /** Starts every node, joins the others to node 1, and waits until every node accepts MQTT. */
@@ -132,23 +120,6 @@ export class EjabberdCluster implements BrokerCluster {
       throw error;
     }
     return this;
-  }
-
-  async restart(index: number, timeoutMs = readyTimeoutMs): Promise<void> {
-    await this.boot([this.node(index)], timeoutMs);
-  }
-
-  private async boot(nodes: ErlangNode[], timeoutMs = readyTimeoutMs): Promise<void> {
-    for (const node of nodes) node.start();
-    await Promise.all(nodes.map((node) => Promise.race([this.waitForNodes([node], timeoutMs), node.stoppedAtOnce()])));
-  }
-
-  async waitUntilReady(timeoutMs = readyTimeoutMs): Promise<void> {
-    await this.waitForNodes(this.nodes.filter((node) => node.running), timeoutMs);
-  }
-
-  private async waitForNodes(nodes: ErlangNode[], timeoutMs = readyTimeoutMs): Promise<void> {
-    await Promise.all(nodes.map((node) => waitForMqttSession(node.url, `ready-probe-${node.index}`, timeoutMs, `ejabberd node ${node.index}`)));
   }
 
   async dispose(): Promise<void> {

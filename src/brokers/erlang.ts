@@ -9,7 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ClusterNode } from './cluster.js';
+import type { BrokerCluster, ClusterNode } from './cluster.js';
+import { waitForMqttSession } from './ready.js';
 
 /** Output kept per node: enough to say why it stopped, bounded however long it runs. */
 const keptLogChars = 64 * 1024;
@@ -149,6 +150,52 @@ export class ErlangNode implements ClusterNode {
       await sleep(50);
     }
   }
+}
+
+/**
+ * What a RabbitMQ or an ejabberd cluster does the same way: its numbered nodes, their URLs, starting
+ * nodes and waiting, bounded, until each takes sessions (or its script ends), and its private epmd.
+ */
+export abstract class ErlangCluster implements BrokerCluster {
+  readonly nodes: ErlangNode[] = [];
+  protected epmdPort = 0;
+  abstract readonly dir: string;
+  abstract readonly description: string;
+
+  constructor(
+    /** How long a node may take to accept MQTT after it is started. */
+    protected readonly readyTimeoutMs: number,
+  ) {}
+
+  get urls(): string[] {
+    return this.nodes.map((node) => node.url);
+  }
+
+  node(index: number): ErlangNode {
+    const node = this.nodes[index - 1];
+    if (!node) throw new Error(`there is no node ${index} in a cluster of ${this.nodes.length}`);
+    return node;
+  }
+
+  async restart(index: number, timeoutMs = this.readyTimeoutMs): Promise<void> {
+    await this.boot([this.node(index)], timeoutMs);
+  }
+
+  async waitUntilReady(timeoutMs = this.readyTimeoutMs): Promise<void> {
+    await this.waitForNodes(this.nodes.filter((node) => node.running), timeoutMs);
+  }
+
+  /** Starts the nodes and waits until each accepts MQTT, or fails as soon as one's script ends. */
+  protected async boot(nodes: ErlangNode[], timeoutMs = this.readyTimeoutMs): Promise<void> {
+    for (const node of nodes) node.start();
+    await Promise.all(nodes.map((node) => Promise.race([this.waitForNodes([node], timeoutMs), node.stoppedAtOnce()])));
+  }
+
+  protected async waitForNodes(nodes: ErlangNode[], timeoutMs = this.readyTimeoutMs): Promise<void> {
+    await Promise.all(nodes.map((node) => waitForMqttSession(node.url, `ready-probe-${node.index}`, timeoutMs, `${node.broker} node ${node.index}`)));
+  }
+
+  abstract dispose(): Promise<void>;
 }
 
 /**

@@ -59,6 +59,16 @@ function listenAndClose(port: number): Promise<number> {
   });
 }
 
+/** Something already listens on this port of 127.0.0.1 (it answers within timeoutMs). */
+export async function portTaken(port: number, timeoutMs = 200): Promise<boolean> {
+  try {
+    await waitForPort(port, timeoutMs);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -3,14 +3,11 @@
  * cluster whose nodes join the first at their first boot, each with its own config, data, logs and
  * ports in a temporary folder; never the package's default instance. RabbitMQ 3.10 speaks MQTT 3.1.1.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { BrokerCluster } from './cluster.js';
-import { ErlangNode, stopEpmd, writeCookie } from './erlang.js';
+import { control, ErlangCluster, ErlangNode, stopEpmd, writeCookie } from './erlang.js';
 import { freePort } from './ports.js';
-import { waitForMqttSession } from './ready.js';
 
 /**
  * The server script that runs as the calling user: /usr/sbin/rabbitmq-server switches to the rabbitmq
@@ -39,12 +36,12 @@ export interface RabbitClusterOptions {
 /** First start: about 9 s to accept MQTT on a quiet 2-core machine, more when it is busy. */
 const readyTimeoutMs = 90_000;
 
-export class RabbitCluster implements BrokerCluster {
+export class RabbitCluster extends ErlangCluster {
   readonly dir = mkdtempSync(join(tmpdir(), 'mqtt-persistent-sessions-rabbitmq-'));
-  readonly nodes: ErlangNode[] = [];
-  private epmdPort = 0;
 
-  constructor(private readonly options: RabbitClusterOptions) {}
+  constructor(private readonly options: RabbitClusterOptions) {
+    super(readyTimeoutMs);
+  }
 
   get queueType(): RabbitQueueType {
     return this.options.queueType ?? 'classic';
@@ -53,16 +50,6 @@ export class RabbitCluster implements BrokerCluster {
   get description(): string {
     const queues = this.queueType === 'quorum' ? ', quorum queues' : this.queueType === 'mirrored' ? ', mirrored classic queues' : '';
     return this.options.size === 1 ? `one RabbitMQ node${queues}` : `a RabbitMQ cluster of ${this.options.size} nodes${queues}`;
-  }
-
-  get urls(): string[] {
-    return this.nodes.map((node) => node.url);
-  }
-
-  node(index: number): ErlangNode {
-    const node = this.nodes[index - 1];
-    if (!node) throw new Error(`there is no node ${index} in a cluster of ${this.nodes.length}`);
-    return node;
   }
 
   /** Starts node 1, then the others one by one, each joining the cluster as it boots; waits until every node accepts MQTT. */
@@ -112,29 +99,16 @@ export class RabbitCluster implements BrokerCluster {
     return this;
   }
 
-  async restart(index: number, timeoutMs = readyTimeoutMs): Promise<void> {
-    await this.boot([this.node(index)], timeoutMs);
-  }
-
   /** The policy that mirrors every MQTT subscription queue on all nodes, set through node 1 (kept in the cluster's data). */
   private async mirrorSessionQueues(serverScript: string): Promise<void> {
-    const node = this.nodes[0]!;
-    const ctl = join(dirname(serverScript), 'rabbitmqctl');
     const policy = JSON.stringify({ 'ha-mode': 'all', 'ha-sync-mode': 'automatic' });
-    const env = { ...process.env, HOME: this.dir, ERL_EPMD_PORT: String(this.epmdPort), RABBITMQ_CONF_ENV_FILE: join(this.dir, 'node1', 'rabbitmq-env.conf') };
-    const result = spawnSync(ctl, ['-n', 'n1@localhost', 'set_policy', 'mqtt-mirrored', '^mqtt-subscription-', policy, '--apply-to', 'queues'], { env, encoding: 'utf8', timeout: 60_000 });
-    if (result.status !== 0) throw new Error(`RabbitMQ node ${node.index} did not take the mirroring policy: ${(result.stderr || result.stdout || String(result.error)).trim().split('\n').at(-1)}`);
-  }
-
-  async waitUntilReady(timeoutMs = readyTimeoutMs): Promise<void> {
-    const running = this.nodes.filter((node) => node.running);
-    await Promise.all(running.map((node) => waitForMqttSession(node.url, `ready-probe-${node.index}`, timeoutMs, `RabbitMQ node ${node.index}`)));
-  }
-
-  private async boot(nodes: ErlangNode[], timeoutMs = readyTimeoutMs): Promise<void> {
-    for (const node of nodes) node.start();
-    await Promise.all(
-      nodes.map((node) => Promise.race([waitForMqttSession(node.url, `ready-probe-${node.index}`, timeoutMs, `RabbitMQ node ${node.index}`), node.stoppedAtOnce()])),
+    await control(
+      {
+        command: join(dirname(serverScript), 'rabbitmqctl'),
+        args: ['-n', 'n1@localhost', 'set_policy', 'mqtt-mirrored', '^mqtt-subscription-', policy, '--apply-to', 'queues'],
+        env: { HOME: this.dir, ERL_EPMD_PORT: String(this.epmdPort), RABBITMQ_CONF_ENV_FILE: join(this.dir, 'node1', 'rabbitmq-env.conf') },
+      },
+      60_000,
     );
   }
 

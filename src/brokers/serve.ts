@@ -10,7 +10,7 @@ import { packageRoot } from '../cli/package.js';
 import { CliError, UsageError } from '../core/errors.js';
 import type { BrokerCluster } from './cluster.js';
 import { findMosquitto, PrivateMosquitto, projectConfig } from './mosquitto.js';
-import { waitForPort } from './ports.js';
+import { portTaken } from './ports.js';
 import { protectedMosquitto, protectedUsers } from './protected.js';
 
 export interface BrokerOptions {
@@ -71,15 +71,6 @@ async function serveMosquitto(folder: string, make: (dataDir: string) => Private
     await mosquitto.stop();
     rmSync(mosquitto.dir, { recursive: true, force: true });
   };
-}
-
-async function portTaken(port: number): Promise<boolean> {
-  try {
-    await waitForPort(port, 200);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Starts a private NATS, RabbitMQ or ejabberd node or cluster, says where its nodes listen, and returns how to stop it. */

@@ -45,7 +45,7 @@ export type BrokerKind = (typeof brokerKinds)[number];
 export const clusterKinds: ReadonlySet<string> = new Set<BrokerKind>(['nats-cluster', 'rabbitmq-cluster', 'rabbitmq-mirrored', 'rabbitmq-quorum', 'ejabberd-cluster']);
 
 /** The kinds whose nodes the demo starts and can stop: clean-restart runs on them. */
-const startedKinds: ReadonlySet<string> = new Set<BrokerKind>(['nats', 'nats-cluster', 'rabbitmq', 'rabbitmq-cluster', 'rabbitmq-mirrored', 'rabbitmq-quorum', 'ejabberd', 'ejabberd-cluster']);
+const startedKinds: ReadonlySet<string> = new Set<BrokerKind>(brokerKinds.filter((kind) => kind !== 'embedded' && kind !== 'mosquitto'));
 
 /** What --broker KIND says in --help. */
 export const brokerKindsHelp =

@@ -190,8 +190,7 @@ export function openConnection(
       const reason = lastError || unanswered();
       const now = Date.now();
       const saidAt = reasonsSaid.get(reason);
-      if (state !== 'unreachable' && state !== 'offline') reasonsSaid.clear();
-      if (state === 'connecting' || saidAt === undefined || now - saidAt >= sayAgainMs) {
+      if (saidAt === undefined || now - saidAt >= sayAgainMs) {
         handlers.onEvent({ event: 'unreachable', url: shownUrl(), reason, retryInMs });
         reasonsSaid.set(reason, now);
       }
