@@ -5,10 +5,9 @@ import { parseProtocolVersion } from './cli/options.js';
 import { createProgram, integerIn, onInterrupt, parseArguments } from './cli/program.js';
 import { onOutputClosed, runCommand } from './cli/run.js';
 import { CliError, ExitCode, UsageError } from './core/errors.js';
-import { brokerKinds, brokerKindsHelp, clusterKinds, createDemoRun, startDemoBroker, type BrokerKind } from './demo/run.js';
+import { brokerKinds, brokerKindsHelp, clusterKinds, createDemoRun, startDemoBroker, stopScenarios, type BrokerKind } from './demo/run.js';
 import { reportCard } from './demo/report-card.js';
 import { clusterScenarios, findScenario, scenarios } from './demo/scenarios.js';
-import { ChildCommand } from './demo/processes.js';
 import type { Scenario } from './demo/story.js';
 
 interface DemoOptions {
@@ -52,7 +51,7 @@ runCommand('demo', async () => {
   const options = program.opts<DemoOptions>();
   if (options.url && !options.all && !options.cluster && program.getOptionValueSource('scenario') === 'default') {
     const out = (line = ''): void => void process.stdout.write(`${line}\n`);
-    onInterrupt(() => void ChildCommand.killAll().then(() => process.exit(130)));
+    onInterrupt(() => void stopScenarios(out).then(() => process.exit(130)));
     const card = await reportCard(options.url, options.protocolVersion, options.realTime ? 1000 : options.interval, out);
     const failed = card.claims.filter((result) => result.outcome.verdict === 'FAIL').length;
     if (failed > 0) throw new CliError(`${failed} of ${card.claims.length} claims failed on this broker`);

@@ -8,6 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, type IClientOptions, type IConnackPacket, type MqttClient } from 'mqtt';
 import { rangesText } from '../core/history.js';
+import { endSession } from './sessions.js';
 
 export interface ProbeResult {
   name: string;
@@ -116,32 +117,31 @@ function sessionOptions(clientId: string, protocolVersion: 4 | 5, expiry?: numbe
   return { protocolVersion, clientId, clean: false, ...(protocolVersion === 5 ? { properties: { sessionExpiryInterval: expiry ?? 600 } } : {}) };
 }
 
-/** Ends a session the probe made, so that the broker keeps nothing of it. */
+/** Ends a session the probe made, so that the broker keeps nothing of it: every probe's session ends here. */
 async function forget(url: string, clientId: string, protocolVersion: 4 | 5): Promise<void> {
-  try {
-    const client = await connectOnce(url, { protocolVersion, clientId, clean: true, ...(protocolVersion === 5 ? { properties: { sessionExpiryInterval: 0 } } : {}) });
-    await client.endAsync();
-  } catch {
-    // nothing to forget, or the broker is gone: the probe's finding stands
-  }
+  // A session that cannot be ended (the broker is gone) leaves the probe's finding as it is.
+  await endSession(url, clientId, protocolVersion).catch(() => undefined);
 }
 
 /** Subscribes a persistent session, leaves, stays away, returns: did the broker keep it? */
 async function keptAfter(url: string, protocolVersion: 4 | 5, awayMs: number, expiry?: number): Promise<{ kept: boolean; grantedExpiry: number | null }> {
   const clientId = unique('lifetime');
   const options = sessionOptions(clientId, protocolVersion, expiry);
-  // MQTT 5 starts clean and keeps the session for its expiry; in 3.1.1 a clean session ends with its connection.
-  const first = await connectOnce(url, { ...options, clean: protocolVersion === 5 });
-  await first.subscribeAsync(`probe/lifetime/${clientId}`, { qos: 1 });
-  // The CONNACK's session expiry, when the broker grants less (or other) than asked.
-  const grantedExpiry = first.connack.properties?.sessionExpiryInterval ?? null;
-  await first.endAsync();
-  await sleep(awayMs);
-  const back = await connectOnce(url, options);
-  const kept = back.connack.sessionPresent === true;
-  await back.endAsync();
-  await forget(url, clientId, protocolVersion);
-  return { kept, grantedExpiry };
+  try {
+    // MQTT 5 starts clean and keeps the session for its expiry; in 3.1.1 a clean session ends with its connection.
+    const first = await connectOnce(url, { ...options, clean: protocolVersion === 5 });
+    await first.subscribeAsync(`probe/lifetime/${clientId}`, { qos: 1 });
+    // The CONNACK's session expiry, when the broker grants less (or other) than asked.
+    const grantedExpiry = first.connack.properties?.sessionExpiryInterval ?? null;
+    await first.endAsync();
+    await sleep(awayMs);
+    const back = await connectOnce(url, options);
+    const kept = back.connack.sessionPresent === true;
+    await back.endAsync();
+    return { kept, grantedExpiry };
+  } finally {
+    await forget(url, clientId, protocolVersion);
+  }
 }
 
 /** The longest lifetime the probe waits past: longer ones are reported as "kept at least". */
@@ -187,33 +187,36 @@ interface QueueRound {
 /** One round: a session subscribes and leaves, `count` QoS 1 values are published, it returns. */
 async function queueRound(url: string, protocolVersion: 4 | 5, count: number): Promise<QueueRound> {
   const clientId = unique('queue');
-  const topic = `probe/queue/${clientId}`;
-  const options = sessionOptions(clientId, protocolVersion);
-  const away = await connectOnce(url, { ...options, clean: protocolVersion === 5 });
-  await away.subscribeAsync(topic, { qos: 1 });
-  await away.endAsync();
-  const publisher = await connectOnce(url, { protocolVersion, clientId: unique('queue-pub') });
-  let acknowledged = 0;
-  // One at a time, as a producer waiting for each acknowledgement: a burst is a test of something else.
-  for (let value = 1; value <= count; value++) {
-    await publisher.publishAsync(topic, String(value), { qos: 1 });
-    acknowledged++;
+  try {
+    const topic = `probe/queue/${clientId}`;
+    const options = sessionOptions(clientId, protocolVersion);
+    const away = await connectOnce(url, { ...options, clean: protocolVersion === 5 });
+    await away.subscribeAsync(topic, { qos: 1 });
+    await away.endAsync();
+    const publisher = await connectOnce(url, { protocolVersion, clientId: unique('queue-pub') });
+    let acknowledged = 0;
+    // One at a time, as a producer waiting for each acknowledgement: a burst is a test of something else.
+    for (let value = 1; value <= count; value++) {
+      await publisher.publishAsync(topic, String(value), { qos: 1 });
+      acknowledged++;
+    }
+    await publisher.endAsync();
+    const seen = new Set<number>();
+    let last = Date.now();
+    const back = await connectOnce(url, options, (payload) => {
+      seen.add(Number(payload.toString()));
+      last = Date.now();
+    });
+    // Until 2 s pass without a value (bounded: a minute at most).
+    const deadline = Date.now() + 60_000;
+    while (Date.now() - last < 2000 && seen.size < count && Date.now() < deadline) await sleep(200);
+    back.end(true);
+    const missing: number[] = [];
+    for (let value = 1; value <= count; value++) if (!seen.has(value)) missing.push(value);
+    return { count, acknowledged, missing, sessionPresent: back.connack.sessionPresent === true };
+  } finally {
+    await forget(url, clientId, protocolVersion);
   }
-  await publisher.endAsync();
-  const seen = new Set<number>();
-  let last = Date.now();
-  const back = await connectOnce(url, options, (payload) => {
-    seen.add(Number(payload.toString()));
-    last = Date.now();
-  });
-  // Until 2 s pass without a value (bounded: a minute at most).
-  const deadline = Date.now() + 60_000;
-  while (Date.now() - last < 2000 && seen.size < count && Date.now() < deadline) await sleep(200);
-  back.end(true);
-  await forget(url, clientId, protocolVersion);
-  const missing: number[] = [];
-  for (let value = 1; value <= count; value++) if (!seen.has(value)) missing.push(value);
-  return { count, acknowledged, missing, sessionPresent: back.connack.sessionPresent === true };
 }
 
 /**

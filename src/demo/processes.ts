@@ -21,7 +21,7 @@ export class ChildCommand {
   readonly exited: Promise<Exit>;
   private waiters: Array<() => void> = [];
 
-  constructor(name: 'producer' | 'consumer' | 'report', args: string[], env: Record<string, string | undefined> = {}) {
+  constructor(name: 'producer' | 'consumer' | 'report' | 'demo', args: string[], env: Record<string, string | undefined> = {}) {
     this.child = spawn(process.execPath, [...commandArgs(name), ...args], {
       env: { ...process.env, NO_COLOR: '1', MQTT_URL: undefined, MQTT_USERNAME: undefined, MQTT_PASSWORD: undefined, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -62,6 +62,10 @@ export class ChildCommand {
 
   static report(args: string[], env?: Record<string, string | undefined>): ChildCommand {
     return new ChildCommand('report', args, env);
+  }
+
+  static demo(args: string[], env?: Record<string, string | undefined>): ChildCommand {
+    return new ChildCommand('demo', args, env);
   }
 
   get lines(): string[] {

@@ -12,7 +12,9 @@ import { findRabbitmqServer, RabbitCluster } from '../brokers/rabbitmq.js';
 import { colorLevel, summaryLines } from '../cli/render.js';
 import type { Summary } from '../core/accounting.js';
 import { CliError, UsageError } from '../core/errors.js';
+import { maskUrl } from '../mqtt/settings.js';
 import { ChildCommand } from './processes.js';
+import { endRememberedSessions } from './sessions.js';
 import { mosquittoAvailable, stopScenarioBrokers, type BrokerTarget, type Outcome, type Scenario } from './story.js';
 
 /** Nodes of the cluster the fault scenarios run on. */
@@ -118,8 +120,7 @@ export function createDemoRun(broker: DemoBroker | undefined, out: (line?: strin
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
-      await ChildCommand.killAll();
-      await stopScenarioBrokers();
+      await stopScenarios(out);
       await broker?.close();
       await cluster?.then((started) => started.dispose(), () => {});
       rmSync(dir, { recursive: true, force: true });
@@ -164,6 +165,7 @@ export function createDemoRun(broker: DemoBroker | undefined, out: (line?: strin
     const results: Array<{ scenario: Scenario; outcome: Outcome }> = [];
     for (const scenario of chosen) {
       const outcome = await runOne(scenario, intervalMs).catch(storyStopped);
+      await stopScenarios(out);
       const colour = outcome.verdict === 'PASS' ? chalk.green.bold : outcome.verdict === 'FAIL' ? chalk.red.bold : chalk.yellow.bold;
       out(`Observed: ${outcome.observed}`);
       out(colour(outcome.verdict));
@@ -183,11 +185,23 @@ export function createDemoRun(broker: DemoBroker | undefined, out: (line?: strin
 }
 
 /**
- * A story that could not go on (a broker that never delivers what the claim waits for, such as a shared
- * subscription it does not support) fails with the step it stopped at; what it started is stopped.
+ * Stops what the scenarios still run (commands, their own Mosquittos), then ends every session they made,
+ * so that the broker keeps nothing of them; says which it could not end. Runs after each scenario,
+ * whatever became of it, and when the demo is stopped.
  */
-async function storyStopped(error: unknown): Promise<Outcome> {
+export async function stopScenarios(out: (line: string) => void): Promise<void> {
   await ChildCommand.killAll();
+  await stopScenarioBrokers();
+  for (const { session, reason } of await endRememberedSessions()) {
+    out(`Could not end the session ${session.clientId} on ${session.url.split(',').map(maskUrl).join(',')} (${reason}): the broker may still keep it.`);
+  }
+}
+
+/**
+ * A story that could not go on (a broker that never delivers what the claim waits for, such as a shared
+ * subscription it does not support) fails with the step it stopped at; what it started is stopped after it.
+ */
+function storyStopped(error: unknown): Outcome {
   const step = (error instanceof Error ? error.message : String(error)).split('\n')[0];
   return { verdict: 'FAIL', observed: `the story stopped: ${step}`, facts: { stoppedAt: step ?? null } };
 }

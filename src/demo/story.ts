@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { findMosquitto, PrivateMosquitto, type MosquittoOptions } from '../brokers/mosquitto.js';
 import type { BrokerCluster } from '../brokers/cluster.js';
 import { ChildCommand, messageValues, sentValues, type Exit, type JsonEvent } from './processes.js';
+import { forgetSessionsOn, rememberSession } from './sessions.js';
 
 export interface ScenarioContext {
   url: string;
@@ -82,12 +83,13 @@ export async function startMosquitto(options: MosquittoOptions): Promise<Private
 export async function disposeMosquitto(broker: PrivateMosquitto): Promise<void> {
   startedBrokers.delete(broker);
   await broker.dispose();
+  forgetSessionsOn(broker.url);
 }
 
 export async function stopScenarioBrokers(): Promise<void> {
   const brokers = [...startedBrokers];
   startedBrokers.clear();
-  await Promise.all(brokers.map((broker) => broker.dispose()));
+  await Promise.all(brokers.map((broker) => disposeMosquitto(broker)));
 }
 
 export function names(context: ScenarioContext, scenario: string): { topic: string; id: string; state: string } {
@@ -103,11 +105,14 @@ export function protocolArgs(context: ScenarioContext): string[] {
   return context.protocolVersion === 4 ? ['-V', '4'] : [];
 }
 
+/** The producer connects with a clean start and no session expiry: the broker keeps nothing of it. */
 export function producer(context: ScenarioContext, url: string, topic: string, extra: string[] = []): ChildCommand {
   return ChildCommand.producer(['--url', url, '-t', topic, '--interval', String(context.intervalMs), '--json', ...protocolArgs(context), ...extra]);
 }
 
+/** A consumer on url (the scenario's broker, a link in front of it, or a broker of the scenario's own); its session is remembered, to be ended. */
 export function consumer(context: ScenarioContext, url: string, id: string, topic: string, state: string, extra: string[] = []): ChildCommand {
+  rememberSession({ clientId: id, url: context.url, connectedTo: url, protocolVersion: context.protocolVersion ?? 5 });
   return ChildCommand.consumer(['--url', url, '-i', id, '-t', topic, '--state', state, '--json', ...protocolArgs(context), ...extra]);
 }
 

@@ -1,6 +1,7 @@
 /** A real Mosquitto for the tests, on a free port with its own config (never the system broker). */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { findMosquitto } from '../../src/brokers/mosquitto.js';
 
 export { PrivateMosquitto as TestMosquitto } from '../../src/brokers/mosquitto.js';
@@ -22,3 +23,57 @@ export function mosquittoPub(port: number, topic: string, values: number[], prop
   assert.equal(result.status, 0, result.stderr);
 }
 
+
+/** The $SYS counts of what Mosquitto keeps for clients: stored sessions, their subscriptions, retained messages. */
+export const keptCountTopics = ['$SYS/broker/clients/disconnected', '$SYS/broker/clients/total', '$SYS/broker/subscriptions/count', '$SYS/broker/retained messages/count'];
+
+const uptimeTopic = '$SYS/broker/uptime';
+
+/**
+ * Mosquitto's $SYS counts as mosquitto_sub sees them (the broker needs sys_interval). One subscriber for
+ * the whole test, so that its own connection and subscriptions are counted alike in every reading.
+ */
+export class SysCounts {
+  private readonly child: ChildProcess;
+  private readonly latest = new Map<string, string>();
+  private ticks = 0;
+  private waiters: Array<() => void> = [];
+  private output = '';
+
+  constructor(port: number) {
+    const topics = [...keptCountTopics, uptimeTopic].flatMap((topic) => ['-t', topic]);
+    this.child = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(port), '-v', ...topics], { stdio: ['ignore', 'pipe', 'pipe'] });
+    createInterface({ input: this.child.stdout! }).on('line', (line) => {
+      const topic = [...keptCountTopics, uptimeTopic].find((name) => line.startsWith(`${name} `));
+      if (!topic) return;
+      this.latest.set(topic, line.slice(topic.length + 1));
+      if (topic === uptimeTopic) this.ticks++;
+      for (const wake of this.waiters.splice(0)) wake();
+    });
+    this.child.stderr!.on('data', (d: Buffer) => (this.output += d.toString()));
+  }
+
+  /**
+   * The counts once the broker has published its $SYS tree three more times: Mosquitto publishes the
+   * uptime first in each round, so after the third the second round, made after this call, is complete.
+   */
+  async settled(timeoutMs = 20_000): Promise<Record<string, number>> {
+    const target = this.ticks + 3;
+    const deadline = Date.now() + timeoutMs;
+    while (this.ticks < target || keptCountTopics.some((topic) => !this.latest.has(topic))) {
+      if (Date.now() > deadline) throw new Error(`no $SYS update within ${timeoutMs / 1000} s (is sys_interval set?) ${this.output}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 500);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return Object.fromEntries(keptCountTopics.map((topic) => [topic.slice('$SYS/broker/'.length), Number(this.latest.get(topic))]));
+  }
+
+  close(): void {
+    this.child.kill();
+  }
+}
