@@ -27,7 +27,8 @@ function subscribeWords(answer: SubscribeAnswer): string {
     case 'SUBACK':
       return answer.code < 0x80 ? `SUBACK granted QoS ${answer.code}` : `SUBACK reason code ${hex(answer.code)} (${explainRefusal(answer.code)})`;
     case 'DISCONNECT':
-      return `DISCONNECT reason code ${hex(answer.reasonCode)} (${explainDisconnect(answer.reasonCode).text}) instead of a SUBACK`;
+      // A DISCONNECT here says why the SUBSCRIBE was refused: the SUBACK's reason codes name it best (0x9E).
+      return `DISCONNECT reason code ${hex(answer.reasonCode)} (${answer.reasonCode === 0x9e ? explainRefusal(answer.reasonCode) : explainDisconnect(answer.reasonCode).text}) instead of a SUBACK`;
     case 'closed':
       return 'the connection closed without a SUBACK';
     case 'none':
