@@ -4,8 +4,8 @@
  *
  * Why MQTT.js's documented 'packetsend' and 'packetreceive' events rather than a client of our own:
  * they carry each packet as mqtt-packet serialised it onto the socket or parsed it off it, before the
- * client's handlers act on it, so the record is the wire; and MQTT.js keeps every URL (mqtt, mqtts, ws,
- * wss) and TLS setting the commands accept. The probes never read its callbacks (a publish completed,
+ * client's handlers act on it, so the record is the wire; and MQTT.js keeps the URLs (mqtt://, mqtts://)
+ * and TLS the commands accept. The probes never read its callbacks (a publish completed,
  * the granted list of subscribe, the 'connect' packet): those can complete a publish that the broker
  * answered with the wrong packet.
  */
