@@ -95,7 +95,8 @@ const reasons = new Map<string, string[]>();
 for (const column of columns) {
   for (const [name, outcome] of results.get(column.title)!) {
     if (outcome.verdict === 'PASS') continue;
-    const key = `\`${name}\` ${outcome.verdict === 'N/A' ? 'n/a' : outcome.verdict}: ${outcome.observed}`;
+    // A scenario that found itself not applicable says so in its own words: "n/a" already does.
+    const key = `\`${name}\` ${outcome.verdict === 'N/A' ? 'n/a' : outcome.verdict}: ${outcome.observed.replace(/^not applicable: /, '')}`;
     reasons.set(key, [...(reasons.get(key) ?? []), column.title]);
   }
 }

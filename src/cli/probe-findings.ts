@@ -50,21 +50,21 @@ function deliveryWords(delivery: Delivery | null): string {
   return `delivered as PUBLISH QoS ${delivery.qos}${delivery.steps.length > 0 ? ` (${delivery.steps.map((type) => `${type} ${type === 'PUBREL' ? 'received' : 'sent'}`).join(', ')})` : ''}`;
 }
 
-function returnWords(away: Return): string {
-  if (away.back.answer !== 'CONNACK') return `back after ${away.awayS} s: ${connectWords(away.back, 5)}`;
+function returnWords(away: Return, version: 4 | 5): string {
+  if (away.back.answer !== 'CONNACK') return `back after ${away.awayS} s: ${connectWords(away.back, version)}`;
   return `back after ${away.awayS} s: CONNACK session present ${away.back.sessionPresent ? 1 : 0}`;
 }
 
 function lifetimeWords(facts: LifetimeFacts): string {
   const { long } = facts;
-  if (facts.version === 4) return `MQTT 3.1.1, ${returnWords(long)}${sessionKept(long.back) ? ' (longer not waited)' : ''}`;
+  if (facts.version === 4) return `MQTT 3.1.1, ${returnWords(long, facts.version)}${sessionKept(long.back) ? ' (longer not waited)' : ''}`;
   const announced = long.made.answer === 'CONNACK' ? long.made.sessionExpiry : null;
   const parts = [
     `asked session expiry ${long.askedExpiry} s: ${announced === null ? 'CONNACK without a session expiry (the one asked holds)' : `CONNACK session expiry ${announced} s`}`,
-    returnWords(long),
+    returnWords(long, facts.version),
   ];
-  if (facts.pastGranted) parts.push(`${returnWords(facts.pastGranted)} (${sessionKept(facts.pastGranted.back) ? 'kept past it' : 'gone'})`);
-  if (facts.short) parts.push(`asked 1 s, ${returnWords(facts.short)}: ${sessionKept(facts.short.back) ? 'not honoured' : 'honoured'}`);
+  if (facts.pastGranted) parts.push(`${returnWords(facts.pastGranted, 5)} (${sessionKept(facts.pastGranted.back) ? 'kept past it' : 'gone'})`);
+  if (facts.short) parts.push(`asked 1 s, ${returnWords(facts.short, 5)}: ${sessionKept(facts.short.back) ? 'not honoured' : 'honoured'}`);
   return parts.join('; ');
 }
 
