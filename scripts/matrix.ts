@@ -1,11 +1,14 @@
 /**
- * The matrix: every demo scenario against every kind of broker the project can start, and three probes
- * of the broker itself (QoS 2, the session lifetime, a backlog of 10,000 for an offline session), the
- * same as the report card's. The stories go to stderr, the table (Markdown) to stdout:
+ * The matrix: every demo scenario against every kind of broker the project can start, and four probes
+ * of the broker itself (QoS 2, the session lifetime, a backlog of 10,000 for an offline session, shared
+ * subscriptions), the same as the report card's, each finding read from the packets exchanged. The stories go to stderr, the table (Markdown) to stdout:
  * `npm run -s matrix > matrix.md`; `npm run -s matrix -- rabbitmq ejabberd` runs only the columns
  * whose broker kind starts with one of the words.
  */
+import { probeFinding } from '../src/cli/probe-findings.js';
+import type { ProbeResult } from '../src/core/probe-facts.js';
 import { probeQos2, probeQueue, probeSessionLifetime } from '../src/demo/probes.js';
+import { probeSharedSubscription } from '../src/demo/shared-probe.js';
 import { createDemoRun, notApplicable, startDemoBroker, type BrokerKind, type ScenarioResult } from '../src/demo/run.js';
 import { clusterScenarios, scenarios } from '../src/demo/scenarios.js';
 import type { Outcome } from '../src/demo/story.js';
@@ -36,7 +39,7 @@ const chosenColumns = only.length === 0 ? allColumns : allColumns.filter((column
 const cell = (outcome: Outcome): string => (outcome.verdict === 'N/A' ? 'n/a' : outcome.verdict);
 
 const results = new Map<string, Map<string, Outcome>>();
-const probes = new Map<string, { qos2: string; lifetime: string; queue: string }>();
+const probes = new Map<string, { qos2: string; lifetime: string; queue: string; shared: string }>();
 const columns = chosenColumns;
 const out = (line = ''): void => void process.stderr.write(`${line}\n`);
 for (const column of columns) {
@@ -48,7 +51,7 @@ for (const column of columns) {
     // A broker that cannot start is a column of that fact, not the end of the other columns.
     const why: Outcome = { verdict: 'FAIL', observed: `the broker did not start: ${(error as Error).message.split('\n')[0]}`, facts: {} };
     results.set(column.title, new Map([...scenarios, ...clusterScenarios].map((scenario) => [scenario.name, why])));
-    probes.set(column.title, { qos2: why.observed, lifetime: why.observed, queue: why.observed });
+    probes.set(column.title, { qos2: why.observed, lifetime: why.observed, queue: why.observed, shared: why.observed });
     continue;
   }
   const demo = createDemoRun(broker, out);
@@ -65,11 +68,13 @@ for (const column of columns) {
     // The fault scenarios may leave a cluster electing leaders: the probes measure it settled.
     await broker.cluster?.waitUntilReady(60_000).catch(() => {});
     const url = broker.url.split(',')[0]!;
-    const failed = (e: Error): { finding: string } => ({ finding: `probe failed: ${e.message}` });
+    const finding = (name: string, probe: Promise<ProbeResult>): Promise<string> =>
+      probe.then(probeFinding, (e: Error) => probeFinding({ probe: 'failed', facts: { name, error: e.message } }));
     probes.set(column.title, {
-      qos2: (await probeQos2(url, column.protocolVersion).catch(failed)).finding,
-      lifetime: (await probeSessionLifetime(url, column.protocolVersion).catch(failed)).finding,
-      queue: (await probeQueue(url, column.protocolVersion).catch(failed)).finding,
+      qos2: await finding('QoS 2', probeQos2(url, column.protocolVersion)),
+      lifetime: await finding('session lifetime', probeSessionLifetime(url, column.protocolVersion)),
+      queue: await finding('backlog', probeQueue(url, column.protocolVersion)),
+      shared: await finding('shared subscription', probeSharedSubscription(url, column.protocolVersion)),
     });
   } finally {
     await demo.stop();
@@ -84,12 +89,14 @@ for (const scenario of [...scenarios, ...clusterScenarios]) {
 lines.push(`| QoS 2 probe | ${columns.map((c) => probes.get(c.title)!.qos2).join(' | ')} |`);
 lines.push(`| session lifetime probe | ${columns.map((c) => probes.get(c.title)!.lifetime).join(' | ')} |`);
 lines.push(`| backlog probe (10,000 values) | ${columns.map((c) => probes.get(c.title)!.queue).join(' | ')} |`);
+lines.push(`| shared subscription probe | ${columns.map((c) => probes.get(c.title)!.shared).join(' | ')} |`);
 lines.push('', 'Not applicable, and failures:', '');
 const reasons = new Map<string, string[]>();
 for (const column of columns) {
   for (const [name, outcome] of results.get(column.title)!) {
     if (outcome.verdict === 'PASS') continue;
-    const key = `\`${name}\` ${outcome.verdict === 'N/A' ? 'n/a' : outcome.verdict}: ${outcome.observed}`;
+    // A scenario that found itself not applicable says so in its own words: "n/a" already does.
+    const key = `\`${name}\` ${outcome.verdict === 'N/A' ? 'n/a' : outcome.verdict}: ${outcome.observed.replace(/^not applicable: /, '')}`;
     reasons.set(key, [...(reasons.get(key) ?? []), column.title]);
   }
 }

@@ -38,7 +38,7 @@ const program = createProgram('demo', "Replay the tutorial and the article's cla
       .default('embedded'),
   )
   .addOption(new Option('-V, --protocol-version <version>', 'MQTT version the producer and consumer speak: 5, or 4 (3.1.1; NATS speaks only that)').argParser(parseProtocolVersion).default(5))
-  .addOption(new Option('-L, --url <url>', "use this running broker instead of starting one; alone, its report card: the claims that need no control of the broker, then probes of what it grants, how long it keeps a session, how much of a backlog of 10,000 (about 2 minutes)"))
+  .addOption(new Option('-L, --url <url>', "use this running broker instead of starting one; alone, its report card: the claims that need no control of the broker, then probes of what it grants, how long it keeps a session, how much of a backlog of 10,000, whether it shares a subscription ($share), each read from the packets exchanged (about 2 minutes)"))
   .addOption(new Option('--scenario <name>', `one claim: ${[...scenarios, ...clusterScenarios].map((s) => s.name).join(', ')}`).default('persistent'))
   .addOption(new Option('--all', "run every claim of the article (on one broker)"))
   .addOption(new Option('--cluster', `run the fault scenarios on a 3-node cluster that the demo starts (NATS, or the --broker cluster): ${clusterScenarios.map((s) => s.name).join(', ')}`).conflicts('url'))

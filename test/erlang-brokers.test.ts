@@ -12,7 +12,11 @@ import { after, describe, it } from 'node:test';
 import type { BrokerCluster } from '../src/brokers/cluster.js';
 import { EjabberdCluster } from '../src/brokers/ejabberd.js';
 import { RabbitCluster } from '../src/brokers/rabbitmq.js';
+import { probeFinding } from '../src/cli/probe-findings.js';
+import { firstAnswer } from '../src/core/packet-trace.js';
+import { acceptedVersions, sharedVerdict } from '../src/core/probe-facts.js';
 import { probeProtocols, probeQos2, probeQueue, probeSessionLifetime } from '../src/demo/probes.js';
+import { probeSharedSubscription } from '../src/demo/shared-probe.js';
 import { ChildCommand } from '../src/demo/processes.js';
 import { findScenario } from '../src/demo/scenarios.js';
 import type { Outcome } from '../src/demo/story.js';
@@ -53,8 +57,9 @@ describe('RabbitMQ 3.10 (MQTT 3.1.1)', { skip: rabbitmqSkip() }, () => {
 
   it('speaks MQTT 3.1.1 only: an MQTT 5 CONNECT is closed without a CONNACK', async () => {
     const probe = await probeProtocols((await one()).urls[0]!);
-    assert.equal(probe.facts.mqtt311, true, probe.finding);
-    assert.equal(probe.facts.mqtt5, false, probe.finding);
+    assert.deepEqual(acceptedVersions(probe.facts), [4], probeFinding(probe));
+    assert.deepEqual(probe.facts.attempts[0]!.answer, { answer: 'closed' }, probeFinding(probe));
+    assert.match(probeFinding(probe), /^MQTT 5: the connection closed without a CONNACK; MQTT 3\.1\.1: CONNACK 0 \(accepted\)$/);
   });
 
   it('a consumer that connects with MQTT 5, the default, is told to try -V 4', async () => {
@@ -81,13 +86,24 @@ describe('RabbitMQ 3.10 (MQTT 3.1.1)', { skip: rabbitmqSkip() }, () => {
     assert.equal(run.verdict, 'FAIL', run.story);
   });
 
-  it('grants QoS 1 for QoS 2, and keeps a backlog of 10,000 whole', async () => {
+  it('grants QoS 1 for QoS 2 and answers a QoS 2 PUBLISH with a PUBACK, not a PUBREC; keeps a backlog of 10,000 whole', async () => {
     const url = (await one()).urls[0]!;
     const qos2 = await probeQos2(url, 4);
-    assert.equal(qos2.facts.granted, 1, qos2.finding);
+    assert.deepEqual(qos2.facts.subscribe, { answer: 'SUBACK', code: 1 }, probeFinding(qos2));
+    assert.equal(firstAnswer(qos2.facts.publish!), 'PUBACK', probeFinding(qos2));
+    assert.deepEqual(qos2.facts.delivered, { topic: qos2.facts.delivered?.topic, payload: '1', qos: 1, steps: ['PUBACK'] }, probeFinding(qos2));
+    assert.match(probeFinding(qos2), /SUBACK granted QoS 1; PUBLISH QoS 2 answered by PUBACK \(not PUBREC\): the broker took it as QoS 1; delivered as PUBLISH QoS 1 \(PUBACK sent\)/);
     const queue = await probeQueue(url, 4);
-    assert.equal(queue.facts.kept, 10_000, queue.finding);
-    assert.equal(queue.facts.sessionEnded, false, queue.finding);
+    assert.equal(queue.facts.round.answered.PUBACK, 10_000, probeFinding(queue));
+    assert.equal(queue.facts.round.back.answer === 'CONNACK' && queue.facts.round.back.sessionPresent, true, probeFinding(queue));
+    assert.equal(queue.facts.round.received, 10_000, probeFinding(queue));
+  });
+
+  it('takes $share/GROUP/TOPIC as a plain topic name: granted, but nothing published to TOPIC reaches the members', async () => {
+    const shared = await probeSharedSubscription((await one()).urls[0]!, 4);
+    assert.deepEqual(shared.facts.members.map((m) => [m.subscribe, m.received.length, m.literal]), [[{ answer: 'SUBACK', code: 1 }, 0, true], [{ answer: 'SUBACK', code: 1 }, 0, true]], probeFinding(shared));
+    assert.equal(sharedVerdict(shared.facts), 'plain topic name', probeFinding(shared));
+    assert.match(probeFinding(shared), /taken as a plain topic name/);
   });
 
   it('a clean restart keeps the session and every value queued for it', async () => {
@@ -133,8 +149,7 @@ describe('ejabberd 23.01 (mod_mqtt, MQTT 5 and 3.1.1)', { skip: ejabberdSkip() }
   it('speaks MQTT 5 and 3.1.1; a persistent session keeps what was sent while the consumer was away', async () => {
     const cluster = await one();
     const probe = await probeProtocols(cluster.urls[0]!);
-    assert.equal(probe.facts.mqtt5, true, probe.finding);
-    assert.equal(probe.facts.mqtt311, true, probe.finding);
+    assert.deepEqual(acceptedVersions(probe.facts), [5, 4], probeFinding(probe));
     const run = await replay('persistent', cluster, 5);
     assert.equal(run.facts.sessionResumed, true, run.story);
     assert.equal(run.facts.missing, 0, run.story);
@@ -148,16 +163,27 @@ describe('ejabberd 23.01 (mod_mqtt, MQTT 5 and 3.1.1)', { skip: ejabberdSkip() }
     assert.equal(run.facts.keptSessionResumed, true, run.story);
     assert.equal(run.verdict, 'PASS', run.story);
     const lifetime = await probeSessionLifetime(cluster.urls[0]!, 5);
-    assert.equal(lifetime.facts.grantedExpiry, 300, lifetime.finding);
-    assert.equal(lifetime.facts.shortExpiryHonoured, true, lifetime.finding);
+    assert.equal(lifetime.facts.long.made.answer === 'CONNACK' && lifetime.facts.long.made.sessionExpiry, 300, probeFinding(lifetime));
+    assert.equal(lifetime.facts.short?.back.answer === 'CONNACK' && lifetime.facts.short.back.sessionPresent, false, probeFinding(lifetime));
+    assert.match(probeFinding(lifetime), /CONNACK session expiry 300 s; back after 3 s: CONNACK session present 1; asked 1 s, back after 3 s: CONNACK session present 0: honoured/);
+  });
+
+  it('refuses $share/GROUP/TOPIC: a DISCONNECT 0x9E in MQTT 5, the connection closed in 3.1.1', async () => {
+    const url = (await one()).urls[0]!;
+    const v5 = await probeSharedSubscription(url, 5);
+    assert.deepEqual(v5.facts.members[0]!.subscribe, { answer: 'DISCONNECT', reasonCode: 0x9e }, probeFinding(v5));
+    const v311 = await probeSharedSubscription(url, 4);
+    assert.deepEqual(v311.facts.members[0]!.subscribe, { answer: 'closed' }, probeFinding(v311));
+    assert.equal(sharedVerdict(v311.facts), 'refused', probeFinding(v311));
   });
 
   it('ends the whole session, and every value queued for it, once a backlog passes about 5,000', async () => {
     const queue = await probeQueue((await one()).urls[0]!, 5, 6000);
-    assert.equal(queue.facts.sessionEnded, true, queue.finding);
-    assert.equal(queue.facts.kept, 0, `nothing of the 6,000 came back: ${queue.finding}`);
-    assert.ok((queue.facts.sessionEndsAbove as number) >= 4900, queue.finding);
-    assert.ok((queue.facts.sessionEndedAt as number) <= 6000, queue.finding);
+    assert.equal(queue.facts.round.back.answer === 'CONNACK' && queue.facts.round.back.sessionPresent, false, `CONNACK session present 0: ${probeFinding(queue)}`);
+    assert.equal(queue.facts.round.answered.PUBACK, 6000, probeFinding(queue));
+    assert.equal(queue.facts.round.received, 0, `nothing of the 6,000 came back: ${probeFinding(queue)}`);
+    assert.ok(queue.facts.halving!.kept >= 4900, probeFinding(queue));
+    assert.ok(queue.facts.halving!.endedAt <= 6000, probeFinding(queue));
   });
 
   it('keeps sessions in memory only: a clean restart ends the session and loses every value queued for it', async () => {

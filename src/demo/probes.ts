@@ -1,115 +1,78 @@
 /**
- * Probes of the broker itself, with MQTT.js and nothing else: what it grants against what is asked
- * (protocol versions, QoS 2, session expiry), how long it keeps an offline session, and how many of a
- * backlog of thousands it keeps. They need no control of the broker, so they run against any URL; each
- * finds its answer by trying (sending more than the broker keeps, waiting past a short lifetime), and
- * each is bounded in time.
+ * Probes of the broker itself: what it grants against what is asked (protocol versions, QoS 2, session
+ * expiry, shared subscriptions), how long it keeps an offline session, and how many of a backlog of
+ * thousands it keeps. They need no control of the broker, so they run against any URL; each finds its
+ * answer by trying (sending more than the broker keeps, waiting past a short lifetime), each is bounded
+ * in time, and each reads what it found from the packets exchanged (probe-client.ts), never from the
+ * client library's callbacks.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connect, type IClientOptions, type IConnackPacket, type MqttClient } from 'mqtt';
-import { rangesText } from '../core/history.js';
+import type { IClientOptions } from 'mqtt';
+import { connectWords } from '../cli/probe-findings.js';
+import { deliveries, publishAnswers, publishEnded, publishFlow, subscribeAnswer, type ConnectAnswer, type TraceEntry } from '../core/packet-trace.js';
+import { sessionKept, type LifetimeFacts, type ProbeResult, type QueueFacts, type QueueRound, type Return } from '../core/probe-facts.js';
+import { RecordedConnection } from './probe-client.js';
 import { endSession } from './sessions.js';
 
-export interface ProbeResult {
-  name: string;
-  /** What was found, in one line. */
-  finding: string;
-  facts: Record<string, number | boolean | string | null>;
+type ProbeOf<Name extends ProbeResult['probe']> = Extract<ProbeResult, { probe: Name }>;
+
+export const unique = (what: string): string => `probe-${what}-${process.pid}-${Date.now().toString(36)}`;
+
+/** Connects, and throws when the broker does not let the probe in (the probe cannot go on). */
+export async function openAccepted(url: string, options: IClientOptions): Promise<{ connection: RecordedConnection; answer: ConnectAnswer }> {
+  const opened = await RecordedConnection.open(url, options);
+  if (opened.answer.answer !== 'CONNACK' || opened.answer.code !== 0) throw new Error(`the broker did not let the probe in: ${connectWords(opened.answer, options.protocolVersion === 4 ? 4 : 5)}`);
+  return opened;
 }
 
-const connectTimeoutMs = 5000;
+const received = (...types: TraceEntry['type'][]) => (entry: TraceEntry): boolean => entry.type === 'CLOSED' || (entry.direction === 'received' && types.includes(entry.type));
 
-/** A client and the CONNACK that let it in. */
-type Connected = MqttClient & { connack: IConnackPacket };
-
-/** Connects once, bounded: a broker that closes without a CONNACK, refuses, or never answers, is an error. */
-async function connectOnce(url: string, options: IClientOptions, onMessage?: (payload: Buffer) => void): Promise<Connected> {
-  const client = connect(url, { reconnectPeriod: 0, connectTimeout: connectTimeoutMs, ...options });
-  // Before the CONNACK: a resumed session's backlog may come in the same read.
-  if (onMessage) client.on('message', (_topic, payload) => onMessage(payload));
-  try {
-    const connack = await new Promise<IConnackPacket>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no CONNACK within ${connectTimeoutMs / 1000} s`)), connectTimeoutMs + 1000);
-      client.once('connect', (packet) => {
-        clearTimeout(timer);
-        resolve(packet);
-      });
-      client.once('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-      client.once('close', () => {
-        clearTimeout(timer);
-        reject(new Error('the broker closed the connection without a CONNACK'));
-      });
-    });
-    return Object.assign(client, { connack });
-  } catch (error) {
-    client.end(true);
-    throw error;
-  }
+/** Subscribes and waits for the SUBACK (or a DISCONNECT, or the end of the connection), at most 5 s. */
+export async function subscribeAndWait(connection: RecordedConnection, filter: string, qos: 0 | 1 | 2): Promise<void> {
+  const from = connection.trace.length;
+  connection.subscribe(filter, qos);
+  await connection.waitFor(received('SUBACK', 'DISCONNECT'), 5000, from);
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/** Publishes and waits for the broker's last word on it (or the end of the connection), at most timeoutMs. */
+export async function publishAndWait(connection: RecordedConnection, topic: string, payload: string, qos: 0 | 1 | 2, timeoutMs = 5000): Promise<void> {
+  connection.publish(topic, payload, qos);
+  if (qos === 0) return;
+  await connection.waitFor(() => {
+    const flow = publishFlow(connection.trace, topic, payload);
+    return flow !== undefined && publishEnded(flow);
+  }, timeoutMs);
 }
-
-const unique = (what: string): string => `probe-${what}-${process.pid}-${Date.now().toString(36)}`;
 
 /** Which MQTT versions the broker accepts: MQTT 5 and 3.1.1, each tried once. */
-export async function probeProtocols(url: string): Promise<ProbeResult & { versions: Array<4 | 5> }> {
-  const versions: Array<4 | 5> = [];
-  const parts: string[] = [];
+export async function probeProtocols(url: string): Promise<ProbeOf<'protocols'>> {
+  const attempts: ProbeOf<'protocols'>['facts']['attempts'] = [];
   for (const version of [5, 4] as const) {
-    const label = version === 5 ? 'MQTT 5' : 'MQTT 3.1.1';
-    try {
-      const client = await connectOnce(url, { protocolVersion: version, clientId: unique(`v${version}`) });
-      await client.endAsync();
-      versions.push(version);
-      parts.push(`${label} accepted`);
-    } catch (error) {
-      parts.push(`${label} refused (${message(error)})`);
-    }
+    const { connection, answer } = await RecordedConnection.open(url, { protocolVersion: version, clientId: unique(`v${version}`) });
+    await connection.end();
+    attempts.push({ version, answer, ...(answer.answer !== 'CONNACK' && connection.error ? { error: connection.error } : {}) });
   }
-  return { name: 'protocol versions', finding: parts.join('; '), facts: { mqtt5: versions.includes(5), mqtt311: versions.includes(4) }, versions };
+  return { probe: 'protocols', facts: { attempts } };
 }
 
-/** QoS 2: what a QoS 2 subscription is granted, and what becomes of a QoS 2 publish. */
-export async function probeQos2(url: string, protocolVersion: 4 | 5): Promise<ProbeResult> {
+/** QoS 2: what a QoS 2 SUBSCRIBE is granted, which packets answer a QoS 2 PUBLISH, and how it is delivered. */
+export async function probeQos2(url: string, protocolVersion: 4 | 5): Promise<ProbeOf<'qos2'>> {
   const topic = `probe/qos2/${unique('t')}`;
-  const subscriber = await connectOnce(url, { protocolVersion, clientId: unique('qos2-sub') });
-  const received: number[] = [];
-  subscriber.on('message', (_topic, _payload, packet) => received.push(packet.qos));
-  let granted: number | null = null;
-  let subscription: string;
+  const { connection: subscriber } = await openAccepted(url, { protocolVersion, clientId: unique('qos2-sub') });
+  const { connection: publisher } = await openAccepted(url, { protocolVersion, clientId: unique('qos2-pub') });
   try {
-    const answer = await subscriber.subscribeAsync(topic, { qos: 2 });
-    granted = answer[0]?.qos ?? null;
-    subscription = `granted QoS ${String(granted)}`;
-  } catch (error) {
-    subscription = `subscription refused (${message(error)})`;
+    await subscribeAndWait(subscriber, topic, 2);
+    const subscribe = subscribeAnswer(subscriber.trace, topic);
+    await publishAndWait(publisher, topic, '1', 2);
+    if (subscribe.answer === 'SUBACK' && subscribe.code < 0x80) {
+      await subscriber.waitFor((entry) => entry.direction === 'received' && entry.type === 'PUBLISH', 3000);
+      // Let the delivery's own flow (PUBACK, or PUBREC, PUBREL, PUBCOMP) finish on the wire.
+      await subscriber.quiet(500, 3000);
+    }
+    return { probe: 'qos2', facts: { subscribe, publish: publishFlow(publisher.trace, topic, '1') ?? null, delivered: deliveries(subscriber.trace, topic)[0] ?? null } };
+  } finally {
+    await Promise.all([publisher.end(), subscriber.end()]);
   }
-  let publish: string;
-  let completed = false;
-  const publisher = await connectOnce(url, { protocolVersion, clientId: unique('qos2-pub') });
-  const closed = new Promise<string>((resolve) => publisher.once('close', () => resolve('the broker closed the connection')));
-  try {
-    publish = await Promise.race([
-      publisher.publishAsync(topic, '1', { qos: 2 }).then(() => {
-        completed = true;
-        return 'a QoS 2 publish completed (PUBREC, PUBCOMP)';
-      }),
-      closed,
-      sleep(5000).then(() => 'no answer to a QoS 2 publish within 5 s'),
-    ]);
-  } catch (error) {
-    publish = `a QoS 2 publish failed (${message(error)})`;
-  }
-  await sleep(500);
-  publisher.end(true);
-  subscriber.end(true);
-  const delivery = received.length > 0 ? `, delivered at QoS ${received[0]}` : ', nothing delivered';
-  return { name: 'QoS 2', finding: `${subscription}; ${publish}${delivery}`, facts: { granted, publishCompleted: completed, deliveredQos: received[0] ?? null } };
 }
 
 /** A persistent session (MQTT 5: with this expiry) for a client id. */
@@ -123,22 +86,19 @@ async function forget(url: string, clientId: string, protocolVersion: 4 | 5): Pr
   await endSession(url, clientId, protocolVersion).catch(() => undefined);
 }
 
-/** Subscribes a persistent session, leaves, stays away, returns: did the broker keep it? */
-async function keptAfter(url: string, protocolVersion: 4 | 5, awayMs: number, expiry?: number): Promise<{ kept: boolean; grantedExpiry: number | null }> {
+/** Subscribes a persistent session, leaves, stays away, returns: the CONNACKs that made it and that met it on return. */
+async function returnAfter(url: string, protocolVersion: 4 | 5, awayMs: number, expiry: number): Promise<Return> {
   const clientId = unique('lifetime');
   const options = sessionOptions(clientId, protocolVersion, expiry);
   try {
     // MQTT 5 starts clean and keeps the session for its expiry; in 3.1.1 a clean session ends with its connection.
-    const first = await connectOnce(url, { ...options, clean: protocolVersion === 5 });
-    await first.subscribeAsync(`probe/lifetime/${clientId}`, { qos: 1 });
-    // The CONNACK's session expiry, when the broker grants less (or other) than asked.
-    const grantedExpiry = first.connack.properties?.sessionExpiryInterval ?? null;
-    await first.endAsync();
+    const first = await openAccepted(url, { ...options, clean: protocolVersion === 5 });
+    await subscribeAndWait(first.connection, `probe/lifetime/${clientId}`, 1);
+    await first.connection.end();
     await sleep(awayMs);
-    const back = await connectOnce(url, options);
-    const kept = back.connack.sessionPresent === true;
-    await back.endAsync();
-    return { kept, grantedExpiry };
+    const back = await RecordedConnection.open(url, options);
+    await back.connection.end();
+    return { awayS: awayMs / 1000, askedExpiry: protocolVersion === 5 ? expiry : null, made: first.answer, back: back.answer };
   } finally {
     await forget(url, clientId, protocolVersion);
   }
@@ -152,36 +112,14 @@ const longestWaitS = 20;
  * (MQTT 5) is honoured, and what the broker grants when asked for an hour. A lifetime the broker
  * announces (the CONNACK's session expiry) is waited past when it is short enough.
  */
-export async function probeSessionLifetime(url: string, protocolVersion: 4 | 5): Promise<ProbeResult> {
+export async function probeSessionLifetime(url: string, protocolVersion: 4 | 5): Promise<ProbeOf<'session lifetime'>> {
   const awayMs = 3000;
-  const asked = 3600;
-  const long = await keptAfter(url, protocolVersion, awayMs, asked);
-  const facts: ProbeResult['facts'] = { keptAfterMs: long.kept ? awayMs : null, askedExpiry: protocolVersion === 5 ? asked : null };
-  const parts: string[] = [];
-  if (protocolVersion === 4) {
-    parts.push(long.kept ? `MQTT 3.1.1 session kept after ${awayMs / 1000} s away (longer not waited)` : `MQTT 3.1.1 session gone after ${awayMs / 1000} s away`);
-    return { name: 'session lifetime', finding: parts.join('; '), facts };
-  }
-  const granted = long.grantedExpiry ?? asked;
-  facts.grantedExpiry = granted;
-  parts.push(`asked ${asked} s, granted ${granted} s${long.grantedExpiry === null ? ' (no expiry in the CONNACK: as asked)' : ''}; kept after ${awayMs / 1000} s away: ${long.kept ? 'yes' : 'no'}`);
-  if (granted < asked && granted <= longestWaitS) {
-    const past = await keptAfter(url, protocolVersion, (granted + 2) * 1000, asked);
-    facts.keptPastGranted = past.kept;
-    parts.push(`away ${granted + 2} s: ${past.kept ? 'still kept' : 'gone'}`);
-  }
-  const short = await keptAfter(url, protocolVersion, awayMs, 1);
-  facts.shortExpiryHonoured = !short.kept;
-  parts.push(`an expiry of 1 s: ${short.kept ? `not honoured (kept after ${awayMs / 1000} s)` : `honoured (gone after ${awayMs / 1000} s)`}`);
-  return { name: 'session lifetime', finding: parts.join('; '), facts };
-}
-
-interface QueueRound {
-  count: number;
-  acknowledged: number;
-  missing: number[];
-  /** Whether the broker still had the session when it returned. */
-  sessionPresent: boolean;
+  const facts: LifetimeFacts = { version: protocolVersion, long: await returnAfter(url, protocolVersion, awayMs, 3600) };
+  if (protocolVersion === 4) return { probe: 'session lifetime', facts };
+  const announced = facts.long.made.answer === 'CONNACK' ? facts.long.made.sessionExpiry : null;
+  if (announced !== null && announced < 3600 && announced <= longestWaitS) facts.pastGranted = await returnAfter(url, protocolVersion, (announced + 2) * 1000, 3600);
+  facts.short = await returnAfter(url, protocolVersion, awayMs, 1);
+  return { probe: 'session lifetime', facts };
 }
 
 /** One round: a session subscribes and leaves, `count` QoS 1 values are published, it returns. */
@@ -190,30 +128,38 @@ async function queueRound(url: string, protocolVersion: 4 | 5, count: number): P
   try {
     const topic = `probe/queue/${clientId}`;
     const options = sessionOptions(clientId, protocolVersion);
-    const away = await connectOnce(url, { ...options, clean: protocolVersion === 5 });
-    await away.subscribeAsync(topic, { qos: 1 });
-    await away.endAsync();
-    const publisher = await connectOnce(url, { protocolVersion, clientId: unique('queue-pub') });
-    let acknowledged = 0;
+    const away = await openAccepted(url, { ...options, clean: protocolVersion === 5 });
+    await subscribeAndWait(away.connection, topic, 1);
+    await away.connection.end();
+    const { connection: publisher } = await openAccepted(url, { protocolVersion, clientId: unique('queue-pub') });
+    let sent = 0;
     // One at a time, as a producer waiting for each acknowledgement: a burst is a test of something else.
-    for (let value = 1; value <= count; value++) {
-      await publisher.publishAsync(topic, String(value), { qos: 1 });
-      acknowledged++;
+    for (let value = 1; value <= count && !publisher.closed; value++) {
+      const from = publisher.trace.length;
+      publisher.publish(topic, String(value), 1);
+      sent++;
+      if ((await publisher.waitFor(received('PUBACK', 'PUBREC', 'PUBCOMP'), 10_000, from)) < 0) break;
     }
-    await publisher.endAsync();
-    const seen = new Set<number>();
-    let last = Date.now();
-    const back = await connectOnce(url, options, (payload) => {
-      seen.add(Number(payload.toString()));
-      last = Date.now();
-    });
-    // Until 2 s pass without a value (bounded: a minute at most).
+    await publisher.end();
+    const back = await RecordedConnection.open(url, options);
+    // Until 2 s pass without a value (bounded: a minute at most); what came before the CONNACK is in the trace too.
     const deadline = Date.now() + 60_000;
-    while (Date.now() - last < 2000 && seen.size < count && Date.now() < deadline) await sleep(200);
-    back.end(true);
+    let from = 0;
+    let publishes = 0;
+    while (publishes < count && Date.now() < deadline) {
+      const index = await back.connection.waitFor((entry) => entry.direction === 'received' && entry.type === 'PUBLISH', 2000, from);
+      if (index < 0) break;
+      from = index + 1;
+      publishes++;
+    }
+    await back.connection.end();
+    const answered: QueueRound['answered'] = {};
+    for (const answer of publishAnswers(publisher.trace, topic).values()) answered[answer] = (answered[answer] ?? 0) + 1;
+    const values = deliveries(back.connection.trace, topic).map((delivery) => Number(delivery.payload));
+    const distinct = new Set(values);
     const missing: number[] = [];
-    for (let value = 1; value <= count; value++) if (!seen.has(value)) missing.push(value);
-    return { count, acknowledged, missing, sessionPresent: back.connack.sessionPresent === true };
+    for (let value = 1; value <= sent; value++) if (!distinct.has(value)) missing.push(value);
+    return { sent, answered, back: back.answer, received: distinct.size, repeated: values.length - distinct.size, missing };
   } finally {
     await forget(url, clientId, protocolVersion);
   }
@@ -225,33 +171,19 @@ async function queueRound(url: string, protocolVersion: 4 | 5, count: number): P
  * newest; a broker that ends the whole session instead is named as such, and the backlog at which it
  * does is narrowed down by halving (six rounds at most).
  */
-export async function probeQueue(url: string, protocolVersion: 4 | 5, count = 10_000): Promise<ProbeResult> {
+export async function probeQueue(url: string, protocolVersion: 4 | 5, count = 10_000): Promise<ProbeOf<'backlog'>> {
   const round = await queueRound(url, protocolVersion, count);
-  const kept = count - round.missing.length;
-  const facts: ProbeResult['facts'] = { sent: count, acknowledged: round.acknowledged, kept, dropped: round.missing.length, droppedValues: rangesText(round.missing), sessionEnded: !round.sessionPresent };
-  if (!round.sessionPresent) {
-    let survived = 0;
-    let ended = count;
+  const facts: QueueFacts = { count, round };
+  if (!sessionKept(round.back)) {
+    let kept = 0;
+    let endedAt = count;
     for (let step = 0; step < 6; step++) {
-      const middle = Math.round((survived + ended) / 2);
+      const middle = Math.round((kept + endedAt) / 2);
       const trial = await queueRound(url, protocolVersion, middle);
-      if (trial.sessionPresent && trial.missing.length === 0) survived = middle;
-      else ended = middle;
+      if (sessionKept(trial.back) && trial.missing.length === 0) kept = middle;
+      else endedAt = middle;
     }
-    facts.sessionEndsAbove = survived;
-    facts.sessionEndedAt = ended;
-    return {
-      name: `backlog of ${count}`,
-      finding: `the broker ended the whole session: no session on return, ${kept} of ${count} delivered, ${round.missing.length} lost; it keeps ${survived} values and ends the session at ${ended} (halving)`,
-      facts,
-    };
+    facts.halving = { kept, endedAt };
   }
-  const missing = round.missing;
-  const which =
-    missing.length === 0 ? '' : missing[0] === 1 && missing.at(-1)! < count ? ': it kept the newest' : missing.at(-1) === count && missing[0]! > 1 ? ': it kept the oldest' : '';
-  const finding =
-    missing.length === 0
-      ? `${kept} of ${count} queued values delivered on return: no limit met`
-      : `${kept} of ${count} queued values delivered on return, ${missing.length} dropped (${rangesText(missing)})${which}; session kept`;
-  return { name: `backlog of ${count}`, finding, facts };
+  return { probe: 'backlog', facts };
 }

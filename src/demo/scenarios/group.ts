@@ -1,22 +1,25 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { probeFinding } from '../../cli/probe-findings.js';
 import type { GroupReport } from '../../core/group.js';
+import { sharedVerdict } from '../../core/probe-facts.js';
 import { ChildCommand, messageValues, sentValues } from '../processes.js';
-import { consumer, disposeMosquitto, gapsOf, names, producer, receive, startMosquitto, verdictOf, type Outcome, type Scenario, type ScenarioContext } from '../story.js';
+import { probeSharedSubscription } from '../shared-probe.js';
+import { consumer, gapsOf, names, producer, receive, verdictOf, type Outcome, type Scenario, type ScenarioContext } from '../story.js';
 
 export const group: Scenario = {
   name: 'group',
   title: 'A consumer group loses nothing while a member is away',
   claim:
     'Two members with persistent sessions share a topic ($share/GROUP/TOPIC); one leaves, values are sent, it returns: across the group every value arrives exactly once, those the broker held for the absent member included.',
-  // The embedded broker (Aedes) refuses shared subscriptions: the story runs on a Mosquitto of its own.
-  needsMosquitto: true,
+  // On the broker under test, never on another: a PASS from a Mosquitto of its own would be credited to a broker that does not share.
+  needsMosquitto: false,
   async run(context) {
-    const broker = await startMosquitto({});
-    try {
-      return await story({ ...context, url: broker.url });
-    } finally {
-      await disposeMosquitto(broker);
+    const probe = await probeSharedSubscription(context.url.split(',')[0]!, context.protocolVersion ?? 5);
+    context.say(`Shared subscriptions on this broker: ${probeFinding(probe)}.`);
+    if (sharedVerdict(probe.facts) !== 'honoured') {
+      return { verdict: 'N/A', observed: `not applicable: the broker does not share a subscription (${probeFinding(probe)})`, facts: { shared: sharedVerdict(probe.facts) } };
     }
+    return story(context);
   },
 };
 
