@@ -128,7 +128,7 @@ describe('state files', () => {
     assert.deepEqual(waits, [{ path, pid: parent, waitMs: 600 }]);
   });
 
-  it("a dead owner's lock is taken over at once, and the temporary file its killed write left is removed", async () => {
+  it("a dead owner's lock, or one naming nobody, is taken over at once, and the temporary file a killed write left is removed", async () => {
     const path = join(dir, 'dead', 'c.json');
     const held = new Checkpoint(path);
     await held.open();
@@ -137,9 +137,14 @@ describe('state files', () => {
     writeFileSync(`${path}.123456789`, '{"half": ');
     const waits: StateFileWait[] = [];
     await new Checkpoint(path).open((wait) => waits.push(wait));
-    assert.deepEqual(waits, []);
     assert.equal(readFileSync(held.lockPath, 'utf8').split(' ')[0], String(process.pid), 'the lock of a process that is gone is taken over');
     assert.deepEqual(readdirSync(join(dir, 'dead')), ['c.json.lock'], 'the temporary file a killed write left behind is removed');
+    for (const damaged of ['', 'not a pid\n']) {
+      writeFileSync(held.lockPath, damaged);
+      await new Checkpoint(path).open((wait) => waits.push(wait));
+      assert.equal(readFileSync(held.lockPath, 'utf8').split(' ')[0], String(process.pid), `a lock naming nobody (${JSON.stringify(damaged)}) is taken over`);
+    }
+    assert.deepEqual(waits, [], 'none of them waited for');
   });
 
   it('a zombie owner (killed, never reaped by its parent) holds nothing: its lock is taken at once', { skip: linuxOnly }, async () => {

@@ -80,6 +80,7 @@ function running(owner: LockOwner): boolean {
 /** How long a running owner is waited for before the lock is refused, and how often it is looked at. */
 export const ownerExitWaitMs = 5000;
 const ownerPollMs = 100;
+const emptyLockGraceMs = 50;
 
 export type LockResult = { taken: true } | { taken: false; owner: LockOwner };
 
@@ -97,9 +98,16 @@ export class LockFile {
   async take(onWait: (owner: LockOwner, waitMs: number) => void, waitMs = ownerExitWaitMs): Promise<LockResult> {
     const deadline = Date.now() + waitMs;
     let told = false;
+    let emptySeen = false;
     for (;;) {
       if (this.create()) return { taken: true };
       const text = this.read();
+      if (text === '' && !emptySeen) {
+        // Another starter may have created it this instant and not yet written its PID: looked at again.
+        emptySeen = true;
+        await sleep(emptyLockGraceMs);
+        continue;
+      }
       const owner = text === undefined ? undefined : parseLockText(text);
       if (owner !== undefined && owner.pid !== process.pid && running(owner)) {
         if (Date.now() >= deadline) return { taken: false, owner };
