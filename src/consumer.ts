@@ -74,6 +74,13 @@ runCommand('consumer', async () => {
     import('./mqtt/verifier.js'),
   ]);
   const statePath = options.state === false ? undefined : typeof options.state === 'string' ? options.state : defaultCheckpointPath(options.id);
+  const checkpoint = statePath === undefined ? undefined : new Checkpoint(statePath);
+  const renderer = createConsumerRenderer(options.json === true);
+  // Before anything is received: Ctrl+C while a previous process is waited for ends at once, with nothing to keep.
+  await checkpoint?.open((wait) => {
+    renderer.render({ event: 'state-in-use', ...wait });
+    renderer.flush();
+  });
   const verifier = new DeliveryVerifier({
     settings,
     topic: subscription.filter,
@@ -82,8 +89,8 @@ runCommand('consumer', async () => {
     clean: options.clean === true,
     sessionExpiry: options.clean ? 0 : options.sessionExpiry,
     count: options.count,
-    checkpoint: statePath === undefined ? undefined : new Checkpoint(statePath),
-    renderer: createConsumerRenderer(options.json === true),
+    checkpoint,
+    renderer,
     receiveMaximum: options.receiveMaximum,
     queueLimit: options.queueLimit,
     maxPayloadBytes: 1024 * 1024,

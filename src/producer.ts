@@ -51,6 +51,13 @@ runCommand('producer', async () => {
     import('./mqtt/publisher.js'),
   ]);
   const clientId = options.id ?? `producer-${randomBytes(4).toString('hex')}`;
+  const stateFile = options.state === undefined ? undefined : new ProducerStateFile(options.state);
+  const renderer = createProducerRenderer(options.json === true);
+  // Before anything is sent: Ctrl+C while a previous process is waited for ends at once, with nothing to keep.
+  await stateFile?.open((wait) => {
+    renderer.render({ event: 'state-in-use', ...wait });
+    renderer.flush();
+  });
   const publisher = new CounterPublisher({
     settings: connectionSettings(options, clientId),
     topic: options.topic,
@@ -60,8 +67,8 @@ runCommand('producer', async () => {
     intervalMs: options.interval,
     count: options.count,
     start: options.start,
-    stateFile: options.state === undefined ? undefined : new ProducerStateFile(options.state),
-    renderer: createProducerRenderer(options.json === true),
+    stateFile,
+    renderer,
     drainTimeoutMs: 5000,
   });
   onInterrupt(() => void publisher.stop());

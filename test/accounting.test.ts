@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { CliProcess, messageValues, sentValues } from './support/cli.js';
 import { mosquittoSkip, TestMosquitto } from './support/mosquitto.js';
+import { seededRandom } from './support/random.js';
 
 const skip = mosquittoSkip();
 
@@ -20,7 +21,9 @@ describe('exact delivery accounting against Mosquitto', { skip }, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('a consumer killed at random instants ten times loses nothing and never reports a false gap', async () => {
+  it('a consumer killed at random instants ten times loses nothing and never reports a false gap', async (t) => {
+    const random = seededRandom('CRASH_SEED');
+    t.diagnostic(`kill times drawn with seed ${random.seed} (replay: CRASH_SEED=${random.seed})`);
     const broker = await new TestMosquitto().start();
     try {
       const state = join(dir, 'killed.json');
@@ -34,7 +37,7 @@ describe('exact delivery accounting against Mosquitto', { skip }, () => {
       for (let kill = 0; kill < 10; kill++) {
         const run = runs.at(-1)!;
         await run.waitForEvent('connected');
-        await sleep(200 + Math.floor(Math.random() * 900));
+        await sleep(200 + Math.floor(random.next() * 900));
         await run.kill();
         runs.push(CliProcess.consumer(args));
       }

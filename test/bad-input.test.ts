@@ -119,14 +119,17 @@ describe('faults without a broker', () => {
     }
   });
 
-  it('a second consumer on a checkpoint in use is refused with exit 2', async () => {
+  it('a second consumer on a checkpoint in use waits 5 s for it, saying so in one line, then is refused with exit 2', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mqtt-ps-lock-'));
     const state = join(dir, 'locked.json');
     const first = CliProcess.consumer(['-i', 'locked', '--state', state], { MQTT_URL: 'mqtt://127.0.0.1:1' });
     try {
       await first.waitUntil('the first consumer trying to connect', () => first.stdout.includes('Cannot reach'));
+      const startedAt = Date.now();
       const second = command('consumer', ['-i', 'locked', '--state', state, '--connect-timeout', '1']);
+      assert.ok(Date.now() - startedAt >= 5000, 'the running owner was waited for');
       assert.equal(second.status, 2, second.stderr);
+      assert.deepEqual(second.stdout.trim().split('\n'), [`${state} is in use by process ${first.child.pid}: waiting up to 5.0 s for it to end`]);
       assert.match(second.stderr, new RegExp(`^consumer: the consumer checkpoint ${state} is in use by another process \\(${first.child.pid}\\)`));
     } finally {
       await first.kill();

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,27 @@ import { Checkpoint, defaultCheckpointPath } from '../src/state/checkpoint.js';
 import { CliError } from '../src/core/errors.js';
 import { fromRanges, ProducerStateFile, toRanges } from '../src/state/producer-state.js';
 import { SequenceTracker } from '../src/core/tracker.js';
+import type { StateFileWait } from '../src/core/events.js';
+import { ownerRunning, parseLockText, parseProcessStat } from '../src/state/lock-file.js';
+
+const linuxOnly = process.platform === 'linux' ? false : 'reads /proc';
+
+/** The state letter of /proc/PID/stat (R, S, Z...), or undefined when there is no such process. */
+function stateOf(pid: number): string | undefined {
+  try {
+    return parseProcessStat(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.state;
+  } catch {
+    return undefined;
+  }
+}
+
+async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    assert.ok(Date.now() < deadline, 'timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'mqtt-ps-state-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -17,7 +39,7 @@ describe('state files', () => {
     const tracker = new SequenceTracker();
     tracker.accept({ topic: 't', value: 1, receivedAt: 0, queued: false, qos: 1, context: { clean: false, sessionPresent: false, hadSession: false, afterReturn: false, queuedOnReturn: 0, queueLimit: null, takeoverSuspected: false } });
     const checkpoint = new Checkpoint(join(dir, 'nested', 'c.json'));
-    checkpoint.open();
+    await checkpoint.open();
     await checkpoint.save({ version: 3, clientId: 'c', topic: 't', hadSession: true, savedAt: 'now', tracker: tracker.snapshot() });
     const loaded = checkpoint.loadFor('c', 't');
     assert.equal(loaded?.hadSession, true);
@@ -93,24 +115,108 @@ describe('state files', () => {
     assert.equal(new Checkpoint(path).loadFor('first', 'a/b')?.clientId, 'first');
   });
 
-  it('one process at a time: a live owner refuses a second, a dead one leaves its lock to be taken over', () => {
+  it('one process at a time: a live owner is waited for, said once, then refused with exit 2', async () => {
     const path = join(dir, 'locked', 'c.json');
     const held = new Checkpoint(path);
-    held.open();
+    await held.open();
     const parent = process.ppid;
     writeFileSync(held.lockPath, `${parent}\n`);
-    assert.throws(() => new Checkpoint(path).open(), (error: unknown) => error instanceof CliError && error.exitCode === 2 && error.message.includes(`in use by another process (${parent})`));
+    const waits: StateFileWait[] = [];
+    const started = Date.now();
+    await assert.rejects(new Checkpoint(path).open((wait) => waits.push(wait), 600), (error: unknown) => error instanceof CliError && error.exitCode === 2 && error.message.includes(`in use by another process (${parent})`));
+    assert.ok(Date.now() - started >= 600, 'refused only after the wait');
+    assert.deepEqual(waits, [{ path, pid: parent, waitMs: 600 }]);
+  });
+
+  it("a dead owner's lock, or one naming nobody, is taken over at once, and the temporary file a killed write left is removed", async () => {
+    const path = join(dir, 'dead', 'c.json');
+    const held = new Checkpoint(path);
+    await held.open();
     const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
     writeFileSync(held.lockPath, `${gone.stdout}\n`);
     writeFileSync(`${path}.123456789`, '{"half": ');
-    new Checkpoint(path).open();
-    assert.equal(readFileSync(held.lockPath, 'utf8').trim(), String(process.pid), 'the lock of a process that is gone is taken over');
-    assert.deepEqual(readdirSync(join(dir, 'locked')), ['c.json.lock'], 'the temporary file a killed write left behind is removed');
+    const waits: StateFileWait[] = [];
+    await new Checkpoint(path).open((wait) => waits.push(wait));
+    assert.equal(readFileSync(held.lockPath, 'utf8').split(' ')[0], String(process.pid), 'the lock of a process that is gone is taken over');
+    assert.deepEqual(readdirSync(join(dir, 'dead')), ['c.json.lock'], 'the temporary file a killed write left behind is removed');
+    for (const damaged of ['', 'not a pid\n']) {
+      writeFileSync(held.lockPath, damaged);
+      await new Checkpoint(path).open((wait) => waits.push(wait));
+      assert.equal(readFileSync(held.lockPath, 'utf8').split(' ')[0], String(process.pid), `a lock naming nobody (${JSON.stringify(damaged)}) is taken over`);
+    }
+    assert.deepEqual(waits, [], 'none of them waited for');
   });
 
-  it('a folder that cannot be made is an error naming the file, not a hang', () => {
+  it('a zombie owner (killed, never reaped by its parent) holds nothing: its lock is taken at once', { skip: linuxOnly }, async () => {
+    // The shell's child outlives the exec: sleep becomes its parent and never reaps it.
+    const parent = spawn('sh', ['-c', 'sleep 0.2 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const zombie = Number((await once(parent.stdout, 'data'))[0]);
+      await until(() => stateOf(zombie) === 'Z');
+      const path = join(dir, 'zombie', 'c.json');
+      const held = new Checkpoint(path);
+      await held.open();
+      writeFileSync(held.lockPath, `${zombie}\n`);
+      assert.doesNotThrow(() => process.kill(zombie, 0), 'kill(0) still answers for a zombie');
+      const waits: StateFileWait[] = [];
+      await new Checkpoint(path).open((wait) => waits.push(wait));
+      assert.deepEqual(waits, [], 'no wait for a zombie');
+      assert.equal(readFileSync(held.lockPath, 'utf8').split(' ')[0], String(process.pid));
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+
+  it('another process under the PID the lock names (reused) is not its owner: the lock is taken at once', { skip: linuxOnly }, async () => {
+    const path = join(dir, 'reused', 'c.json');
+    const held = new Checkpoint(path);
+    await held.open();
+    const [, startTime] = readFileSync(held.lockPath, 'utf8').trim().split(' ');
+    assert.match(startTime ?? '', /^\d+$/, 'the lock records its owner\'s start time');
+    const waits: StateFileWait[] = [];
+    for (const owner of [`${process.ppid} ${Number(startTime) + 1}`, `${process.pid} ${Number(startTime) + 1}`]) {
+      // The second: an earlier process had this very PID (a container's first process always does).
+      writeFileSync(held.lockPath, `${owner}\n`);
+      await new Checkpoint(path).open((wait) => waits.push(wait));
+      assert.equal(readFileSync(held.lockPath, 'utf8').trim(), `${process.pid} ${startTime}`, owner);
+    }
+    assert.deepEqual(waits, []);
+  });
+
+  it('an owner that ends while it is waited for leaves the lock to the one waiting', async () => {
+    const owner = spawn('sleep', ['0.7'], { stdio: 'ignore' });
+    const path = join(dir, 'ending', 'c.json');
+    const held = new Checkpoint(path);
+    await held.open();
+    writeFileSync(held.lockPath, `${owner.pid}\n`);
+    const waits: StateFileWait[] = [];
+    await new Checkpoint(path).open((wait) => waits.push(wait), 10_000);
+    assert.deepEqual(waits, [{ path, pid: owner.pid, waitMs: 10_000 }]);
+    assert.notEqual(owner.exitCode ?? owner.signalCode, null, 'taken once the owner had ended');
+    assert.equal(readFileSync(held.lockPath, 'utf8').split(' ')[0], String(process.pid));
+  });
+
+  it("reads a process's state and start time from /proc/PID/stat, whatever its name holds, and tells a running owner from one that is not", () => {
+    const stat = '4242 (a) b (c) R 1 4242 4242 0 -1 4194304 100 0 0 0 3 1 0 0 20 0 1 0 987654 1000 100 18446744073709551615';
+    assert.deepEqual(parseProcessStat(stat), { state: 'R', startTime: '987654' });
+    assert.equal(parseProcessStat('4242 (cut'), undefined);
+    assert.deepEqual(parseLockText('4242 987654\n'), { pid: 4242, startTime: '987654' });
+    assert.deepEqual(parseLockText('4242\n'), { pid: 4242 }, 'a lock written without a start time');
+    for (const damaged of ['', 'x', '-3', '0', '12x']) assert.equal(parseLockText(damaged), undefined, damaged);
+    const owner = { pid: 4242, startTime: '987654' };
+    assert.equal(ownerRunning(owner, true, { state: 'S', startTime: '987654' }), true);
+    assert.equal(ownerRunning(owner, true, { state: 'D', startTime: '987654' }), true, 'in an uninterruptible wait (fsync): still running');
+    assert.equal(ownerRunning(owner, true, { state: 'Z', startTime: '987654' }), false, 'a zombie');
+    assert.equal(ownerRunning(owner, true, { state: 'X', startTime: '987654' }), false, 'dead');
+    assert.equal(ownerRunning(owner, true, { state: 'S', startTime: '5' }), false, 'another process under the same PID');
+    assert.equal(ownerRunning(owner, false, undefined), false, 'gone');
+    assert.equal(ownerRunning(owner, true, undefined), true, 'no /proc: kill(0) is all there is');
+    assert.equal(ownerRunning({ pid: 4242 }, true, { state: 'S', startTime: '5' }), true, 'an old lock without a start time');
+  });
+
+  it('a folder that cannot be made is an error naming the file, not a hang', async () => {
     const path = join('/proc', 'mqtt-ps', 'deeper', 'c.json');
-    assert.throws(() => new Checkpoint(path).open(), (error: unknown) => error instanceof CliError && error.message.includes(path));
+    await assert.rejects(new Checkpoint(path).open(), (error: unknown) => error instanceof CliError && error.message.includes(path));
   });
 
   it('an unwritable path is an error naming the file', async () => {

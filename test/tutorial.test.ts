@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { portTaken } from '../src/brokers/ports.js';
+import { freePort, portTaken } from '../src/brokers/ports.js';
 import { packageRoot } from '../src/cli/package.js';
 import { CliProcess, messageValues } from './support/cli.js';
 import { mosquittoSkip, TestMosquitto } from './support/mosquitto.js';
@@ -125,6 +125,18 @@ describe('the tutorial commands through npm run', { skip: mosquittoSkip() }, () 
     assert.deepEqual(state, ['piped.json'], 'the checkpoint, and no lock or temporary file left behind');
   });
 
+  it("the broker's hints name the command as it was started: npm run in the project, the bundle when run with node", async () => {
+    for (const [command, hint] of [
+      ['npm run broker -- --port PORT', 'npm run broker -- --embedded'],
+      ['node dist/bin/broker.js --port PORT', 'node dist/bin/broker.js --embedded'],
+    ] as const) {
+      const port = await freePort();
+      const run = await shell(command.replace('PORT', String(port)), {}, { interruptWhen: (out) => out.includes('instead:') });
+      assert.match(run.stdout, /Mosquitto on localhost/, `${command}: ${run.stderr}`);
+      assert.ok(run.stdout.split('\n').includes(`For the embedded broker instead: ${hint}`), `${command}:\n${run.stdout}`);
+    }
+  });
+
   it('--help and --version through a pipe that closes early end quietly', async () => {
     for (const command of ['npm run -s consumer -- --help | head -1', 'npm run -s producer -- --help | head -1', 'npm run -s demo -- --help | head -1', 'npm run -s broker -- --version | head -1']) {
       const run = await shell(`set -o pipefail; ${command}; echo "status $?"`, env);
@@ -137,9 +149,10 @@ describe('the tutorial commands through npm run', { skip: mosquittoSkip() }, () 
     for (const name of ['producer', 'consumer']) {
       const npmHelp = await shell(`npm run -s ${name} -- --help`, env);
       assert.match(npmHelp.stdout, new RegExp(`^Usage: npm run ${name} -- `));
-      const binHelp = spawnSync(process.execPath, [join(packageRoot, 'dist', 'bin', `${name}.js`), '--help'], { encoding: 'utf8' });
-      assert.match(binHelp.stdout, new RegExp(`^Usage: mqtt-ps-${name} `));
-      assert.doesNotMatch(binHelp.stdout, /npm run/, 'the installed bin shows its own examples');
+      const bundleHelp = spawnSync(process.execPath, [join('dist', 'bin', `${name}.js`), '--help'], { cwd: packageRoot, encoding: 'utf8', env: { ...process.env, npm_lifecycle_event: undefined } });
+      assert.match(bundleHelp.stdout, new RegExp(`^Usage: node dist/bin/${name}.js `));
+      assert.match(bundleHelp.stdout, new RegExp(`^  node dist/bin/${name}.js `, 'm'), 'the bundle run with node shows itself in its examples');
+      assert.doesNotMatch(bundleHelp.stdout, /npm run/);
     }
     const help = await shell('npm run -s consumer -- --help', env);
     const examples = help.stdout.slice(help.stdout.indexOf('Examples:')).split('\n').slice(1).filter((line) => line.startsWith('  npm run') || line.startsWith('  MQTT_'));

@@ -6,6 +6,7 @@
 import { accessSync, constants, mkdirSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, relative } from 'node:path';
+import { commandLine } from '../cli/invocation.js';
 import { packageRoot } from '../cli/package.js';
 import { CliError, UsageError } from '../core/errors.js';
 import type { BrokerCluster } from './cluster.js';
@@ -106,8 +107,8 @@ async function serveCluster(options: BrokerOptions): Promise<() => Promise<void>
       `${cluster.description[0]!.toUpperCase()}${cluster.description.slice(1)} on 127.0.0.1, data in ${cluster.dir} (removed when it stops). Ctrl+C stops it.`,
       ...lines,
       protocol,
-      `  npm run consumer -- ${version}--id my-consumer --url ${cluster.urls.join(',')}`,
-      `  npm run producer -- ${version}--url ${[...cluster.urls.slice(1), cluster.urls[0]].join(',')}`,
+      `  ${commandLine('consumer', `${version}--id my-consumer --url ${cluster.urls.join(',')}`)}`,
+      `  ${commandLine('producer', `${version}--url ${[...cluster.urls.slice(1), cluster.urls[0]].join(',')}`)}`,
       '',
     ].join('\n'),
   );
@@ -138,7 +139,7 @@ export async function serveBroker(options: BrokerOptions): Promise<ServedBroker>
       (dataDir) => new PrivateMosquitto({ port: options.port, config: projectConfig('mosquitto.conf'), listenHost: 'localhost', persistenceLocation: dataDir }),
       (dir) => [
         `Mosquitto on localhost:${options.port}, with scripts/mosquitto.conf (persistence in ${dir}). Ctrl+C stops it.`,
-        'For the embedded broker instead: npm run broker -- --embedded',
+        `For the embedded broker instead: ${commandLine('broker', '--embedded')}`,
       ],
     );
   } else {
@@ -148,8 +149,8 @@ export async function serveBroker(options: BrokerOptions): Promise<ServedBroker>
     process.stdout.write(`The embedded broker (Aedes) on localhost:${options.port}; sessions live in memory, until it stops. Ctrl+C stops it.\n`);
     process.stdout.write(
       findMosquitto() === undefined
-        ? 'For Mosquitto instead: sudo apt-get install mosquitto, then npm run broker\n'
-        : 'For Mosquitto instead (sessions kept on disk): npm run broker, without --embedded\n',
+        ? `For Mosquitto instead: sudo apt-get install mosquitto, then ${commandLine('broker', '')}\n`
+        : `For Mosquitto instead (sessions kept on disk): ${commandLine('broker', '')}, without --embedded\n`,
     );
     close = () => embedded.close();
   }

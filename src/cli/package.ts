@@ -11,7 +11,10 @@ function findPackageRoot(): string {
 
 export const packageRoot: string = findPackageRoot();
 
-export const version: string = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+const manifest = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { name: string; version: string };
+
+export const packageName: string = manifest.name;
+export const version: string = manifest.version;
 
 /** This code runs as the built bundles (dist/bin/) rather than as TypeScript through tsx. */
 const built = import.meta.url.endsWith('.js');

@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../core/errors.js';
+import { commandLine, commandName } from './invocation.js';
 import { version, type CommandName } from './package.js';
 
 /** One line of --help's examples: what follows the command, and what it does. */
@@ -10,22 +11,11 @@ export interface Example {
   env?: string;
 }
 
-/** How the person started this command: through npm run in the project, or as the installed bin. */
-export function invocation(name: CommandName, env = process.env): { viaNpm: boolean; text: (args: string) => string } {
-  const viaNpm = env.npm_lifecycle_event === name;
-  return {
-    viaNpm,
-    // npm prints a banner of its own on stdout unless -s: a pipe wants the command's output alone.
-    text: (args) => (viaNpm ? `npm run ${args.includes('|') ? '-s ' : ''}${name}${args ? ` -- ${args}` : ''}` : `mqtt-ps-${name}${args ? ` ${args}` : ''}`),
-  };
-}
-
 /** A commander program with the behaviour every command here shares. */
 export function createProgram(name: CommandName, description: string, examples: Example[]): Command {
-  const how = invocation(name);
-  const lines = examples.map((example) => `${example.env ? `${example.env} ` : ''}${how.text(example.args)}`);
+  const lines = examples.map((example) => `${example.env ? `${example.env} ` : ''}${commandLine(name, example.args)}`);
   const width = Math.max(...lines.map((line) => line.length)) + 2;
-  const program = new Command(how.viaNpm ? `npm run ${name} --` : `mqtt-ps-${name}`)
+  const program = new Command(commandName(name))
     .description(description)
     .version(version, '--version', 'print the version and exit')
     .helpOption('-h, --help', 'show this help and exit')

@@ -5,7 +5,7 @@
  */
 import { Chalk, supportsColor, type ChalkInstance } from 'chalk';
 import { causeText } from '../core/diagnosis.js';
-import type { ConsumerEvent, ProducerEvent } from '../core/events.js';
+import type { ConsumerEvent, ProducerEvent, StateInUseEvent } from '../core/events.js';
 import type { Segment, Summary, TopicSummary } from '../core/accounting.js';
 import type { GroupReport } from '../core/group.js';
 
@@ -250,11 +250,17 @@ function consumerLine(event: ConsumerEvent, chalk: ChalkInstance, producers: Pro
     }
     case 'invalid':
       return chalk.yellow(`Ignored a message on ${event.topic}: ${event.reason}`);
+    case 'state-in-use':
+      return stateInUseLine(event, chalk);
     case 'warning':
       return chalk.yellow(`Warning: ${event.message}`);
     case 'summary':
       return summaryLines(event, chalk).join('\n');
   }
+}
+
+function stateInUseLine(event: StateInUseEvent, chalk: ChalkInstance): string {
+  return chalk.yellow(`${event.path} is in use by process ${event.pid}: waiting up to ${formatDuration(event.waitMs)} for it to end`);
 }
 
 /** Which of several brokers a connection reached; nothing when only one was given. */
@@ -276,6 +282,8 @@ function producerLine(event: ProducerEvent, chalk: ChalkInstance): string | null
       return chalk.yellow(`Kept: ${event.value} (broker unreachable; ${event.pending} values waiting)`);
     case 'state':
       return `Continuing from ${event.path}: run ${event.runId}, next value ${event.nextValue}, ${event.pending} not yet acknowledged`;
+    case 'state-in-use':
+      return stateInUseLine(event, chalk);
     case 'warning':
       return chalk.yellow(`Warning: ${event.message}`);
     case 'producer-summary':

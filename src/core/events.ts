@@ -55,6 +55,15 @@ export interface LastValue {
   value: number;
 }
 
+/** The state file is locked by a process that still runs: waited for before the command refuses to start. */
+export interface StateFileWait {
+  path: string;
+  pid: number;
+  waitMs: number;
+}
+
+export type StateInUseEvent = { event: 'state-in-use' } & StateFileWait;
+
 export interface WarningEvent {
   event: 'warning';
   message: string;
@@ -67,6 +76,7 @@ export type ConsumerEvent =
   | BacklogEvent
   | SessionLostEvent
   | CheckpointEvent
+  | StateInUseEvent
   | WarningEvent
   | Summary;
 
@@ -101,7 +111,7 @@ export interface ProducerSummary {
   lastValue: number | null;
 }
 
-export type ProducerEvent = ConnectionEvent | SentEvent | KeptEvent | ProducerStateEvent | WarningEvent | ProducerSummary;
+export type ProducerEvent = ConnectionEvent | SentEvent | KeptEvent | ProducerStateEvent | StateInUseEvent | WarningEvent | ProducerSummary;
 
 /** Where events go: lines for a person or JSON; flush() writes what is buffered. */
 export interface Renderer<E> {

@@ -4,6 +4,7 @@
  * the checker can measure from the fault to the first value after it.
  */
 import type { BrokerCluster } from '../brokers/cluster.js';
+import { commandLine } from '../cli/invocation.js';
 import type { ScenarioContext } from './story.js';
 
 /** How long the nodes of a cluster restarted together may take to accept sessions again. */
@@ -17,7 +18,7 @@ export class Nemesis {
 
   /** The nemesis of a scenario that needs the cluster; a clear error when the runner gave it none. */
   static of(context: ScenarioContext): Nemesis {
-    if (!context.cluster) throw new Error('this scenario runs on a cluster that the demo starts (npm run demo -- --cluster)');
+    if (!context.cluster) throw new Error(`this scenario runs on a cluster that the demo starts (${commandLine('demo', '--cluster')})`);
     return new Nemesis(context.cluster, context.say);
   }
 

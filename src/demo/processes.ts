@@ -21,10 +21,12 @@ export class ChildCommand {
   readonly exited: Promise<Exit>;
   private waiters: Array<() => void> = [];
 
-  constructor(name: 'producer' | 'consumer' | 'report' | 'demo', args: string[], env: Record<string, string | undefined> = {}) {
-    this.child = spawn(process.execPath, [...commandArgs(name), ...args], {
+  /** launcher: a command that starts this one (the words before it), given a pipe as its standard input. */
+  constructor(name: 'producer' | 'consumer' | 'report' | 'demo', args: string[], env: Record<string, string | undefined> = {}, launcher: string[] = []) {
+    const command = [...launcher, process.execPath, ...commandArgs(name), ...args];
+    this.child = spawn(command[0]!, command.slice(1), {
       env: { ...process.env, NO_COLOR: '1', MQTT_URL: undefined, MQTT_USERNAME: undefined, MQTT_PASSWORD: undefined, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [launcher.length > 0 ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     });
     this.child.stdout!.on('data', (d: Buffer) => {
       this.stdout += d.toString();

@@ -25,6 +25,7 @@ export interface PublisherOptions {
   intervalMs: number;
   count?: number;
   start: number;
+  /** Opened (locked) by the caller. */
   stateFile?: ProducerStateFile;
   renderer: Renderer<ProducerEvent>;
   /** How long Ctrl+C waits for outstanding acknowledgements. */
@@ -77,7 +78,6 @@ export class CounterPublisher {
       this.settle = { resolve, reject };
     });
     if (options.stateFile) {
-      options.stateFile.open();
       const saved = options.stateFile.load();
       if (saved) {
         if (saved.topic !== options.topic) {

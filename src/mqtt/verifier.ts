@@ -25,6 +25,7 @@ export interface VerifierOptions {
   sessionExpiry: number;
   /** Stop after this many messages. */
   count?: number;
+  /** Opened (locked) by the caller. */
   checkpoint?: Checkpoint;
   renderer: Renderer<ConsumerEvent>;
   /** How many unacknowledged messages the broker may send ahead (MQTT 5 Receive Maximum). */
@@ -79,7 +80,6 @@ export class DeliveryVerifier {
       this.settle = { resolve, reject };
     });
     if (options.checkpoint) {
-      options.checkpoint.open();
       const saved = options.checkpoint.loadFor(options.settings.clientId, options.topic);
       if (saved) {
         this.tracker.restore(saved.tracker);

@@ -1,13 +1,15 @@
 /**
  * A JSON state file replaced atomically (temporary file, fsync, rename), so that a crash leaves the
  * old state or the new one, never half of each. One process at a time may use it (a lock file naming
- * the process), every field is checked when it is read, and every failure names the file.
+ * the process: lock-file.ts), every field is checked when it is read, and every failure names the file.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import type { z } from 'zod';
 import { CliError, describeError, ExitCode } from '../core/errors.js';
+import type { StateFileWait } from '../core/events.js';
+import { LockFile, type LockResult } from './lock-file.js';
 
 /** mkdir -p, one level at a time: Node 20's recursive mkdirSync spins forever on a path under /proc. */
 function makeFolder(dir: string): void {
@@ -16,81 +18,51 @@ function makeFolder(dir: string): void {
   mkdirSync(dir);
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** "tracker.topics[0].segments[2].to" for zod's path ['tracker', 'topics', 0, 'segments', 2, 'to']. */
 function fieldName(path: PropertyKey[]): string {
   return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i > 0 ? '.' : ''}${String(part)}`)).join('') || 'the whole file';
 }
 
 export class JsonStateFile<T> {
-  private lockTaken = false;
+  private readonly lock: LockFile;
 
   constructor(
     readonly path: string,
     /** What the file holds, for messages: "consumer checkpoint", "producer state file". */
     private readonly kind: string,
     private readonly schema: z.ZodType<T>,
-  ) {}
+  ) {
+    this.lock = new LockFile(`${path}.lock`);
+  }
 
   get lockPath(): string {
-    return `${this.path}.lock`;
+    return this.lock.path;
   }
 
   /**
    * Makes the folder, takes the lock and removes what a crashed run left beside the file, before
-   * anything is received or sent. A second process on the same file is refused (exit 2).
+   * anything is received or sent. A process still using the file is waited for a few seconds (onWait
+   * is told, once), then refused (exit 2).
    */
-  open(): void {
+  async open(onWait: (wait: StateFileWait) => void = () => {}, waitMs?: number): Promise<void> {
     try {
       makeFolder(dirname(this.path));
     } catch (error) {
       throw new CliError(`cannot create the folder for the state file ${this.path}: ${describeError(error)}`);
     }
-    this.lock();
-    this.removeStaleTemporaryFiles();
-  }
-
-  private lock(): void {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        writeFileSync(this.lockPath, `${process.pid}\n`, { flag: 'wx' });
-        this.lockTaken = true;
-        process.once('exit', () => this.unlock());
-        return;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-          throw new CliError(`cannot lock the state file ${this.path}: ${describeError(error)}`);
-        }
-      }
-      const owner = Number.parseInt(readFileSync(this.lockPath, 'utf8'), 10);
-      if (Number.isSafeInteger(owner) && owner > 0 && owner !== process.pid && processAlive(owner)) {
-        throw new CliError(
-          `the ${this.kind} ${this.path} is in use by another process (${owner}): give each one its own --state (if none runs, remove ${this.lockPath})`,
-          ExitCode.usage,
-        );
-      }
-      // Left by a process that is gone (killed, or the machine stopped): take it over.
-      rmSync(this.lockPath, { force: true });
-    }
-    throw new CliError(`cannot lock the state file ${this.path}: another process keeps taking the lock`, ExitCode.usage);
-  }
-
-  private unlock(): void {
-    if (!this.lockTaken) return;
-    this.lockTaken = false;
+    let result: LockResult;
     try {
-      if (readFileSync(this.lockPath, 'utf8').trim() === String(process.pid)) rmSync(this.lockPath, { force: true });
-    } catch {
-      // Already gone: nothing to release.
+      result = await this.lock.take((owner, ms) => onWait({ path: this.path, pid: owner.pid, waitMs: ms }), waitMs);
+    } catch (error) {
+      throw new CliError(`cannot lock the state file ${this.path}: ${describeError(error)}`);
     }
+    if (!result.taken) {
+      throw new CliError(
+        `the ${this.kind} ${this.path} is in use by another process (${result.owner.pid}): give each one its own --state (if none runs, remove ${this.lockPath})`,
+        ExitCode.usage,
+      );
+    }
+    this.removeStaleTemporaryFiles();
   }
 
   /** An atomic write killed half-way leaves its temporary copy, NAME.DIGITS, beside the file. */

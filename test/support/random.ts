@@ -1,0 +1,19 @@
+/** Random numbers that a failed run can replay: the seed is given, or drawn and shown, and the variable replays it. */
+import { randomInt } from 'node:crypto';
+
+/** xorshift32: enough for kill times, and the same sequence for the same seed. */
+export function seededRandom(variable: string, env = process.env): { seed: number; next: () => number } {
+  const given = env[variable];
+  const seed = given !== undefined && /^\d+$/.test(given) ? Number(given) : randomInt(1, 2 ** 31);
+  let state = seed >>> 0 || 1;
+  return {
+    seed,
+    next: () => {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      state >>>= 0;
+      return state / 2 ** 32;
+    },
+  };
+}
