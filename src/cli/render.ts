@@ -5,6 +5,7 @@
  */
 import { Chalk, supportsColor, type ChalkInstance } from 'chalk';
 import { causeText } from '../core/diagnosis.js';
+import type { BrokerIdentity } from '../core/chapter.js';
 import type { ConsumerEvent, ProducerEvent } from '../core/events.js';
 import type { Segment, Summary, TopicSummary } from '../core/accounting.js';
 import type { GroupReport } from '../core/group.js';
@@ -201,7 +202,16 @@ function consumerLine(event: ConsumerEvent, chalk: ChalkInstance, producers: Pro
       return `Subscribed to ${event.topic} (QoS ${event.qos})`;
     case 'checkpoint': {
       const where = event.lastValues.map((v) => `${sequenceName(v.topic, v.producerId)} at ${v.value}`).join(', ') || 'no values yet';
-      return `Continuing from ${event.path}: ${event.received} received so far, ${where}`;
+      const carried = event.missing > 0 ? `; ${event.missing} missing in earlier runs, still counted (--reset starts afresh)` : '';
+      return `Continuing from ${event.path}: ${event.received} received so far, ${where}${carried}`;
+    }
+    case 'chapter': {
+      const earlier = `the earlier one, ${event.earlier.received} received and ${event.earlier.missing} missing,`;
+      if (event.reason === 'reset') return chalk.bold('New chapter (--reset): ') + `the accounting in ${event.path} starts afresh (${earlier} is set aside)`;
+      return (
+        chalk.bold('New chapter: ') +
+        `${event.path} holds the accounting of ${event.previous ? brokerText(event.previous) : 'another broker'}; this run is on ${brokerText(event.broker)}, so it starts afresh (${earlier} is not carried forward)`
+      );
     }
     case 'session-lost': {
       const where = event.lastValues.map((v) => `${sequenceName(v.topic, v.producerId)} ${v.value}`).join(', ');
@@ -255,6 +265,11 @@ function consumerLine(event: ConsumerEvent, chalk: ChalkInstance, producers: Pro
     case 'summary':
       return summaryLines(event, chalk).join('\n');
   }
+}
+
+/** "mqtt://127.0.0.1:1883 (MQTT 5)". */
+function brokerText(broker: BrokerIdentity): string {
+  return `${broker.urls.join(', ')} (MQTT ${broker.protocolVersion === 4 ? '3.1.1' : '5'})`;
 }
 
 /** Which of several brokers a connection reached; nothing when only one was given. */
