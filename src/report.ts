@@ -17,7 +17,7 @@ const program = createProgram(
   .addOption(new Option('--json', 'print the report as one JSON object (see docs/producers-and-groups.md)'))
   .addHelpText(
     'after',
-    "\nA value no member has is waiting (not missing) when a member left with a session the broker still keeps (by its expiry) after its last value of that producer: the value may be parked there until it returns.\n" +
+    "\nA value no member has is waiting, not missing, when it comes after the last value of its producer that a member received before leaving with a session the broker still keeps (by its expiry): it may be parked there until that member returns.\n" +
       '\nExit status: 0 every value reached a member, 3 values missing from the whole group, 4 nothing missing but values waiting for an absent member, 2 invalid usage, 1 a record that cannot be read.\n',
   );
 
