@@ -11,7 +11,7 @@ export interface MemberDeparture {
   persistentSession: boolean;
   /** Seconds the broker keeps the session after it left; null when the member asked none (MQTT 3.1.1). */
   sessionExpiry: number | null;
-  /** When it left (ms since the epoch); for a member that was killed, its last record, a little earlier. */
+  /** When it left (ms since the epoch), or its last record before, which can only make its expiry come sooner. */
   at: number;
 }
 

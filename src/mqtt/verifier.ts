@@ -323,8 +323,6 @@ export class DeliveryVerifier {
     this.finished = (async (): Promise<ExitStatus> => {
       let failure = error;
       if (failure === undefined) {
-        // One last write, so that the checkpoint's time is when this consumer left (the group report reads it).
-        this.pending = true;
         try {
           while (this.pending || this.commitRunning) await this.commit();
         } catch (commitError) {

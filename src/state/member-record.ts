@@ -13,7 +13,7 @@ const summaryRows = z.array(topicSummary);
 
 const summaryDeparture = z.object({ persistentSession: z.boolean(), sessionExpiry: z.int().nonnegative().nullable(), at: z.iso.datetime() });
 
-/** How the member left, from its checkpoint: the checkpoint's last write is when it left (or, killed, its last record). */
+/** How the member left, from its checkpoint: its last write, at or a little before the time it left (an earlier time only makes an expiry come sooner). */
 function departureOf(hadSession: boolean, sessionExpiry: number | null | undefined, savedAt: string): MemberDeparture | null {
   const at = Date.parse(savedAt);
   if (sessionExpiry === undefined || Number.isNaN(at)) return null;
