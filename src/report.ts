@@ -7,7 +7,7 @@ import { ExitCode, UsageError } from './core/errors.js';
 
 const program = createProgram(
   'report',
-  "Merge the records of a consumer group's members (their state files, or their --json output): per producer, the values delivered exactly once across the group, missing from the whole group, delivered to two members, and those that waited in an absent member's session.",
+  "Merge the records of a consumer group's members (their state files, or their --json output): per producer, the values delivered exactly once across the group, missing from the whole group, still waiting in the session of a member that is away, delivered to two members or again to the same one, and those that waited in an absent member's session.",
   [
     { args: '~/.local/state/mqtt-persistent-sessions/member-1.json ~/.local/state/mqtt-persistent-sessions/member-2.json', note: "the members' state files" },
     { args: 'member-1.jsonl member-2.jsonl --json', note: "their --json output; the report as one JSON object" },
@@ -15,12 +15,16 @@ const program = createProgram(
 )
   .argument('<records...>', "the members' state files or --json outputs")
   .addOption(new Option('--json', 'print the report as one JSON object (see docs/producers-and-groups.md)'))
-  .addHelpText('after', '\nExit status: 0 every value reached a member, 3 values missing from the whole group, 2 invalid usage, 1 a record that cannot be read.\n');
+  .addHelpText(
+    'after',
+    "\nA value no member has is waiting, not missing, when it comes after the last value of its producer that a member received before leaving with a session the broker still keeps (by its expiry): it may be parked there until that member returns.\n" +
+      '\nExit status: 0 every value reached a member, 3 values missing from the whole group, 4 nothing missing but values waiting for an absent member, 2 invalid usage, 1 a record that cannot be read.\n',
+  );
 
 runCommand('report', async () => {
   if (!parseArguments(program, process.argv)) return ExitCode.ok;
   const [{ renderGroupReport }, { mergeGroup }, { readMemberRecord }] = await Promise.all([
-    import('./cli/render.js'),
+    import('./cli/group-render.js'),
     import('./core/group.js'),
     import('./state/member-record.js'),
   ]);
@@ -34,7 +38,8 @@ runCommand('report', async () => {
   });
   const groups = [...new Set(records.map((record) => record.group).filter((group) => group !== null))];
   if (groups.length > 1) throw new UsageError(`the records belong to different groups (${groups.join(', ')}): a report merges the members of one group`);
-  const report = mergeGroup(records);
+  const report = mergeGroup(records, Date.now());
   renderGroupReport(report, program.opts<{ json?: boolean }>().json === true);
-  return report.missing > 0 ? ExitCode.missing : ExitCode.ok;
+  if (report.missing > 0) return ExitCode.missing;
+  return report.waiting > 0 ? ExitCode.waiting : ExitCode.ok;
 });

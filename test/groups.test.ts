@@ -11,6 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import { CliProcess, messageValues } from './support/cli.js';
 import { mosquittoPub, mosquittoSkip, TestMosquitto } from './support/mosquitto.js';
 
+const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
 describe('consumer groups, against Mosquitto', { skip: mosquittoSkip() }, () => {
   let dir: string;
   let broker: TestMosquitto;
@@ -64,6 +66,74 @@ describe('consumer groups, against Mosquitto', { skip: mosquittoSkip() }, () => 
     assert.match(fromOutput.stdout, /^Group workers: 2 members \(member-1, member-2\)$/m);
     assert.match(fromOutput.stdout, /delivered exactly once: 39; missing from the whole group: 1 \(11\); delivered to two members: 0/);
     assert.match(fromOutput.stdout, /Verdict: 1 values reached no member of the group/);
+  });
+
+  it('a member away with its session kept: what no member has yet is waiting for it, not missing (exit 4); back and drained, every value is delivered (exit 0)', async () => {
+    const args = (name: string): string[] => ['--url', broker.url, '-i', name, '-t', 'parked', '--group', 'parking', '--state', join(dir, `${name}.json`), '--json'];
+    // With a send time, the returning member can tell what waited in its session.
+    const hand = (): Record<string, string> => ({ 'producer-id': 'hand', 'run-id': 'hand-2', 'sent-at': String(Date.now()) });
+    const stays = CliProcess.consumer(args('stays'));
+    const leaves = CliProcess.consumer(args('leaves'));
+    await Promise.all([stays.waitForEvent('subscribed'), leaves.waitForEvent('subscribed')]);
+    mosquittoPub(broker.port, 'parked', range(1, 10), hand());
+    await stays.waitUntil('1-10 across the group', () => new Set([...messageValues(stays.events), ...messageValues(leaves.events)]).size === 10);
+    assert.ok(messageValues(leaves.events).length > 0, 'the member that leaves had a share before');
+    assert.equal((await leaves.interrupt()).code, 0);
+
+    // Sent while it is away: the broker hands part of them to its session. Once the member that stayed has
+    // the last value sent, it has every value the broker handed it (a session's values come in order).
+    mosquittoPub(broker.port, 'parked', range(11, 30), hand());
+    let last = 30;
+    const has = (value: number): Promise<boolean> => stays.waitUntil(`value ${value}`, () => messageValues(stays.events).includes(value), 3000).then(() => true, () => false);
+    while (!(await has(last))) {
+      assert.ok(last < 60, 'the member that stayed gets a share of what is sent');
+      last++;
+      mosquittoPub(broker.port, 'parked', [last], hand());
+    }
+    assert.equal((await stays.interrupt()).code, 0);
+    const atStays = new Set(messageValues(stays.events));
+    const parked = range(11, last).filter((value) => !atStays.has(value));
+    assert.ok(parked.length >= 5, `the absent member's share of ${last - 10} values: ${parked.length}`);
+
+    const records = [join(dir, 'stays.json'), join(dir, 'leaves.json')];
+    const waiting = CliProcess.report([...records, '--json']);
+    assert.equal((await waiting.exitWithin(15_000)).code, 4, waiting.stdout + waiting.stderr);
+    const report = waiting.eventsOf('group-report')[0]!;
+    assert.deepEqual([report.missing, report.waiting, report.deliveredOnce], [0, parked.length, last - parked.length]);
+    const ranges = (report.producers as Array<{ waitingRanges: Array<{ from: number; to: number; members: string[] }> }>)[0]!.waitingRanges;
+    assert.deepEqual(ranges.flatMap((r) => range(r.from, r.to)), parked);
+    assert.ok(ranges.every((r) => r.members.join() === 'leaves'), JSON.stringify(ranges));
+    const inWords = CliProcess.report(records);
+    assert.equal((await inWords.exitWithin(15_000)).code, 4);
+    assert.match(inWords.stdout, new RegExp(`^  waiting for leaves, away with its session kept: ${parked.length} \\(`, 'm'));
+    assert.match(inWords.stdout, new RegExp(`^Verdict: nothing lost so far, but ${parked.length} values wait for leaves, away with its session kept: they arrive when it returns`, 'm'));
+
+    const back = CliProcess.consumer(args('leaves'));
+    await back.waitUntil('its parked values', () => parked.every((value) => messageValues(back.events).includes(value)));
+    assert.equal((await back.interrupt()).code, 0);
+    assert.deepEqual(back.eventsOf('message').filter((m) => m.queued).map((m) => m.value), parked, 'the waiting values came from its session');
+    const delivered = CliProcess.report(records);
+    assert.equal((await delivered.exitWithin(15_000)).code, 0, delivered.stdout + delivered.stderr);
+    assert.match(delivered.stdout, new RegExp(`^Verdict: every value arrived, exactly once across the group \\(${last} values, ${parked.length} of them waited for an absent member\\)$`, 'm'));
+    assert.doesNotMatch(delivered.stdout, /waiting for/);
+  });
+
+  it("a single consumer's record shows its duplicates, not \"exactly once\"", async () => {
+    const state = join(dir, 'alone.json');
+    const alone = CliProcess.consumer(['--url', broker.url, '-i', 'alone', '-t', 'twice', '--state', state, '--json', '-C', '12']);
+    await alone.waitForEvent('subscribed');
+    // A producer that resends values the broker already had, as one restarted after a crash does.
+    mosquittoPub(broker.port, 'twice', [...range(1, 10), 4, 5], { 'producer-id': 'resender', 'run-id': 'resender-1' });
+    assert.equal((await alone.exitWithin(15_000)).code, 0, alone.stderr);
+    assert.equal(alone.eventsOf('summary')[0]!.duplicates, 2);
+
+    const report = CliProcess.report([state]);
+    assert.equal((await report.exitWithin(15_000)).code, 0, report.stderr);
+    assert.doesNotMatch(report.stdout, /exactly once/);
+    assert.match(report.stdout, /^Consumer alone: one record, not a member of a group$/m);
+    assert.match(report.stdout, /^ {2}delivered to one member: 10, and 2 redeliveries of values a member had \(duplicates\); missing from the whole group: 0/m);
+    assert.match(report.stdout, /^ {2}alone: 10 received \(0 from the queue, 2 duplicates\)$/m);
+    assert.match(report.stdout, /^Verdict: nothing missing, but 2 were delivered again to a member that had them \(duplicates\)$/m);
   });
 
   it('bad input is one line on stderr and a documented exit status', async () => {

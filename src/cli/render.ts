@@ -5,9 +5,9 @@
  */
 import { Chalk, supportsColor, type ChalkInstance } from 'chalk';
 import { causeText } from '../core/diagnosis.js';
+import type { BrokerIdentity } from '../core/chapter.js';
 import type { ConsumerEvent, ProducerEvent, StateInUseEvent } from '../core/events.js';
 import type { Segment, Summary, TopicSummary } from '../core/accounting.js';
-import type { GroupReport } from '../core/group.js';
 
 export interface Renderer<E> {
   render(event: E): void;
@@ -201,7 +201,16 @@ function consumerLine(event: ConsumerEvent, chalk: ChalkInstance, producers: Pro
       return `Subscribed to ${event.topic} (QoS ${event.qos})`;
     case 'checkpoint': {
       const where = event.lastValues.map((v) => `${sequenceName(v.topic, v.producerId)} at ${v.value}`).join(', ') || 'no values yet';
-      return `Continuing from ${event.path}: ${event.received} received so far, ${where}`;
+      const carried = event.missing > 0 ? `; ${event.missing} missing in earlier runs, still counted (--reset starts afresh)` : '';
+      return `Continuing from ${event.path}: ${event.received} received so far, ${where}${carried}`;
+    }
+    case 'chapter': {
+      const earlier = `the earlier one, ${event.earlier.received} received and ${event.earlier.missing} missing,`;
+      if (event.reason === 'reset') return chalk.bold('New chapter (--reset): ') + `the accounting in ${event.path} starts afresh (${earlier} is set aside)`;
+      return (
+        chalk.bold('New chapter: ') +
+        `${event.path} holds the accounting of ${event.previous ? brokerText(event.previous) : 'another broker'}; this run is on ${brokerText(event.broker)}, so it starts afresh (${earlier} is not carried forward)`
+      );
     }
     case 'session-lost': {
       const where = event.lastValues.map((v) => `${sequenceName(v.topic, v.producerId)} ${v.value}`).join(', ');
@@ -261,6 +270,11 @@ function consumerLine(event: ConsumerEvent, chalk: ChalkInstance, producers: Pro
 
 function stateInUseLine(event: StateInUseEvent, chalk: ChalkInstance): string {
   return chalk.yellow(`${event.path} is in use by process ${event.pid}: waiting up to ${formatDuration(event.waitMs)} for it to end`);
+}
+
+/** "mqtt://127.0.0.1:1883 (MQTT 5)". */
+function brokerText(broker: BrokerIdentity): string {
+  return `${broker.urls.join(', ')} (MQTT ${broker.protocolVersion === 4 ? '3.1.1' : '5'})`;
 }
 
 /** Which of several brokers a connection reached; nothing when only one was given. */
@@ -325,38 +339,4 @@ function createRenderer<E extends ConsumerEvent | ProducerEvent>(
     },
     flush: () => buffer.flush(),
   };
-}
-
-/** The group report in lines for a person: per producer, how the group's members shared its values. */
-export function groupReportLines(report: GroupReport, chalk: ChalkInstance): string[] {
-  const lines: string[] = [];
-  lines.push(chalk.bold(`Group ${report.group ?? '(several groups, or none)'}: ${report.members.length} members (${report.members.join(', ')})`));
-  for (const p of report.producers) {
-    const run = p.runId ? `, run ${p.runId}` : '';
-    const who = p.producerId === null ? (p.runId ? ` (producer run ${p.runId})` : '') : ` (producer ${p.producerId}${run})`;
-    if (p.shared) {
-      lines.push(`${p.topic}${who}: shared by publishers without an id: not judged`);
-    } else {
-      lines.push(`${p.topic}${who} ${p.first}..${p.highest}: ${p.values} values`);
-      const missing = p.missing === 0 ? chalk.green('missing from the whole group: 0') : chalk.red.bold(`missing from the whole group: ${p.missing} (${formatRanges(p.missingRanges)})`);
-      const twice = p.deliveredTwice === 0 ? 'delivered to two members: 0' : chalk.yellow(`delivered to two members: ${p.deliveredTwice} (${formatRanges(p.twiceRanges)})`);
-      lines.push(`  delivered exactly once: ${p.deliveredOnce}; ${missing}; ${twice}`);
-    }
-    if (p.waited > 0) {
-      lines.push(chalk.cyan(`  waited in the session of an absent member: ${p.waited}` + (p.longestWaitMs === null ? '' : ` (the longest ${formatDuration(p.longestWaitMs)})`)));
-    }
-    for (const m of p.members) {
-      const wait = m.longestQueuedWaitMs === null ? '' : `, the oldest waited ${formatDuration(m.longestQueuedWaitMs)}`;
-      lines.push(`  ${m.member}: ${m.received} received (${m.queued} from the queue${wait})`);
-    }
-  }
-  if (report.missing > 0) lines.push(chalk.red.bold(`Verdict: ${report.missing} values reached no member of the group`));
-  else if (report.deliveredTwice > 0) lines.push(chalk.yellow.bold(`Verdict: nothing missing, but ${report.deliveredTwice} values reached two members`));
-  else lines.push(chalk.green.bold(`Verdict: every value arrived, exactly once across the group (${report.deliveredOnce} values${report.waited > 0 ? `, ${report.waited} of them waited for an absent member` : ''})`));
-  return lines;
-}
-
-export function renderGroupReport(report: GroupReport, json: boolean, stream: NodeJS.WriteStream = process.stdout): void {
-  const text = json ? JSON.stringify(report) : groupReportLines(report, new Chalk({ level: colorLevel(stream) })).join('\n');
-  stream.write(`${text}\n`);
 }

@@ -141,10 +141,22 @@ export interface Summary extends Totals {
   leftInSession?: number;
   /** The consumer's shared-subscription group, when it is a member of one: it then judges nothing missing. */
   group?: string | null;
+  /** How the consumer left the broker: whether its session stays there, for how long, and when. */
+  departure?: Departure;
   /** Missing ranges of every run, oldest first. */
   missingRanges: MissingRange[];
   /** One entry per producer and topic. */
   topics: TopicSummary[];
+}
+
+/** How a consumer left the broker; the group report reads whether values may still wait in its session. */
+export interface Departure {
+  /** The broker keeps its session (not a clean session, and an expiry above 0). */
+  persistentSession: boolean;
+  /** The session expiry it asked for, in seconds; null on MQTT 3.1.1, which has none (the broker decides). */
+  sessionExpiry: number | null;
+  /** When it left (ISO 8601); for a consumer that was killed, its last record (a little earlier). */
+  at: string;
 }
 
 export interface MissingRange {

@@ -4,6 +4,8 @@ export const ExitCode = {
   failure: 1,
   usage: 2,
   missing: 3,
+  /** The group report: nothing lost, but values still wait in the session of an absent member. */
+  waiting: 4,
 } as const;
 
 export type ExitStatus = (typeof ExitCode)[keyof typeof ExitCode];

@@ -1,5 +1,6 @@
 /** The one event model: what the commands say happened, rendered as text or as JSON lines. */
 import type { Summary, TrackerEvent } from './accounting.js';
+import type { BrokerIdentity, ChapterReason } from './chapter.js';
 
 /** Everything worth telling a person about the link, whichever command holds it. */
 export type ConnectionEvent =
@@ -46,6 +47,20 @@ export interface CheckpointEvent {
   path: string;
   lastValues: LastValue[];
   received: number;
+  /** Values missing in the runs before, still counted (and in the exit status). */
+  missing: number;
+}
+
+/** The checkpoint's accounting is set aside and this run starts afresh: another broker, another MQTT version, or --reset. */
+export interface ChapterEvent {
+  event: 'chapter';
+  path: string;
+  reason: ChapterReason;
+  /** The broker the earlier accounting belonged to (null: the checkpoint did not say). */
+  previous: BrokerIdentity | null;
+  broker: BrokerIdentity;
+  /** What the earlier accounting came to, not carried forward. */
+  earlier: { received: number; missing: number };
 }
 
 /** Where one producer's sequence on one topic stands. */
@@ -77,6 +92,7 @@ export type ConsumerEvent =
   | SessionLostEvent
   | CheckpointEvent
   | StateInUseEvent
+  | ChapterEvent
   | WarningEvent
   | Summary;
 

@@ -1,9 +1,19 @@
 /**
  * The group report: the records of a consumer group's members merged after the fact. Each member
  * received a share of every producer's values; together they should hold each value exactly once.
- * Pure: records in, a report out.
+ * Pure: records and the time of the report in, a report out.
  */
 import type { Segment, TopicSummary } from './accounting.js';
+
+/** How a member left the broker, as its record says. */
+export interface MemberDeparture {
+  /** The broker keeps its session: values handed to it wait there until it returns. */
+  persistentSession: boolean;
+  /** Seconds the broker keeps the session after it left; null when the member asked none (MQTT 3.1.1). */
+  sessionExpiry: number | null;
+  /** When it left (ms since the epoch), or its last record before, which can only make its expiry come sooner. */
+  at: number;
+}
 
 /** What one member recorded: its summary rows (from its checkpoint or its JSON output). */
 export interface MemberRecord {
@@ -11,6 +21,15 @@ export interface MemberRecord {
   member: string;
   group: string | null;
   topics: TopicSummary[];
+  /** Null for a record that does not say (written by an older version): nothing then waits for it. */
+  departure: MemberDeparture | null;
+}
+
+/** Values no member has yet, which may wait in the session of these absent members. */
+export interface WaitingRange {
+  from: number;
+  to: number;
+  members: string[];
 }
 
 export interface MemberShare {
@@ -19,6 +38,8 @@ export interface MemberShare {
   received: number;
   /** Of those, delivered from the queue: they waited in its session while it was away. */
   queued: number;
+  /** Values it received again (redeliveries of a value it had). */
+  duplicates: number;
   longestQueuedWaitMs: number | null;
 }
 
@@ -34,9 +55,14 @@ export interface ProducerReport {
   /** Values that reached two members or more. */
   deliveredTwice: number;
   twiceRanges: Array<{ from: number; to: number }>;
-  /** Values no member received. */
+  /** Values no member received, and that cannot be waiting in an absent member's session. */
   missing: number;
   missingRanges: Array<{ from: number; to: number }>;
+  /** Values no member received yet, sent after an absent member with a live session had its last value. */
+  waiting: number;
+  waitingRanges: WaitingRange[];
+  /** Redeliveries of a value to a member that had it. */
+  duplicates: number;
   /** Values that waited in the session of a member that was away. */
   waited: number;
   longestWaitMs: number | null;
@@ -53,8 +79,12 @@ export interface GroupReport {
   deliveredOnce: number;
   deliveredTwice: number;
   missing: number;
+  waiting: number;
+  duplicates: number;
   waited: number;
   longestWaitMs: number | null;
+  /** Members that left with a persistent session which, by its expiry, the broker has ended by now. */
+  expiredSessions: string[];
   producers: ProducerReport[];
 }
 
@@ -94,7 +124,37 @@ function maxOf(a: number | null, b: number | null): number | null {
   return Math.max(a, b);
 }
 
-export function mergeGroup(records: MemberRecord[]): GroupReport {
+/** The broker still keeps the member's session at `now`, as far as its expiry says (MQTT 3.1.1: the broker decides, taken as kept). */
+function sessionKept(departure: MemberDeparture | null, now: number): departure is MemberDeparture {
+  if (departure === null || !departure.persistentSession) return false;
+  return departure.sessionExpiry === null || departure.at + departure.sessionExpiry * 1000 > now;
+}
+
+/**
+ * Splits a stretch no member received: a value may wait in a member's session only if the member has a
+ * live session and the value comes after the last value of this producer it received (what came before
+ * was handed to it in order, so it has it, or it is gone). The rest is missing.
+ */
+function splitUnreceived(from: number, to: number, absent: Array<{ member: string; last: number }>, report: ProducerReport): void {
+  let position = from;
+  const missingTo = Math.min(to, absent.length > 0 ? absent[0]!.last : to);
+  if (missingTo >= position) {
+    report.missing += missingTo - position + 1;
+    report.missingRanges.push({ from: position, to: missingTo });
+    position = missingTo + 1;
+  }
+  for (let i = 0; i < absent.length && position <= to; i++) {
+    const end = Math.min(to, i + 1 < absent.length ? absent[i + 1]!.last : to);
+    if (end < position) continue;
+    const members = absent.slice(0, i + 1).map((a) => a.member);
+    report.waiting += end - position + 1;
+    report.waitingRanges.push({ from: position, to: end, members });
+    position = end + 1;
+  }
+}
+
+export function mergeGroup(records: MemberRecord[], now: number): GroupReport {
+  const away = new Set(records.filter((record) => sessionKept(record.departure, now)).map((record) => record.member));
   const byProducer = new Map<string, Array<{ member: string; row: TopicSummary }>>();
   for (const record of records) {
     for (const row of record.topics) {
@@ -120,6 +180,9 @@ export function mergeGroup(records: MemberRecord[]): GroupReport {
       twiceRanges: [],
       missing: 0,
       missingRanges: [],
+      waiting: 0,
+      waitingRanges: [],
+      duplicates: 0,
       waited: 0,
       longestWaitMs: null,
       members: [],
@@ -131,17 +194,19 @@ export function mergeGroup(records: MemberRecord[]): GroupReport {
         member,
         received: shared ? row.received : kept.reduce((total, s) => total + s.to - s.from + 1, 0),
         queued: shared ? row.queued : kept.filter((s) => s.kind === 'queued').reduce((total, s) => total + s.to - s.from + 1, 0),
+        duplicates: row.duplicates,
         longestQueuedWaitMs: row.longestQueuedWaitMs,
       });
+      report.duplicates += row.duplicates;
       report.longestWaitMs = maxOf(report.longestWaitMs, row.longestQueuedWaitMs);
     }
     if (!shared) {
+      const absent = rows.filter(({ member }) => away.has(member)).map(({ member, row }) => ({ member, last: row.highest }));
+      absent.sort((a, b) => a.last - b.last);
       sweep(rows.flatMap(({ row }) => received(row.segments)), first, highest, (from, to, depth) => {
         const size = to - from + 1;
-        if (depth === 0) {
-          report.missing += size;
-          report.missingRanges.push({ from, to });
-        } else if (depth === 1) report.deliveredOnce += size;
+        if (depth === 0) splitUnreceived(from, to, absent, report);
+        else if (depth === 1) report.deliveredOnce += size;
         else {
           report.deliveredTwice += size;
           report.twiceRanges.push({ from, to });
@@ -167,8 +232,11 @@ export function mergeGroup(records: MemberRecord[]): GroupReport {
     deliveredOnce: sum((p) => p.deliveredOnce),
     deliveredTwice: sum((p) => p.deliveredTwice),
     missing: sum((p) => p.missing),
+    waiting: sum((p) => p.waiting),
+    duplicates: sum((p) => p.duplicates),
     waited: sum((p) => p.waited),
     longestWaitMs: producers.reduce<number | null>((longest, p) => maxOf(longest, p.longestWaitMs), null),
+    expiredSessions: records.filter((r) => r.departure?.persistentSession && !away.has(r.member)).map((r) => r.member),
     producers,
   };
 }

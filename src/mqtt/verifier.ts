@@ -4,12 +4,13 @@
  * disk (group commit: one atomic write per batch, the batch's acknowledgements released after it).
  */
 import type { IPublishPacket, MqttClient } from 'mqtt';
+import { brokerIdentity, chapterReason, type BrokerIdentity } from '../core/chapter.js';
 import { CliError, ExitCode, type ExitStatus } from '../core/errors.js';
 import type { ConnectionEvent, ConsumerEvent, Renderer } from '../core/events.js';
 import { explainRefusal } from '../core/reasons.js';
 import { SequenceTracker } from '../core/tracker.js';
 import { parseValue, readValueProperties } from '../core/wire.js';
-import type { Checkpoint } from '../state/checkpoint.js';
+import type { Checkpoint, CheckpointData } from '../state/checkpoint.js';
 import { AcknowledgementGate } from './ack-gate.js';
 import { openConnection } from './connection.js';
 import type { ConnectionSettings } from './settings.js';
@@ -27,6 +28,8 @@ export interface VerifierOptions {
   count?: number;
   /** Opened (locked) by the caller. */
   checkpoint?: Checkpoint;
+  /** Set the checkpoint's accounting aside and start afresh (a new chapter). */
+  reset: boolean;
   renderer: Renderer<ConsumerEvent>;
   /** How many unacknowledged messages the broker may send ahead (MQTT 5 Receive Maximum). */
   receiveMaximum: number;
@@ -44,6 +47,8 @@ const backlogQuietMs = 300;
 
 export class DeliveryVerifier {
   private readonly tracker: SequenceTracker;
+  /** The broker this run's accounting belongs to, as the checkpoint records it. */
+  private readonly broker: BrokerIdentity;
   private readonly gate = new AcknowledgementGate();
   private client: MqttClient | undefined;
   private pending = false;
@@ -71,6 +76,7 @@ export class DeliveryVerifier {
 
   constructor(private readonly options: VerifierOptions) {
     this.tracker = new SequenceTracker({ groupMember: options.group !== undefined });
+    this.broker = brokerIdentity(options.settings.servers, options.settings.protocolVersion);
   }
 
   /** Connects and verifies until stop(), the count, or a fatal error. */
@@ -81,11 +87,7 @@ export class DeliveryVerifier {
     });
     if (options.checkpoint) {
       const saved = options.checkpoint.loadFor(options.settings.clientId, options.topic);
-      if (saved) {
-        this.tracker.restore(saved.tracker);
-        this.hadSession = saved.hadSession && !options.clean;
-        this.emit({ event: 'checkpoint', path: options.checkpoint.path, lastValues: this.tracker.lastValues(), received: saved.tracker.totals.received });
-      }
+      if (saved) this.continueFrom(saved, options.checkpoint.path);
     }
     if (!options.clean && options.sessionExpiry === 0 && options.settings.protocolVersion === 5) {
       this.emit({ event: 'warning', message: 'a session expiry of 0 ends the session at every disconnect: nothing is kept while away (use -x 3600)' });
@@ -111,6 +113,22 @@ export class DeliveryVerifier {
     });
     this.flushSoon();
     return result;
+  }
+
+  /** Continues the saved accounting, or starts a new chapter when it belongs to another broker or --reset asks. */
+  private continueFrom(saved: CheckpointData, path: string): void {
+    const { totals } = saved.tracker;
+    const reason = chapterReason(saved.broker, this.broker, this.options.reset);
+    if (reason === null) {
+      this.tracker.restore(saved.tracker);
+      this.hadSession = saved.hadSession && !this.options.clean;
+      this.emit({ event: 'checkpoint', path, lastValues: this.tracker.lastValues(), received: totals.received, missing: totals.missing });
+      return;
+    }
+    // After --reset the session on the same broker is still this client's; another broker never had it.
+    const sameBroker = chapterReason(saved.broker, this.broker, false) === null;
+    if (reason === 'reset' && sameBroker) this.hadSession = saved.hadSession && !this.options.clean;
+    this.emit({ event: 'chapter', path, reason, previous: saved.broker ?? null, broker: this.broker, earlier: { received: totals.received, missing: totals.missing } });
   }
 
   private emit(event: ConsumerEvent): void {
@@ -283,11 +301,18 @@ export class DeliveryVerifier {
         clientId: this.options.settings.clientId,
         topic: this.options.topic,
         hadSession: this.hadSession,
+        broker: this.broker,
+        sessionExpiry: this.sessionExpiry,
         savedAt: new Date().toISOString(),
         tracker: this.tracker.snapshot(),
       });
     }
     this.gate.release(mark, this.pending);
+  }
+
+  /** The session expiry asked for; MQTT 3.1.1 has none (the broker decides). */
+  private get sessionExpiry(): number | null {
+    return this.options.settings.protocolVersion === 5 ? this.options.sessionExpiry : null;
   }
 
   /** Records what is pending, says the summary, disconnects leaving the session on the broker. */
@@ -305,7 +330,12 @@ export class DeliveryVerifier {
         }
       }
       this.endBacklog();
-      const summary = { ...this.tracker.summary(), leftInSession: this.leftInSession, group: this.options.group ?? null };
+      const departure = {
+        persistentSession: this.hadSession && this.sessionExpiry !== 0,
+        sessionExpiry: this.sessionExpiry,
+        at: new Date().toISOString(),
+      };
+      const summary = { ...this.tracker.summary(), leftInSession: this.leftInSession, group: this.options.group ?? null, departure };
       this.options.renderer.render(summary);
       this.options.renderer.flush();
       if (this.client) {

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { emptyCounts, type Segment, type SequenceCounts, type Totals, type TrackerSnapshot } from '../core/accounting.js';
+import type { BrokerIdentity } from '../core/chapter.js';
 import { CliError, ExitCode } from '../core/errors.js';
 import { JsonStateFile } from './state-file.js';
 
@@ -13,6 +14,10 @@ export interface CheckpointData {
   topic: string;
   /** A persistent session existed on the broker when this was written. */
   hadSession: boolean;
+  /** The broker the accounting belongs to; absent in checkpoints written before it was recorded. */
+  broker?: BrokerIdentity;
+  /** The session expiry asked for (seconds; null: MQTT 3.1.1, which has none); absent in older checkpoints. */
+  sessionExpiry?: number | null;
   savedAt: string;
   tracker: TrackerSnapshot;
 }
@@ -85,8 +90,19 @@ const legacyTracker = z.object({
   earlierMissing: z.array(legacyRange),
 });
 
+const broker = z.object({ urls: z.array(z.string()).min(1), protocolVersion: z.union([z.literal(4), z.literal(5)]) });
+
 const checkpointFile = z.discriminatedUnion('version', [
-  z.object({ version: z.literal(3), clientId: z.string(), topic: z.string(), hadSession: z.boolean(), savedAt: z.string(), tracker }),
+  z.object({
+    version: z.literal(3),
+    clientId: z.string(),
+    topic: z.string(),
+    hadSession: z.boolean(),
+    broker: broker.optional(),
+    sessionExpiry: count.nullable().optional(),
+    savedAt: z.string(),
+    tracker,
+  }),
   z.object({ version: z.literal(2), clientId: z.string(), topic: z.string(), hadSession: z.boolean(), savedAt: z.string(), tracker: legacyTracker }),
   // Written before checkpoints named their topic filter: taken as belonging to the filter in use.
   z.object({ version: z.literal(1), clientId: z.string(), hadSession: z.boolean(), savedAt: z.string(), tracker: legacyTracker }),

@@ -5,11 +5,20 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { z } from 'zod';
-import type { MemberRecord } from '../core/group.js';
+import type { MemberDeparture, MemberRecord } from '../core/group.js';
 import { CliError, describeError } from '../core/errors.js';
 import { Checkpoint, topicSummary } from './checkpoint.js';
 
 const summaryRows = z.array(topicSummary);
+
+const summaryDeparture = z.object({ persistentSession: z.boolean(), sessionExpiry: z.int().nonnegative().nullable(), at: z.iso.datetime() });
+
+/** How the member left, from its checkpoint: its last write, at or a little before the time it left (an earlier time only makes an expiry come sooner). */
+function departureOf(hadSession: boolean, sessionExpiry: number | null | undefined, savedAt: string): MemberDeparture | null {
+  const at = Date.parse(savedAt);
+  if (sessionExpiry === undefined || Number.isNaN(at)) return null;
+  return { persistentSession: hadSession && sessionExpiry !== 0, sessionExpiry, at };
+}
 
 /** "$share/workers/my_topic" names the group workers. */
 function groupOf(filter: string): string | null {
@@ -32,7 +41,7 @@ export function readMemberRecord(path: string): MemberRecord {
   }
   if (whole !== null && typeof whole === 'object' && 'tracker' in whole) {
     const saved = new Checkpoint(path).read()!;
-    return { member: saved.clientId, group: groupOf(saved.topic), topics: saved.tracker.topics };
+    return { member: saved.clientId, group: groupOf(saved.topic), topics: saved.tracker.topics, departure: departureOf(saved.hadSession, saved.sessionExpiry, saved.savedAt) };
   }
   let summary: unknown;
   let clientId: string | undefined;
@@ -50,11 +59,17 @@ export function readMemberRecord(path: string): MemberRecord {
   if (summary === undefined) {
     throw new CliError(`${path} is neither a consumer's state file nor its --json output with a summary line (the member must have stopped, e.g. with Ctrl+C)`);
   }
-  const { topics, group } = summary as { topics?: unknown; group?: unknown };
+  const { topics, group, departure } = summary as { topics?: unknown; group?: unknown; departure?: unknown };
   const rows = summaryRows.safeParse(topics);
   if (!rows.success) {
     const issue = rows.error.issues[0]!;
     throw new CliError(`the summary in ${path} is not one this consumer writes (topics.${issue.path.join('.')}: ${issue.message})`);
   }
-  return { member: clientId ?? basename(path), group: typeof group === 'string' ? group : null, topics: rows.data };
+  const left = summaryDeparture.safeParse(departure);
+  return {
+    member: clientId ?? basename(path),
+    group: typeof group === 'string' ? group : null,
+    topics: rows.data,
+    departure: left.success ? { ...left.data, at: Date.parse(left.data.at) } : null,
+  };
 }
