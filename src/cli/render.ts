@@ -141,6 +141,10 @@ export function summaryLines(summary: Summary, chalk: ChalkInstance, width = 60)
     lines.push(chalk.yellow(`Not judged: ${summary.unjudged} values on topics that several publishers without an id seem to share`));
   }
   if (summary.invalid > 0) lines.push(chalk.yellow(`Ignored ${summary.invalid} messages that were not counter values`));
+  if (summary.retained > 0) {
+    const copies = summary.retained === 1 ? '1 copy' : `${summary.retained} copies`;
+    lines.push(`Retained: ${copies} of a retained message, sent again by the broker at each subscribe: not counted as received, duplicates or gaps`);
+  }
   if (summary.leftInSession) {
     lines.push(`Left in the session: ${summary.leftInSession} more arrived after the stop and stay unacknowledged, for the next start (the broker may hold more)`);
   }
@@ -215,6 +219,7 @@ function consumerLine(event: ConsumerEvent, chalk: ChalkInstance, producers: Pro
     case 'message': {
       let line = `Received message: ${event.value}`;
       if (event.producerId !== null && producers.several(event.producerId)) line += ` from ${event.producerId}`;
+      if (event.retained) return chalk.dim(`${line}  (retained: the broker's stored copy, sent at each subscribe; not counted)`);
       if (event.duplicate) return chalk.yellow(`${line}  DUPLICATE (received before; a redelivery)`);
       if (event.outOfOrder) line += chalk.yellow('  (late: out of order)');
       if (event.queued) line += chalk.cyan(`  (queued${event.waitedMs === null ? '' : `, waited ${formatDuration(event.waitedMs)}`})`);
