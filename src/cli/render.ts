@@ -280,11 +280,16 @@ function producerLine(event: ProducerEvent, chalk: ChalkInstance): string | null
     case 'kept':
       return chalk.yellow(`Kept: ${event.value} (broker unreachable; ${event.pending} values waiting)`);
     case 'state':
-      return `Continuing from ${event.path}: run ${event.runId}, next value ${event.nextValue}, ${event.pending} not yet acknowledged`;
+      return `Continuing from ${event.path}: run ${event.runId}, next value ${event.nextValue}, ${event.pending} not yet ${event.qos === 0 ? 'sent' : 'acknowledged'}`;
     case 'warning':
       return chalk.yellow(`Warning: ${event.message}`);
-    case 'producer-summary':
-      return chalk.bold(`Summary: ${event.sent} sent, ${event.acknowledged} acknowledged, ${event.pending} not acknowledged`) + (event.lastValue === null ? '' : `, last value ${event.lastValue}`);
+    case 'producer-summary': {
+      const last = event.lastValue === null ? '' : `, last value ${event.lastValue}`;
+      if (event.acknowledged === null) {
+        return chalk.bold(`Summary: ${event.sent} sent at QoS 0 (no acknowledgement at QoS 0)${event.pending > 0 ? `, ${event.pending} not sent` : ''}`) + last;
+      }
+      return chalk.bold(`Summary: ${event.sent} sent, ${event.acknowledged} acknowledged, ${event.pending} not acknowledged`) + last;
+    }
   }
 }
 
