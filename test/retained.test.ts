@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Checkpoint } from '../src/state/checkpoint.js';
 import { CliProcess, messageValues } from './support/cli.js';
-import { mosquittoPub, mosquittoRetain, mosquittoSkip, TestMosquitto } from './support/mosquitto.js';
+import { mosquittoRetain, mosquittoSkip, TestMosquitto } from './support/mosquitto.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mqtt-ps-retained-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -45,7 +45,8 @@ describe('retained messages against Mosquitto', { skip: mosquittoSkip() }, () =>
         CliProcess.consumer(['--url', broker.url, '-V', version, '-i', `keeper-${version}`, '-t', topic, '--state', state, '-C', String(count), ...output]);
       mosquittoRetain(broker.port, topic, '7');
 
-      // Each start subscribes again: the retained 7 comes back every time, beside the value published while away.
+      // Each value is published retained, as a publisher of the last known state does: the value published
+      // while the consumer is away comes from its queue (RETAIN=0), and again as the retained copy (RETAIN=1).
       const runs = 4;
       for (let run = 1; run <= runs; run++) {
         const started = consumer(run === 1 ? 1 : 2, ['--json']);
@@ -53,20 +54,21 @@ describe('retained messages against Mosquitto', { skip: mosquittoSkip() }, () =>
         assert.equal(exit.code, 0, started.stderr);
         const messages = started.eventsOf('message');
         const copies = messages.filter((m) => m.retained === true);
-        assert.deepEqual(copies.map((m) => m.value), [7], `run ${run}: the retained value, marked (${started.stdout})`);
+        assert.deepEqual(copies.map((m) => m.value), [7 + run - 1], `run ${run}: the retained value, marked (${started.stdout})`);
         assert.deepEqual(messages.filter((m) => m.duplicate === true), [], `run ${run}: no duplicate`);
         assert.deepEqual(started.eventsOf('gap'), [], `run ${run}: no gap`);
         const summary = started.eventsOf('summary').at(-1)!;
         assert.deepEqual([summary.retained, summary.duplicates, summary.missing], [run, 0, 0], `run ${run}: the summary`);
         if (run > 1) assert.deepEqual(messageValues(messages.filter((m) => m.retained !== true)), [7 + run - 1], `run ${run}: the value published while away`);
-        if (run < runs) mosquittoPub(broker.port, topic, [7 + run], {});
+        if (run < runs) mosquittoRetain(broker.port, topic, String(7 + run));
       }
 
       // Once more, for a person: the summary says how many were retained.
-      mosquittoPub(broker.port, topic, [7 + runs], {});
+      mosquittoRetain(broker.port, topic, String(7 + runs));
       const last = consumer(2, []);
       assert.equal((await last.exitWithin(30_000)).code, 0, last.stderr);
-      assert.match(last.stdout, /^Received message: 7 {2}\(retained/m);
+      assert.match(last.stdout, /^Received message: 11\n/m);
+      assert.match(last.stdout, /^Received message: 11 {2}\(retained/m);
       assert.match(last.stdout, /^Summary: 4 received, 4 unique, 0 missing, 0 duplicates/m);
       assert.match(last.stdout, /^Retained: 5 copies of a retained message/m);
       assert.doesNotMatch(last.stdout, /DUPLICATE/);
