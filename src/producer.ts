@@ -33,7 +33,7 @@ const program = addConnectionOptions(
   .addOption(new Option('-t, --topic <topic>', 'topic to publish to').default('my_topic'))
   .addOption(qosOption(1))
   .addOption(new Option('--interval <ms>', 'milliseconds between values; 0 = back to back').argParser(integerIn(0, 86_400_000, 'the interval')).default(1000))
-  .addOption(new Option('-C, --count <n>', 'stop after this many values, once all are acknowledged').argParser(integerIn(1, Number.MAX_SAFE_INTEGER, 'the count')))
+  .addOption(new Option('-C, --count <n>', 'stop after this many values, once all are acknowledged (at QoS 0, once all are sent)').argParser(integerIn(1, Number.MAX_SAFE_INTEGER, 'the count')))
   .addOption(new Option('--start <n>', 'first value').argParser(integerIn(0, Number.MAX_SAFE_INTEGER, 'the start value')).default(1))
   .addOption(new Option('--state <path>', 'keep the counter and the unacknowledged values in this file, to survive a crash'))
   .addOption(new Option('--id-in-payload', 'send "producer-id:value" instead of the bare number, so that consumers tell producers apart without MQTT 5 (the id is -i, else the state file\'s, else the client id)'))

@@ -518,6 +518,70 @@ describe('a member of a consumer group', () => {
   });
 });
 
+describe('retained values', () => {
+  const retained = (value: number, extra: Partial<Delivery> = {}): Delivery => delivery(value, { retained: true, ...extra });
+
+  it('the retained copy handed again at every subscribe is marked, and is neither a duplicate nor a step back', () => {
+    const tracker = new SequenceTracker();
+    feed(tracker, [1, 2, 3]);
+    const events = [...tracker.accept(retained(3)), ...tracker.accept(retained(3)), ...feed(tracker, [4])];
+    assert.deepEqual(
+      events.map((e) => e.event === 'message' && [e.value, e.retained, e.duplicate, e.outOfOrder]),
+      [[3, true, false, false], [3, true, false, false], [4, false, false, false]],
+    );
+    const summary = tracker.summary();
+    assert.equal(summary.retained, 2);
+    assert.equal(summary.duplicates, 0);
+    assert.equal(summary.received, 4, 'received counts the deliveries of the sequence');
+    assert.equal(summary.unique, 4);
+    assert.deepEqual(summary.topics[0]?.segments, [{ kind: 'live', from: 1, to: 4 }]);
+  });
+
+  it('a retained value older or newer than the sequence makes no gap, no late value and no new run', () => {
+    const tracker = new SequenceTracker();
+    feed(tracker, [10, 11]);
+    const events = [...tracker.accept(retained(5)), ...tracker.accept(retained(1, { runId: 'run-z' })), ...tracker.accept(retained(40))];
+    assert.deepEqual(kinds(events), ['message', 'message', 'message']);
+    feed(tracker, [12]);
+    const summary = tracker.summary();
+    assert.deepEqual([summary.missing, summary.outOfOrder, summary.restarts, summary.duplicates, summary.retained], [0, 0, 0, 0, 3]);
+    assert.equal(summary.topics[0]?.highest, 12);
+  });
+
+  it('a retained value seen first does not start the sequence: the first delivery after it does, without a gap', () => {
+    const tracker = new SequenceTracker();
+    tracker.accept(retained(5));
+    const events = feed(tracker, [8, 9]);
+    assert.deepEqual(kinds(events), ['message', 'message']);
+    assert.deepEqual([tracker.summary().topics[0]?.first, tracker.summary().missing], [8, 0]);
+  });
+
+  it('after a restart the retained copy neither takes the resume nor waits in the broker', () => {
+    const first = new SequenceTracker();
+    feed(first, [1, 2, 3]);
+    first.accept(retained(3));
+    const second = new SequenceTracker();
+    second.restore(JSON.parse(JSON.stringify(first.snapshot())) as ReturnType<SequenceTracker['snapshot']>);
+    const copy = second.accept(retained(3, { sentAt: 0, receivedAt: 3_600_000 }));
+    assert.deepEqual(kinds(copy), ['message']);
+    const events = feed(second, [4]);
+    assert.deepEqual(events[0], { event: 'resume', topic: 't', producerId: 'p1', lastValue: 3, firstValue: 4, missed: 0 });
+    const summary = second.summary();
+    assert.deepEqual([summary.retained, summary.duplicates, summary.longestWaitMs], [2, 0, null]);
+  });
+
+  it('a retained copy among unnamed publishers is no step back that would make the topic look shared', () => {
+    const tracker = new SequenceTracker();
+    const events: TrackerEvent[] = [];
+    for (let value = 1; value <= 30; value++) {
+      events.push(...tracker.accept(delivery(value, { producerId: undefined, runId: undefined })));
+      events.push(...tracker.accept(retained(1, { producerId: undefined, runId: undefined })));
+    }
+    assert.equal(events.filter((e) => e.event === 'shared-topic').length, 0);
+    assert.deepEqual([tracker.summary().unjudged, tracker.summary().retained, tracker.summary().duplicates], [0, 30, 0]);
+  });
+});
+
 describe('why values were lost', () => {
   const base: DeliveryContext = { clean: false, sessionPresent: true, hadSession: true, afterReturn: true, queuedOnReturn: 0, queueLimit: null, takeoverSuspected: false };
   it('names each cause from what the consumer knows', () => {

@@ -141,6 +141,10 @@ export function summaryLines(summary: Summary, chalk: ChalkInstance, width = 60)
     lines.push(chalk.yellow(`Not judged: ${summary.unjudged} values on topics that several publishers without an id seem to share`));
   }
   if (summary.invalid > 0) lines.push(chalk.yellow(`Ignored ${summary.invalid} messages that were not counter values`));
+  if (summary.retained > 0) {
+    const copies = summary.retained === 1 ? '1 copy' : `${summary.retained} copies`;
+    lines.push(`Retained: ${copies} of a retained message, sent again by the broker at each subscribe: not counted as received, duplicates or gaps`);
+  }
   if (summary.leftInSession) {
     lines.push(`Left in the session: ${summary.leftInSession} more arrived after the stop and stay unacknowledged, for the next start (the broker may hold more)`);
   }
@@ -224,6 +228,7 @@ function consumerLine(event: ConsumerEvent, chalk: ChalkInstance, producers: Pro
     case 'message': {
       let line = `Received message: ${event.value}`;
       if (event.producerId !== null && producers.several(event.producerId)) line += ` from ${event.producerId}`;
+      if (event.retained) return chalk.dim(`${line}  (retained: the broker's stored copy, sent at each subscribe; not counted)`);
       if (event.duplicate) return chalk.yellow(`${line}  DUPLICATE (received before; a redelivery)`);
       if (event.outOfOrder) line += chalk.yellow('  (late: out of order)');
       if (event.queued) line += chalk.cyan(`  (queued${event.waitedMs === null ? '' : `, waited ${formatDuration(event.waitedMs)}`})`);
@@ -295,13 +300,18 @@ function producerLine(event: ProducerEvent, chalk: ChalkInstance): string | null
     case 'kept':
       return chalk.yellow(`Kept: ${event.value} (broker unreachable; ${event.pending} values waiting)`);
     case 'state':
-      return `Continuing from ${event.path}: run ${event.runId}, next value ${event.nextValue}, ${event.pending} not yet acknowledged`;
+      return `Continuing from ${event.path}: run ${event.runId}, next value ${event.nextValue}, ${event.pending} not yet ${event.qos === 0 ? 'sent' : 'acknowledged'}`;
     case 'state-in-use':
       return stateInUseLine(event, chalk);
     case 'warning':
       return chalk.yellow(`Warning: ${event.message}`);
-    case 'producer-summary':
-      return chalk.bold(`Summary: ${event.sent} sent, ${event.acknowledged} acknowledged, ${event.pending} not acknowledged`) + (event.lastValue === null ? '' : `, last value ${event.lastValue}`);
+    case 'producer-summary': {
+      const last = event.lastValue === null ? '' : `, last value ${event.lastValue}`;
+      if (event.acknowledged === null) {
+        return chalk.bold(`Summary: ${event.sent} sent at QoS 0 (no acknowledgement at QoS 0)${event.pending > 0 ? `, ${event.pending} not sent` : ''}`) + last;
+      }
+      return chalk.bold(`Summary: ${event.sent} sent, ${event.acknowledged} acknowledged, ${event.pending} not acknowledged`) + last;
+    }
   }
 }
 

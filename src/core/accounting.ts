@@ -15,6 +15,11 @@ export interface Delivery {
   receivedAt: number;
   /** It waited in the broker while this consumer was away. */
   queued: boolean;
+  /**
+   * The topic's retained message, sent because this connection subscribed (RETAIN=1 on delivery): the
+   * broker's stored copy, handed again at every subscribe, not a delivery of the sequence.
+   */
+  retained?: boolean;
   qos: 0 | 1 | 2;
   context: DeliveryContext;
 }
@@ -35,6 +40,8 @@ export interface MessageEvent {
   duplicate: boolean;
   outOfOrder: boolean;
   queued: boolean;
+  /** The broker's retained copy, sent because of the subscription: counted apart, never judged. */
+  retained: boolean;
   waitedMs: number | null;
   /** When the producer sent it (ms since the epoch, its clock), when it said so. */
   sentAt: number | null;
@@ -130,6 +137,8 @@ export interface Totals {
   queued: number;
   restarts: number;
   invalid: number;
+  /** Copies of a topic's retained message, handed again at each subscribe: not in received, never judged. */
+  retained: number;
   /** Values on topics shared by publishers that do not identify themselves: received, never judged. */
   unjudged: number;
   longestWaitMs: number | null;
@@ -192,6 +201,7 @@ export function emptyTotals(): Totals {
     queued: 0,
     restarts: 0,
     invalid: 0,
+    retained: 0,
     unjudged: 0,
     longestWaitMs: null,
   };

@@ -114,6 +114,8 @@ export interface KeptEvent {
 export interface ProducerStateEvent {
   event: 'state';
   path: string;
+  /** The QoS of this run: at QoS 0 the values kept are not yet sent, there is no acknowledgement to wait for. */
+  qos: 0 | 1 | 2;
   runId: string;
   nextValue: number;
   pending: number;
@@ -121,8 +123,11 @@ export interface ProducerStateEvent {
 
 export interface ProducerSummary {
   event: 'producer-summary';
+  qos: 0 | 1 | 2;
   sent: number;
-  acknowledged: number;
+  /** PUBACKs (QoS 1) or PUBCOMPs (QoS 2) received; null at QoS 0, which has no acknowledgement. */
+  acknowledged: number | null;
+  /** Values the broker does not surely have: not acknowledged at QoS 1 and 2, not sent at QoS 0. */
   pending: number;
   lastValue: number | null;
 }

@@ -87,6 +87,7 @@ export class SequenceTracker {
     const { topic, value } = delivery;
     const producerId = delivery.producerId ?? null;
     const runId = delivery.runId ?? null;
+    if (delivery.retained === true) return [this.retainedCopy(delivery)];
     const totals = this.totals;
     totals.received++;
     if (delivery.queued) totals.queued++;
@@ -102,6 +103,7 @@ export class SequenceTracker {
       duplicate,
       outOfOrder,
       queued: delivery.queued,
+      retained: false,
       waitedMs,
       sentAt: delivery.sentAt ?? null,
       qos: delivery.qos,
@@ -158,6 +160,28 @@ export class SequenceTracker {
       events.push(...this.release(sequence));
     }
     return events;
+  }
+
+  /**
+   * The broker's stored copy of a retained message, sent again at every subscribe: counted apart and
+   * never placed in a sequence (it would be a duplicate at each restart, or a step back, or a false gap).
+   */
+  private retainedCopy(delivery: Delivery): MessageEvent {
+    this.totals.retained++;
+    return {
+      event: 'message',
+      topic: delivery.topic,
+      value: delivery.value,
+      duplicate: false,
+      outOfOrder: false,
+      queued: false,
+      retained: true,
+      waitedMs: null,
+      sentAt: delivery.sentAt ?? null,
+      qos: delivery.qos,
+      producerId: delivery.producerId ?? null,
+      runId: delivery.runId ?? null,
+    };
   }
 
   private count(sequence: Sequence, queued: boolean, waitedMs: number | null): void {

@@ -45,7 +45,14 @@ export class CounterPublisher {
   private unsentHead = 0;
   /** Generated, not yet durable. */
   private fresh: number[] = [];
+  /** QoS 1 and 2 values published and not yet acknowledged. */
   private readonly inflight = new Set<number>();
+  /**
+   * QoS 0 values handed to the connection whose write has not completed (the socket's buffer is full):
+   * nothing acknowledges them, but they pace the next ones. Only the current connection's count.
+   */
+  private writing = 0;
+  private connection = 0;
   private readonly again = new Set<number>();
   private generated = 0;
   private sent = 0;
@@ -88,7 +95,7 @@ export class CounterPublisher {
         this.nextValue = saved.nextValue;
         this.unsent = fromRanges(saved.unacknowledged);
         for (const value of this.unsent) this.again.add(value);
-        this.emit({ event: 'state', path: options.stateFile.path, runId: saved.runId, nextValue: saved.nextValue, pending: this.unsent.length });
+        this.emit({ event: 'state', path: options.stateFile.path, qos: options.qos, runId: saved.runId, nextValue: saved.nextValue, pending: this.unsent.length });
       }
     }
     for (const message of options.settings.warnings) process.stderr.write(`Warning: ${message}\n`);
@@ -116,6 +123,9 @@ export class CounterPublisher {
 
   private onConnection(event: ConnectionEvent): void {
     this.emit(event);
+    // A link that ended will never complete its writes: the next connection starts with none.
+    this.connection++;
+    this.writing = 0;
     if (event.event === 'connected') {
       const brokerWindow = event.receiveMaximum ?? (this.options.settings.protocolVersion === 5 ? 65535 : 100);
       this.window = Math.max(1, Math.min(largestWindow, brokerWindow));
@@ -161,7 +171,8 @@ export class CounterPublisher {
   private async makeDurable(): Promise<void> {
     if (!this.options.stateFile) {
       this.moveFreshToUnsent();
-      this.pump();
+      // Soon, not now: at QoS 0 nothing in flight would stop pump() and makeDurable() calling each other.
+      this.pumpSoon();
       return;
     }
     if (this.saveRunning) {
@@ -223,12 +234,12 @@ export class CounterPublisher {
 
   /** Publishes durable values while the broker's window has room; back to back with --interval 0. */
   private pump(): void {
-    if (!this.connected || !this.client) return;
-    while (this.inflight.size < this.window && this.unsentHead < this.unsent.length) {
+    if (!this.connected || !this.client?.connected) return;
+    while (this.inflight.size + this.writing < this.window && this.unsentHead < this.unsent.length) {
       this.publish(this.unsent[this.unsentHead++]!);
     }
     if (this.options.intervalMs === 0 && !this.stopping && !this.countReached && this.fresh.length === 0) {
-      const room = this.window - this.outstanding;
+      const room = this.window - this.outstanding - this.writing;
       if (room > 0) {
         this.generate(room);
         void this.makeDurable();
@@ -241,11 +252,25 @@ export class CounterPublisher {
     const { topic, qos, settings } = this.options;
     const publishOptions: IClientPublishOptions = { qos };
     if (settings.protocolVersion === 5) publishOptions.properties = { userProperties: valueProperties(this.producerId, this.runId, Date.now()) };
-    this.inflight.add(value);
     this.sent++;
     this.lastValue = value;
     this.emit({ event: 'sent', topic, value, again: this.again.delete(value) });
-    this.client!.publish(topic, valuePayload(value, this.options.idInPayload ? this.producerId : undefined), publishOptions, (error) => {
+    const payload = valuePayload(value, this.options.idInPayload ? this.producerId : undefined);
+    if (qos === 0) {
+      // Nothing answers a QoS 0 PUBLISH: the value is sent once handed to the connection. MQTT.js calls
+      // back when the socket has taken it (at once, or at its 'drain'), or never if the link ends first.
+      const connection = this.connection;
+      this.writing++;
+      this.client!.publish(topic, payload, publishOptions, () => {
+        if (connection !== this.connection) return;
+        this.writing--;
+        if (this.options.stateFile && this.writing === 0) void this.makeDurable();
+        this.pumpSoon();
+      });
+      return;
+    }
+    this.inflight.add(value);
+    this.client!.publish(topic, payload, publishOptions, (error) => {
       if (error) {
         const code = (error as Error & { code?: number }).code;
         if (typeof code === 'number') {
@@ -293,8 +318,9 @@ export class CounterPublisher {
       }
       this.options.renderer.render({
         event: 'producer-summary',
+        qos: this.options.qos,
         sent: this.sent,
-        acknowledged: this.acknowledged,
+        acknowledged: this.options.qos === 0 ? null : this.acknowledged,
         pending: this.outstanding,
         lastValue: this.lastValue,
       });

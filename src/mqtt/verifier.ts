@@ -212,8 +212,11 @@ export class DeliveryVerifier {
           this.warnedProperties = true;
           this.emit({ event: 'warning', message: `${origin.problem} on ${topic}: ignored (the value is still counted)` });
         }
+        // RETAIN=1 on a delivery: the topic's retained message, sent because this connection subscribed
+        // (live and queued values come with RETAIN=0, as this consumer never asks for retain-as-published).
+        const retained = packet.retain;
         // Only QoS 1 and 2 are ever queued; a QoS 0 value sent just before the CONNACK was handled was live.
-        const queued = packet.qos > 0 && origin.sentAt !== undefined && origin.sentAt < this.connectedAt && this.sessionPresent;
+        const queued = !retained && packet.qos > 0 && origin.sentAt !== undefined && origin.sentAt < this.connectedAt && this.sessionPresent;
         const events = this.tracker.accept({
           topic,
           value: parsed.value,
@@ -222,6 +225,7 @@ export class DeliveryVerifier {
           sentAt: origin.sentAt,
           receivedAt: now,
           queued,
+          retained,
           qos: packet.qos,
           context: {
             clean: this.options.clean,
@@ -243,10 +247,13 @@ export class DeliveryVerifier {
             }
           }
         }
-        if (queued) this.armBacklogTimer();
-        else this.endBacklog();
+        // A retained copy comes at the SUBACK, amid the backlog or after it: it neither ends nor extends it.
+        if (!retained) {
+          if (queued) this.armBacklogTimer();
+          else this.endBacklog();
+          this.afterReturn = queued;
+        }
         for (const event of events) this.options.renderer.render(event);
-        this.afterReturn = queued;
       }
     }
     this.flushSoon();

@@ -40,6 +40,8 @@ const totalsShape = z.object({
   queued: count,
   restarts: count,
   invalid: count,
+  // Absent from checkpoints written before retained copies were counted apart.
+  retained: count.default(0),
   unjudged: count,
   longestWaitMs: count.nullable(),
 });

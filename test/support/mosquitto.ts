@@ -77,3 +77,9 @@ export class SysCounts {
     this.child.kill();
   }
 }
+
+/** Sets the retained message of a topic with mosquitto_pub -r (QoS 1): the broker hands it to every new subscription. */
+export function mosquittoRetain(port: number, topic: string, payload: string): void {
+  const result = spawnSync('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-q', '1', '-r', '-t', topic, '-m', payload], { encoding: 'utf8' });
+  assert.equal(result.status, 0, result.stderr);
+}
