@@ -85,7 +85,7 @@ runCommand('consumer', async () => {
   // Before anything is received: Ctrl+C while a previous process is waited for ends at once, with nothing to keep.
   await checkpoint?.open((wait) => {
     renderer.render({ event: 'state-in-use', ...wait });
-    renderer.flush();
+    void renderer.flush();
   });
   const verifier = new DeliveryVerifier({
     settings,

@@ -56,7 +56,7 @@ runCommand('producer', async () => {
   // Before anything is sent: Ctrl+C while a previous process is waited for ends at once, with nothing to keep.
   await stateFile?.open((wait) => {
     renderer.render({ event: 'state-in-use', ...wait });
-    renderer.flush();
+    void renderer.flush();
   });
   const publisher = new CounterPublisher({
     settings: connectionSettings(options, clientId),

@@ -4,12 +4,14 @@
  * broker still holds and delivers to the session's next connection.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { connect } from 'mqtt';
+import { commandArgs } from '../src/cli/package.js';
 import { Checkpoint } from '../src/state/checkpoint.js';
 import { CliProcess } from './support/cli.js';
 import { mosquittoSkip, TestMosquitto } from './support/mosquitto.js';
@@ -84,4 +86,48 @@ describe('acknowledge after record', { skip: mosquittoSkip() }, () => {
       assert.deepEqual(lost.slice(0, 20), [], `${lost.length} values were acknowledged to the broker but never recorded`);
     });
   }
+
+  it('a reader that lags behind: no value is recorded, so none acknowledged, before its line has left the process', async () => {
+    const total = 5000;
+    const topic = 'ack/slow-reader';
+    const state = join(dir, 'slow-reader.json');
+    const consumer = spawn(process.execPath, [...commandArgs('consumer'), '--url', broker.url, '-i', 'ack-slow-reader', '-t', topic, '--state', state, '--json'], {
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let output = '';
+    const closed = new Promise((resolve) => consumer.stdout.on('close', resolve));
+    consumer.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    const deadline = Date.now() + 15_000;
+    while (!output.includes('"event":"subscribed"')) {
+      assert.ok(Date.now() < deadline, `the consumer did not subscribe:\n${output}`);
+      await new Promise((resolve) => consumer.stdout.once('data', resolve));
+    }
+    // From here the reader takes nothing: the pipe and this side's buffer fill with a few hundred lines.
+    consumer.stdout.pause();
+    const producer = CliProcess.producer(['--url', broker.url, '-t', topic, '--interval', '0', '-C', String(total)]);
+    assert.equal((await producer.exitWithin(60_000)).code, 0, producer.stderr);
+    // Every value is at the broker; a consumer that records ahead of its output would record them all in this time.
+    const watchUntil = Date.now() + 3000;
+    let mostRecorded = 0;
+    while (Date.now() < watchUntil) {
+      mostRecorded = Math.max(mostRecorded, recordedValues(state).size);
+      await sleep(100);
+    }
+    consumer.kill('SIGKILL');
+    consumer.stdout.resume();
+    await closed;
+    const shown = new Set(
+      output
+        .split('\n')
+        // The last piece, after the last newline, is a line the kill cut short.
+        .slice(0, -1)
+        .filter((line) => line.includes('"event":"message"'))
+        .map((line) => (JSON.parse(line) as { value: number }).value),
+    );
+    const recorded = recordedValues(state);
+    const unseen = [...recorded].filter((value) => !shown.has(value));
+    assert.ok(shown.size < total, `the reader lagged: ${shown.size} of ${total} lines reached it`);
+    assert.deepEqual(unseen.slice(0, 20), [], `${unseen.length} of ${recorded.size} recorded values (at most ${mostRecorded} seen recorded) never reached the reader`);
+  });
 });

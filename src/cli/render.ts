@@ -11,8 +11,12 @@ import type { Segment, Summary, TopicSummary } from '../core/accounting.js';
 
 export interface Renderer<E> {
   render(event: E): void;
-  /** Writes what is buffered; synchronous for files, pipes and terminals on Linux. */
-  flush(): void;
+  /**
+   * Writes what is buffered; resolves once the stream has handed it to the system. A pipe whose reader
+   * lags keeps the rest in this process, where a SIGKILL would lose it: the consumer waits for this
+   * before it records and acknowledges what the lines report.
+   */
+  flush(): Promise<void>;
 }
 
 /** Colours only on a terminal, never when NO_COLOR is set (https://no-color.org), forced by FORCE_COLOR. */
@@ -29,12 +33,13 @@ class LineBuffer {
   push(line: string): void {
     this.lines.push(line);
   }
-  flush(): void {
-    if (this.lines.length === 0) return;
+  flush(): Promise<void> {
+    if (this.lines.length === 0) return Promise.resolve();
     const text = this.lines.join('\n') + '\n';
     this.lines = [];
     // A reader that went away (| head) reads no more: the lines are dropped, the accounting goes on.
-    if (!this.stream.destroyed && this.stream.writable) this.stream.write(text);
+    if (this.stream.destroyed || !this.stream.writable) return Promise.resolve();
+    return new Promise((resolve) => this.stream.write(text, () => resolve()));
   }
 }
 

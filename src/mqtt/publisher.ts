@@ -117,7 +117,7 @@ export class CounterPublisher {
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
-      this.options.renderer.flush();
+      void this.options.renderer.flush();
     });
   }
 
@@ -324,7 +324,7 @@ export class CounterPublisher {
         pending: this.outstanding,
         lastValue: this.lastValue,
       });
-      this.options.renderer.flush();
+      await this.options.renderer.flush();
       if (this.client) {
         if (failure === undefined) await closeConnection(this.client);
         else this.client.end(true);

@@ -301,7 +301,7 @@ export class DeliveryVerifier {
   private async writeBatch(): Promise<void> {
     const mark = this.gate.mark();
     this.pending = false;
-    this.options.renderer.flush();
+    await this.options.renderer.flush();
     if (this.options.checkpoint) {
       await this.options.checkpoint.save({
         version: 3,
@@ -344,7 +344,7 @@ export class DeliveryVerifier {
       };
       const summary = { ...this.tracker.summary(), leftInSession: this.leftInSession, group: this.options.group ?? null, departure };
       this.options.renderer.render(summary);
-      this.options.renderer.flush();
+      await this.options.renderer.flush();
       if (this.client) {
         // Everything recorded is acknowledged by now: the gate closes the link so that the broker reads it all.
         const closed = failure === undefined ? this.gate.close() : Promise.resolve();
