@@ -30,7 +30,7 @@ function tutorialBlocks(): string[][] {
  * timeline's bar and every number but the counts of trouble (missing, duplicates, out of order,
  * producer restarts), which the README states as they must be.
  */
-export function masked(line: string): string {
+function masked(line: string): string {
   return line
     .replace(/mqtt:\/\/localhost:\d+/g, 'mqtt://localhost:PORT')
     .replace(/\S*\/mqtt-persistent-sessions\//g, 'STATE/')
@@ -45,7 +45,7 @@ export function masked(line: string): string {
  * Whether the captured block matches the output: line for line after masking, where a line "..."
  * stands for any number of lines (a trailing one, for the rest of the output).
  */
-export function mismatch(block: string[], output: string[]): string | undefined {
+function mismatch(block: string[], output: string[]): string | undefined {
   const expected = block.map(masked);
   const actual = output.map(masked);
   const match = (i: number, j: number): boolean => {
