@@ -18,14 +18,13 @@ interface DemoOptions {
   all?: boolean;
   cluster?: boolean;
   interval: number;
-  realTime?: boolean;
 }
 
 const program = createProgram('demo', "Replay the tutorial and the article's claims against a broker, unattended, with PASS or FAIL for each.", [
   { args: '', note: 'the tutorial on the embedded broker' },
   { args: '--all', note: 'every claim of the article' },
   { args: '--all --broker mosquitto', note: 'the same on a private Mosquitto' },
-  { args: '--scenario qos0 --real-time', note: 'one claim, one value a second' },
+  { args: '--scenario qos0 --interval 1000', note: 'one claim, one value a second, as in the tutorial' },
   { args: '--all --broker mosquitto -V 4', note: 'the same in MQTT 3.1.1: what it cannot express is marked N/A' },
   { args: '--cluster', note: 'the fault scenarios on a 3-node NATS cluster it starts (needs nats-server)' },
   { args: '--cluster --broker rabbitmq-cluster', note: 'the same on 3 RabbitMQ nodes (or ejabberd-cluster, rabbitmq-mirrored, rabbitmq-quorum)' },
@@ -43,7 +42,6 @@ const program = createProgram('demo', "Replay the tutorial and the article's cla
   .addOption(new Option('--all', "run every claim of the article (on one broker)"))
   .addOption(new Option('--cluster', `run the fault scenarios on a 3-node cluster that the demo starts (NATS, or the --broker cluster): ${clusterScenarios.map((s) => s.name).join(', ')}`).conflicts('url'))
   .addOption(new Option('--interval <ms>', 'milliseconds between values (the tutorial uses 1000)').argParser(integerIn(10, 10_000, 'the interval')).default(100))
-  .addOption(new Option('--real-time', 'one value a second, as in the tutorial (slower)'))
   .addHelpText('after', '\nExit status: 0 every scenario passed (or was skipped, or is not applicable), 1 a scenario failed (or the broker could not be reached), 2 invalid usage.\n');
 
 runCommand('demo', async () => {
@@ -52,7 +50,7 @@ runCommand('demo', async () => {
   if (options.url && !options.all && !options.cluster && program.getOptionValueSource('scenario') === 'default') {
     const out = (line = ''): void => void process.stdout.write(`${line}\n`);
     onInterrupt(() => void stopScenarios(out).then(() => process.exit(130)));
-    const card = await reportCard(options.url, options.protocolVersion, options.realTime ? 1000 : options.interval, out);
+    const card = await reportCard(options.url, options.protocolVersion, options.interval, out);
     const failed = card.claims.filter((result) => result.outcome.verdict === 'FAIL').length;
     if (failed > 0) throw new CliError(`${failed} of ${card.claims.length} claims failed on this broker`);
     return ExitCode.ok;
@@ -73,7 +71,7 @@ runCommand('demo', async () => {
   onOutputClosed(() => void demo.stop().then(() => process.exit(ExitCode.ok)));
   let failed: number;
   try {
-    failed = (await demo.run(chosen, options.realTime ? 1000 : options.interval)).filter((result) => result.outcome.verdict === 'FAIL').length;
+    failed = (await demo.run(chosen, options.interval)).filter((result) => result.outcome.verdict === 'FAIL').length;
   } finally {
     await demo.stop();
   }

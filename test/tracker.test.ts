@@ -185,9 +185,13 @@ describe('the sequence tracker', () => {
     assert.ok('error' in parseValue('007'));
     assert.deepEqual(parseValue('0'), { value: 0 });
     assert.ok('error' in parseValue(''));
+    tracker.accept(delivery(1));
     const event = tracker.reject('t', 'payload is not a number');
-    assert.equal(event.event, 'invalid');
-    assert.equal(tracker.summary().invalid, 1);
+    assert.deepEqual({ event: event.event, topic: event.topic }, { event: 'invalid', topic: 't' });
+    // The count goes on after the bad payload: the next value is the next in the sequence, not a gap.
+    assert.deepEqual(tracker.accept(delivery(2)).filter((e) => e.event !== 'message'), []);
+    const summary = tracker.summary();
+    assert.deepEqual({ invalid: summary.invalid, received: summary.received, missing: summary.missing }, { invalid: 1, received: 2, missing: 0 });
   });
 });
 
