@@ -82,29 +82,59 @@ describe('state files', () => {
     }
   });
 
-  it('a checkpoint of version 2 (one sequence per topic) is read and continued: its producer resumes where it was', () => {
+  it('a checkpoint of an older version (1 or 2: one sequence per topic) is refused in one line naming the file, never guessed at', () => {
     const path = join(dir, 'version-2.json');
     const tracker = {
       version: 1,
       totals: { received: 5, unique: 4, missing: 2, duplicates: 1, outOfOrder: 0, queued: 1, restarts: 0, invalid: 0, longestWaitMs: 12 },
-      topics: [{ topic: 't', runId: 'old-run', first: 1, highest: 6, segments: [{ kind: 'live', from: 1, to: 2 }, { kind: 'missing', from: 3, to: 4 }, { kind: 'live', from: 5, to: 5 }, { kind: 'queued', from: 6, to: 6 }] }],
+      topics: [{ topic: 't', runId: 'old-run', first: 1, highest: 6, segments: [{ kind: 'live', from: 1, to: 2 }, { kind: 'missing', from: 3, to: 4 }] }],
       earlierMissing: [{ topic: 't', from: 100, to: 100 }],
     };
-    writeFileSync(path, JSON.stringify({ version: 2, clientId: 'c', topic: 't', hadSession: true, savedAt: 'then', tracker }));
-    const loaded = new Checkpoint(path).loadFor('c', 't')!;
-    assert.equal(loaded.version, 3);
-    assert.equal(loaded.tracker.version, 2);
-    assert.deepEqual(loaded.tracker.topics[0], {
-      topic: 't', producerId: null, runId: 'old-run', first: 1, highest: 6, segments: tracker.topics[0]!.segments,
-      received: 4, unique: 4, missing: 2, duplicates: 0, outOfOrder: 0, queued: 1, restarts: 0, longestQueuedWaitMs: null, shared: false, stepsBack: 0,
-    });
-    const restored = new SequenceTracker();
-    restored.restore(loaded.tracker);
+    for (const old of [{ version: 2, clientId: 'c', topic: 't', hadSession: true, savedAt: 'then', tracker }, { version: 1, clientId: 'c', hadSession: true, savedAt: 'then', tracker }]) {
+      writeFileSync(path, JSON.stringify(old));
+      assert.throws(
+        () => new Checkpoint(path).loadFor('c', 't'),
+        (error: unknown) =>
+          error instanceof CliError &&
+          error.message === `the state file ${path} is not a valid consumer checkpoint (version: this consumer reads checkpoints of version 3 only); move it away or pass another --state`,
+        `version ${old.version}`,
+      );
+    }
+  });
+
+  it('a checkpoint of version 3 written before the totals were summed when asked is read as it was, and continued', () => {
+    const path = join(dir, 'version-3.json');
+    // As a consumer wrote it: a producer with a restart, a late value, a duplicate and a gap, and a topic shared by unnamed publishers.
+    const written = {
+      version: 3, clientId: 'c', topic: 't/#', hadSession: true,
+      broker: { urls: ['mqtt://127.0.0.1:1883'], protocolVersion: 5 }, sessionExpiry: 3600, savedAt: '2026-11-29T20:00:00.000Z',
+      tracker: {
+        version: 2,
+        totals: { received: 52, unique: 9, missing: 3, duplicates: 1, outOfOrder: 1, queued: 2, restarts: 1, invalid: 1, retained: 1, unjudged: 40, longestWaitMs: 900 },
+        topics: [
+          {
+            topic: 't/a', producerId: 'p', runId: 'run-2', first: 1, highest: 6, received: 12, unique: 9, missing: 3, duplicates: 1, outOfOrder: 1, queued: 2, restarts: 1, longestQueuedWaitMs: 900, shared: false,
+            segments: [{ kind: 'live', from: 1, to: 2 }, { kind: 'missing', from: 3, to: 3 }, { kind: 'queued', from: 4, to: 5 }, { kind: 'live', from: 6, to: 6 }], stepsBack: 3,
+          },
+          { topic: 't/b', producerId: null, runId: null, first: 1, highest: 120, received: 40, unique: 0, missing: 0, duplicates: 0, outOfOrder: 0, queued: 0, restarts: 0, longestQueuedWaitMs: null, shared: true, segments: [], stepsBack: 4 },
+        ],
+        earlierMissing: [{ topic: 't/a', producerId: 'p', from: 7, to: 8 }],
+      },
+    };
+    writeFileSync(path, JSON.stringify(written));
+    const loaded = new Checkpoint(path).loadFor('c', 't/#')!;
+    assert.equal(JSON.stringify(loaded), JSON.stringify(written), 'read as written, field for field');
+    const tracker = new SequenceTracker();
+    tracker.restore(loaded.tracker);
+    assert.equal(JSON.stringify(tracker.snapshot()), JSON.stringify(written.tracker), 'written again unchanged');
     const context = { clean: false, sessionPresent: true, hadSession: true, afterReturn: true, queuedOnReturn: 0, queueLimit: null, takeoverSuspected: false };
-    const events = restored.accept({ topic: 't', value: 7, runId: 'old-run', receivedAt: 0, queued: false, qos: 1, context });
-    assert.deepEqual(events[0], { event: 'resume', topic: 't', producerId: null, lastValue: 6, firstValue: 7, missed: 0 });
-    assert.equal(restored.summary().missing, 2);
-    assert.deepEqual(restored.summary().missingRanges, [{ topic: 't', producerId: null, from: 100, to: 100 }, { topic: 't', producerId: null, from: 3, to: 4 }]);
+    const events = [...tracker.accept({ topic: 't/a', value: 9, producerId: 'p', runId: 'run-2', receivedAt: 0, queued: false, qos: 1, context }), ...tracker.accept({ topic: 't/b', value: 3, receivedAt: 0, queued: false, qos: 1, context })];
+    assert.deepEqual(events.map((e) => e.event), ['resume', 'gap', 'message', 'message']);
+    const summary = tracker.summary();
+    assert.deepEqual(
+      [summary.received, summary.unique, summary.missing, summary.duplicates, summary.unjudged, summary.invalid, summary.retained, summary.longestWaitMs],
+      [54, 10, 5, 1, 41, 1, 1, 900],
+    );
   });
 
   it("another client id's or topic filter's checkpoint is refused with exit 2, never adopted", async () => {

@@ -1,5 +1,8 @@
 /** The accounting's vocabulary: what comes in (deliveries), what goes out (events, the summary), what a checkpoint keeps. */
+import type { MissingRange, SequenceCounts, TopicSummary, Totals } from './counts.js';
 import type { DeliveryContext, GapCause } from './diagnosis.js';
+
+export { emptyCounts, type MissingRange, type Segment, type SegmentKind, type SequenceCounts, type SequenceSnapshot, type TopicSummary, type Totals, type TrackerSnapshot } from './counts.js';
 
 export type { DeliveryContext } from './diagnosis.js';
 
@@ -22,15 +25,6 @@ export interface Delivery {
   retained?: boolean;
   qos: 0 | 1 | 2;
   context: DeliveryContext;
-}
-
-export type SegmentKind = 'live' | 'queued' | 'missing';
-
-/** Consecutive values of one kind, from..to inclusive. */
-export interface Segment {
-  kind: SegmentKind;
-  from: number;
-  to: number;
 }
 
 export interface MessageEvent {
@@ -97,52 +91,10 @@ export interface SharedTopicEvent {
   /** How often a value was not above the one before it. */
   stepsBack: number;
   /** Missing values, duplicates and restarts reported there before, now withdrawn. */
-  withdrawn: { missing: number; duplicates: number; restarts: number };
+  withdrawn: Pick<SequenceCounts, 'missing' | 'duplicates' | 'restarts'>;
 }
 
 export type TrackerEvent = MessageEvent | GapEvent | RestartEvent | ResumeEvent | SharedTopicEvent | InvalidEvent;
-
-/** What one producer's values on one topic came to, across its runs. */
-export interface SequenceCounts {
-  received: number;
-  unique: number;
-  missing: number;
-  duplicates: number;
-  outOfOrder: number;
-  queued: number;
-  restarts: number;
-  /** The longest a value delivered from the queue had waited in the broker, when the producer said when it sent it. */
-  longestQueuedWaitMs: number | null;
-}
-
-/** One producer on one topic: its current run and what its values came to. */
-export interface TopicSummary extends SequenceCounts {
-  topic: string;
-  /** The producer's identity; null for a publisher that gives none (then runId, if any, names it). */
-  producerId: string | null;
-  runId: string | null;
-  first: number;
-  highest: number;
-  /** Several unnamed publishers share this sequence: nothing on it is judged (segments then empty). */
-  shared: boolean;
-  segments: Segment[];
-}
-
-export interface Totals {
-  received: number;
-  unique: number;
-  missing: number;
-  duplicates: number;
-  outOfOrder: number;
-  queued: number;
-  restarts: number;
-  invalid: number;
-  /** Copies of a topic's retained message, handed again at each subscribe: not in received, never judged. */
-  retained: number;
-  /** Values on topics shared by publishers that do not identify themselves: received, never judged. */
-  unjudged: number;
-  longestWaitMs: number | null;
-}
 
 export interface Summary extends Totals {
   event: 'summary';
@@ -168,42 +120,4 @@ export interface Departure {
   at: string;
 }
 
-export interface MissingRange {
-  topic: string;
-  producerId: string | null;
-  from: number;
-  to: number;
-}
-
-export interface SequenceSnapshot extends TopicSummary {
-  /** How often a value was not above the one before it: the sign of publishers sharing a topic. */
-  stepsBack: number;
-}
-
-export interface TrackerSnapshot {
-  version: 2;
-  totals: Totals;
-  topics: SequenceSnapshot[];
-  earlierMissing: MissingRange[];
-}
-
-export function emptyCounts(): SequenceCounts {
-  return { received: 0, unique: 0, missing: 0, duplicates: 0, outOfOrder: 0, queued: 0, restarts: 0, longestQueuedWaitMs: null };
-}
-
-export function emptyTotals(): Totals {
-  return {
-    received: 0,
-    unique: 0,
-    missing: 0,
-    duplicates: 0,
-    outOfOrder: 0,
-    queued: 0,
-    restarts: 0,
-    invalid: 0,
-    retained: 0,
-    unjudged: 0,
-    longestWaitMs: null,
-  };
-}
 

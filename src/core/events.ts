@@ -1,6 +1,7 @@
 /** The one event model: what the commands say happened, rendered as text or as JSON lines. */
 import type { Summary, TrackerEvent } from './accounting.js';
 import type { BrokerIdentity, ChapterReason } from './chapter.js';
+import type { Totals } from './counts.js';
 
 /** Everything worth telling a person about the link, whichever command holds it. */
 export type ConnectionEvent =
@@ -41,14 +42,11 @@ export interface SessionLostEvent {
   lastValues: LastValue[];
 }
 
-/** The consumer continued from a checkpoint written by an earlier run. */
-export interface CheckpointEvent {
+/** The consumer continued from a checkpoint written by an earlier run; its missing values are still counted (and in the exit status). */
+export interface CheckpointEvent extends Pick<Totals, 'received' | 'missing'> {
   event: 'checkpoint';
   path: string;
   lastValues: LastValue[];
-  received: number;
-  /** Values missing in the runs before, still counted (and in the exit status). */
-  missing: number;
 }
 
 /** The checkpoint's accounting is set aside and this run starts afresh: another broker, another MQTT version, or --reset. */
@@ -60,7 +58,7 @@ export interface ChapterEvent {
   previous: BrokerIdentity | null;
   broker: BrokerIdentity;
   /** What the earlier accounting came to, not carried forward. */
-  earlier: { received: number; missing: number };
+  earlier: Pick<Totals, 'received' | 'missing'>;
 }
 
 /** Where one producer's sequence on one topic stands. */

@@ -3,7 +3,8 @@
  * received a share of every producer's values; together they should hold each value exactly once.
  * Pure: records and the time of the report in, a report out.
  */
-import type { Segment, TopicSummary } from './accounting.js';
+import type { Segment, SequenceCounts, TopicSummary } from './counts.js';
+import { receivedKinds, valuesIn } from './segments.js';
 
 /** How a member left the broker, as its record says. */
 export interface MemberDeparture {
@@ -32,15 +33,12 @@ export interface WaitingRange {
   members: string[];
 }
 
-export interface MemberShare {
+/**
+ * A member's part of one producer's values: received counts each value once, queued those of them
+ * that waited in its session while it was away, duplicates its redeliveries of a value it had.
+ */
+export interface MemberShare extends Pick<SequenceCounts, 'received' | 'queued' | 'duplicates' | 'longestQueuedWaitMs'> {
   member: string;
-  /** Values of this producer the member received (each counted once). */
-  received: number;
-  /** Of those, delivered from the queue: they waited in its session while it was away. */
-  queued: number;
-  /** Values it received again (redeliveries of a value it had). */
-  duplicates: number;
-  longestQueuedWaitMs: number | null;
 }
 
 export interface ProducerReport {
@@ -189,11 +187,10 @@ export function mergeGroup(records: MemberRecord[], now: number): GroupReport {
       shared,
     };
     for (const { member, row } of rows) {
-      const kept = received(row.segments);
       report.members.push({
         member,
-        received: shared ? row.received : kept.reduce((total, s) => total + s.to - s.from + 1, 0),
-        queued: shared ? row.queued : kept.filter((s) => s.kind === 'queued').reduce((total, s) => total + s.to - s.from + 1, 0),
+        received: shared ? row.received : valuesIn(row.segments, receivedKinds),
+        queued: shared ? row.queued : valuesIn(row.segments, ['queued']),
         duplicates: row.duplicates,
         longestQueuedWaitMs: row.longestQueuedWaitMs,
       });

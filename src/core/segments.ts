@@ -2,7 +2,7 @@
  * The arithmetic of segments: sorted, disjoint runs of values of one kind (received live, delivered
  * from the queue, missing). A run of a million values received alike is one segment.
  */
-import type { Segment, SegmentKind } from './accounting.js';
+import type { Segment, SegmentKind } from './counts.js';
 
 /** Index of the segment holding value, or -1. Segments are sorted and disjoint. */
 export function findSegment(segments: Segment[], value: number): number {
@@ -44,7 +44,6 @@ export function fillMissing(segments: Segment[], index: number, kind: SegmentKin
   }
 }
 
-
 /** Puts a value held by no segment into its place, joining a neighbour of the same kind that it touches. */
 export function insertValue(segments: Segment[], kind: SegmentKind, value: number): void {
   let low = 0;
@@ -65,3 +64,12 @@ export function insertValue(segments: Segment[], kind: SegmentKind, value: numbe
   else if (joinsAfter) after.from = value;
   else segments.splice(low, 0, { kind, from: value, to: value });
 }
+
+/** How many values the segments of these kinds hold. */
+export function valuesIn(segments: readonly Segment[], kinds: readonly SegmentKind[]): number {
+  let values = 0;
+  for (const segment of segments) if (kinds.includes(segment.kind)) values += segment.to - segment.from + 1;
+  return values;
+}
+
+export const receivedKinds: readonly SegmentKind[] = ['live', 'queued'];

@@ -3,27 +3,12 @@
  * so every rule here is unit-tested directly. One sequence per topic and producer: values of different
  * producers interleave without any event, and a restart is the same producer beginning a new run.
  * Memory grows with the number of gaps, returns and producers, never with the number of values.
+ * The totals are the sums of the sequences' counts, taken when asked.
  */
-import { diagnoseGap } from './diagnosis.js';
-import {
-  emptyCounts,
-  emptyTotals,
-  type Delivery,
-  type GapEvent,
-  type InvalidEvent,
-  type RestartEvent,
-  type MessageEvent,
-  type MissingRange,
-  type SequenceSnapshot,
-  type SegmentKind,
-  type SharedTopicEvent,
-  type Summary,
-  type TopicSummary,
-  type Totals,
-  type TrackerEvent,
-  type TrackerSnapshot,
-} from './accounting.js';
-import { appendValue, fillMissing, findSegment, insertValue } from './segments.js';
+import type { Delivery, GapEvent, InvalidEvent, MessageEvent, RestartEvent, Summary, TrackerEvent } from './accounting.js';
+import type { MissingRange, Segment, TopicSummary, Totals, TrackerSnapshot } from './counts.js';
+import { UnnamedSequence } from './probation.js';
+import { messageEvent, ProducerSequence } from './sequence.js';
 
 export interface TrackerOptions {
   /**
@@ -33,34 +18,10 @@ export interface TrackerOptions {
   groupMember?: boolean;
 }
 
-interface Sequence extends SequenceSnapshot {
-  /** The value received before this one: a value not above it is a step back. */
-  previous: number;
-  /**
-   * Gaps and restarts of an unnamed publisher's first values, said only once its values show they are
-   * one sequence; a gap is frozen (no longer clipped by late values) once its run has ended.
-   */
-  held: Array<{ event: GapEvent | RestartEvent; frozen: boolean }>;
-  /** Restored from a checkpoint: the next value is compared with the one before the restart. */
-  resumePending: boolean;
-}
-
 /** Earlier runs' missing ranges kept for the summary; beyond this only the count stays exact. */
 const earlierMissingKept = 1000;
 
-/**
- * Publishers without an id share a sequence when it keeps going back: at least this many steps back,
- * and at least one in this many values (a single publisher steps back once per redelivery, not per value).
- */
-const sharedStepsBack = 4;
-const sharedOneIn = 20;
-
-/**
- * An unnamed publisher's first values are on probation: a gap among them is said only once this many
- * values have shown no sign of a second publisher (one counting from 1 and one from 101 would otherwise
- * make a false gap of 99 before the sharing shows).
- */
-const probationValues = 20;
+type Sequence = ProducerSequence | UnnamedSequence;
 
 /**
  * The key of a producer's sequence on a topic: its id; without one, its run id (each run then stands
@@ -73,8 +34,11 @@ function producerKey(producerId: string | null, runId: string | null): string {
 
 export class SequenceTracker {
   private readonly topics = new Map<string, Map<string, Sequence>>();
-  private totals: Totals = emptyTotals();
   private earlierMissing: MissingRange[] = [];
+  /** What no sequence holds: payloads that were no value, retained copies, and the longest wait of any value. */
+  private invalid = 0;
+  private retained = 0;
+  private longestWaitMs: number | null = null;
   private readonly groupMember: boolean;
 
   constructor(options: TrackerOptions = {}) {
@@ -83,81 +47,23 @@ export class SequenceTracker {
 
   /** Records one delivered value and says what it means. */
   accept(delivery: Delivery): TrackerEvent[] {
-    const events: TrackerEvent[] = [];
-    const { topic, value } = delivery;
-    const producerId = delivery.producerId ?? null;
-    const runId = delivery.runId ?? null;
     if (delivery.retained === true) return [this.retainedCopy(delivery)];
-    const totals = this.totals;
-    totals.received++;
-    if (delivery.queued) totals.queued++;
     const waitedMs = delivery.sentAt === undefined ? null : Math.max(0, delivery.receivedAt - delivery.sentAt);
-    if (waitedMs !== null && (totals.longestWaitMs === null || waitedMs > totals.longestWaitMs)) {
-      totals.longestWaitMs = waitedMs;
-    }
-    const kind: SegmentKind = delivery.queued ? 'queued' : 'live';
-    const message = (duplicate: boolean, outOfOrder: boolean): MessageEvent => ({
-      event: 'message',
-      topic,
-      value,
-      duplicate,
-      outOfOrder,
-      queued: delivery.queued,
-      retained: false,
-      waitedMs,
-      sentAt: delivery.sentAt ?? null,
-      qos: delivery.qos,
-      producerId,
-      runId,
-    });
-
-    let producers = this.topics.get(topic);
-    if (!producers) {
-      producers = new Map();
-      this.topics.set(topic, producers);
-    }
-    const key = producerKey(producerId, runId);
+    if (waitedMs !== null && (this.longestWaitMs === null || waitedMs > this.longestWaitMs)) this.longestWaitMs = waitedMs;
+    const producerId = delivery.producerId ?? null;
+    const producers = this.producersOf(delivery.topic);
+    const key = producerKey(producerId, delivery.runId ?? null);
     const sequence = producers.get(key);
     if (!sequence) {
-      // The first value seen of a producer: what came before it was never this consumer's to receive.
-      const fresh: Sequence = {
-        topic,
-        producerId,
-        runId,
-        first: value,
-        highest: value,
-        shared: false,
-        segments: [{ kind, from: value, to: value }],
-        stepsBack: 0,
-        previous: value,
-        held: [],
-        resumePending: false,
-        ...emptyCounts(),
-      };
-      producers.set(key, fresh);
-      this.count(fresh, delivery.queued, waitedMs);
-      fresh.unique++;
-      totals.unique++;
-      events.push(message(false, false));
-      return events;
+      const started = ProducerSequence.start(delivery, waitedMs, this.groupMember);
+      producers.set(key, producerId === null ? UnnamedSequence.wrap(started.sequence) : started.sequence);
+      return started.events;
     }
-    this.count(sequence, delivery.queued, waitedMs);
-    if (sequence.shared) {
-      totals.unjudged++;
-      if (value > sequence.highest) sequence.highest = value;
-      if (value < sequence.first) sequence.first = value;
-      events.push(message(false, false));
-      return events;
-    }
-    const stepBack = value <= sequence.previous;
-    sequence.previous = value;
-    if (stepBack) sequence.stepsBack++;
-    this.judge(sequence, delivery, kind, message, events);
-    if (producerId !== null) return events;
-    if (stepBack && sequence.stepsBack >= sharedStepsBack && sequence.stepsBack * sharedOneIn >= sequence.received) {
-      events.push(this.share(sequence));
-    } else if (sequence.received === probationValues && sequence.held.length > 0) {
-      events.push(...this.release(sequence));
+    const { events, endedRun } = sequence.accept(delivery, waitedMs);
+    if (endedRun) this.retire(delivery.topic, producerId, endedRun);
+    if (events.some((event) => event.event === 'shared-topic')) {
+      // What was judged there is withdrawn, the earlier runs' missing ranges with it.
+      this.earlierMissing = this.earlierMissing.filter((range) => range.topic !== delivery.topic || range.producerId !== producerId);
     }
     return events;
   }
@@ -167,150 +73,8 @@ export class SequenceTracker {
    * never placed in a sequence (it would be a duplicate at each restart, or a step back, or a false gap).
    */
   private retainedCopy(delivery: Delivery): MessageEvent {
-    this.totals.retained++;
-    return {
-      event: 'message',
-      topic: delivery.topic,
-      value: delivery.value,
-      duplicate: false,
-      outOfOrder: false,
-      queued: false,
-      retained: true,
-      waitedMs: null,
-      sentAt: delivery.sentAt ?? null,
-      qos: delivery.qos,
-      producerId: delivery.producerId ?? null,
-      runId: delivery.runId ?? null,
-    };
-  }
-
-  private count(sequence: Sequence, queued: boolean, waitedMs: number | null): void {
-    sequence.received++;
-    if (!queued) return;
-    sequence.queued++;
-    if (waitedMs !== null && (sequence.longestQueuedWaitMs === null || waitedMs > sequence.longestQueuedWaitMs)) sequence.longestQueuedWaitMs = waitedMs;
-  }
-
-  /** Places a value of a known producer in its sequence: new, late, repeated, after a gap, or a new run. */
-  private judge(sequence: Sequence, delivery: Delivery, kind: SegmentKind, message: (duplicate: boolean, outOfOrder: boolean) => MessageEvent, events: TrackerEvent[]): void {
-    const { topic, value } = delivery;
-    const runId = delivery.runId ?? null;
-    const totals = this.totals;
-    if (this.isNewRun(sequence, runId, value)) {
-      totals.restarts++;
-      sequence.restarts++;
-      const restart: RestartEvent = {
-        event: 'producer-restart',
-        topic,
-        producerId: sequence.producerId,
-        runId,
-        previousRunId: sequence.runId,
-        lastValue: sequence.highest,
-        firstValue: value,
-      };
-      if (this.onProbation(sequence)) {
-        sequence.held = [...this.clipHeld(sequence).map((event) => ({ event, frozen: true })), { event: restart, frozen: true }];
-      } else events.push(restart);
-      this.retire(sequence);
-      sequence.runId = runId;
-      sequence.first = value;
-      sequence.highest = value;
-      sequence.segments = [{ kind, from: value, to: value }];
-      sequence.resumePending = false;
-      sequence.unique++;
-      totals.unique++;
-      events.push(message(false, false));
-      return;
-    }
-    if (sequence.runId === null && runId !== null) sequence.runId = runId;
-
-    if (sequence.resumePending) {
-      sequence.resumePending = false;
-      events.push({
-        event: 'resume',
-        topic,
-        producerId: sequence.producerId,
-        lastValue: sequence.highest,
-        firstValue: value,
-        missed: this.groupMember ? 0 : Math.max(0, value - sequence.highest - 1),
-      });
-    }
-
-    if (value > sequence.highest) {
-      if (value > sequence.highest + 1 && !this.groupMember) {
-        const from = sequence.highest + 1;
-        const to = value - 1;
-        sequence.segments.push({ kind: 'missing', from, to });
-        sequence.missing += to - from + 1;
-        totals.missing += to - from + 1;
-        const gap: GapEvent = { event: 'gap', topic, producerId: sequence.producerId, from, to, missing: to - from + 1, cause: diagnoseGap(delivery.qos, delivery.context) };
-        if (this.onProbation(sequence)) sequence.held.push({ event: gap, frozen: false });
-        else events.push(gap);
-      }
-      appendValue(sequence.segments, kind, value);
-      sequence.highest = value;
-      sequence.unique++;
-      totals.unique++;
-      events.push(message(false, false));
-      return;
-    }
-
-    const index = findSegment(sequence.segments, value);
-    const holder = index >= 0 ? sequence.segments[index]! : undefined;
-    if (holder?.kind === 'missing') {
-      fillMissing(sequence.segments, index, kind, value);
-      sequence.missing--;
-      totals.missing--;
-      this.late(sequence);
-      events.push(message(false, true));
-      return;
-    }
-    if (holder === undefined && this.groupMember) {
-      // A member's record has holes where other members got values: a late value takes its place.
-      insertValue(sequence.segments, kind, value);
-      if (value < sequence.first) sequence.first = value;
-      this.late(sequence);
-      events.push(message(false, true));
-      return;
-    }
-    if (value < sequence.first) {
-      // Older than anything seen in this run (e.g. a late value from before the consumer joined).
-      sequence.segments.unshift({ kind, from: value, to: value });
-      if (value < sequence.first - 1) {
-        sequence.segments.splice(1, 0, { kind: 'missing', from: value + 1, to: sequence.first - 1 });
-        sequence.missing += sequence.first - 1 - value;
-        totals.missing += sequence.first - 1 - value;
-      }
-      sequence.first = value;
-      this.late(sequence);
-      events.push(message(false, true));
-      return;
-    }
-    sequence.duplicates++;
-    totals.duplicates++;
-    events.push(message(true, false));
-  }
-
-  private onProbation(sequence: Sequence): boolean {
-    return sequence.producerId === null && sequence.received < probationValues;
-  }
-
-  /** The held events, each gap of the current run cut to what is still missing of it. */
-  private clipHeld(sequence: Sequence): Array<GapEvent | RestartEvent> {
-    const out: Array<GapEvent | RestartEvent> = [];
-    for (const { event, frozen } of sequence.held) {
-      if (frozen || event.event !== 'gap') {
-        out.push(event);
-        continue;
-      }
-      for (const segment of sequence.segments) {
-        if (segment.kind !== 'missing' || segment.to < event.from || segment.from > event.to) continue;
-        const from = Math.max(segment.from, event.from);
-        const to = Math.min(segment.to, event.to);
-        out.push({ ...event, from, to, missing: to - from + 1 });
-      }
-    }
-    return out;
+    this.retained++;
+    return messageEvent(delivery, null, false, false);
   }
 
   /**
@@ -319,65 +83,31 @@ export class SequenceTracker {
    */
   settle(): Array<GapEvent | RestartEvent> {
     const events: Array<GapEvent | RestartEvent> = [];
-    for (const sequence of this.sequences()) if (sequence.held.length > 0) events.push(...this.release(sequence));
+    for (const sequence of this.sequences()) if (sequence instanceof UnnamedSequence) events.push(...sequence.settle());
     return events;
-  }
-
-  /** The probation is over: what was held is said now, as far as it still stands. */
-  private release(sequence: Sequence): Array<GapEvent | RestartEvent> {
-    const released = this.clipHeld(sequence);
-    sequence.held = [];
-    return released;
-  }
-
-  /** A value that arrived after a higher one: new, and out of order. */
-  private late(sequence: Sequence): void {
-    sequence.unique++;
-    sequence.outOfOrder++;
-    this.totals.unique++;
-    this.totals.outOfOrder++;
-  }
-
-  /**
-   * Several unnamed publishers share this sequence: what was judged on it (gaps, duplicates, restarts)
-   * is withdrawn, and from now on its values are counted, never judged.
-   */
-  private share(sequence: Sequence): SharedTopicEvent {
-    const totals = this.totals;
-    const withdrawn = { missing: sequence.missing, duplicates: sequence.duplicates, restarts: sequence.restarts };
-    totals.missing -= sequence.missing;
-    totals.duplicates -= sequence.duplicates;
-    totals.restarts -= sequence.restarts;
-    totals.outOfOrder -= sequence.outOfOrder;
-    totals.unique -= sequence.unique;
-    totals.unjudged += sequence.received;
-    this.earlierMissing = this.earlierMissing.filter((range) => range.topic !== sequence.topic || range.producerId !== sequence.producerId);
-    Object.assign(sequence, { missing: 0, duplicates: 0, restarts: 0, outOfOrder: 0, unique: 0, shared: true, segments: [], held: [] });
-    return { event: 'shared-topic', topic: sequence.topic, received: sequence.received, stepsBack: sequence.stepsBack, withdrawn };
   }
 
   /** A payload that is not a value: counted and reported, and the consumer goes on. */
   reject(topic: string, reason: string): InvalidEvent {
-    this.totals.invalid++;
+    this.invalid++;
     return { event: 'invalid', topic, reason };
   }
 
-  /**
-   * A new run of the same producer: a different run id, or (when the producer gives none) a counter that
-   * went back to its start while nothing explains it (no gap it fills; for a group member, a value it had).
-   */
-  private isNewRun(sequence: Sequence, runId: string | null, value: number): boolean {
-    if (runId !== null && sequence.runId !== null) return runId !== sequence.runId;
-    if (value > 1 || sequence.highest <= 1) return false;
-    const holder = sequence.segments[findSegment(sequence.segments, value)];
-    return this.groupMember ? holder !== undefined : holder?.kind !== 'missing';
+  private producersOf(topic: string): Map<string, Sequence> {
+    let producers = this.topics.get(topic);
+    if (!producers) {
+      producers = new Map();
+      this.topics.set(topic, producers);
+    }
+    return producers;
   }
 
-  private retire(sequence: Sequence): void {
-    for (const segment of sequence.segments) {
+  /** A run ended: its missing ranges are kept for the summary. */
+  private retire(topic: string, producerId: string | null, segments: Segment[]): void {
+    for (const segment of segments) {
       if (segment.kind !== 'missing') continue;
       if (this.earlierMissing.length >= earlierMissingKept) this.earlierMissing.shift();
-      this.earlierMissing.push({ topic: sequence.topic, producerId: sequence.producerId, from: segment.from, to: segment.to });
+      this.earlierMissing.push({ topic, producerId, from: segment.from, to: segment.to });
     }
   }
 
@@ -385,74 +115,61 @@ export class SequenceTracker {
     for (const producers of this.topics.values()) yield* producers.values();
   }
 
+  /** The sums of the sequences' counts; values on a shared sequence are unjudged, not unique. */
+  private totals(rows: readonly TopicSummary[]): Totals {
+    const totals: Totals = { received: 0, unique: 0, missing: 0, duplicates: 0, outOfOrder: 0, queued: 0, restarts: 0, invalid: this.invalid, retained: this.retained, unjudged: 0, longestWaitMs: this.longestWaitMs };
+    for (const row of rows) {
+      totals.received += row.received;
+      totals.queued += row.queued;
+      if (row.shared) totals.unjudged += row.received;
+      totals.unique += row.unique;
+      totals.missing += row.missing;
+      totals.duplicates += row.duplicates;
+      totals.outOfOrder += row.outOfOrder;
+      totals.restarts += row.restarts;
+    }
+    return totals;
+  }
+
   summary(): Summary {
     const missingRanges = [...this.earlierMissing];
-    const topics: TopicSummary[] = [];
-    for (const sequence of this.sequences()) {
-      for (const segment of sequence.segments) {
-        if (segment.kind === 'missing') missingRanges.push({ topic: sequence.topic, producerId: sequence.producerId, from: segment.from, to: segment.to });
+    const topics = [...this.sequences()].map((sequence) => sequence.view());
+    for (const row of topics) {
+      for (const segment of row.segments) {
+        if (segment.kind === 'missing') missingRanges.push({ topic: row.topic, producerId: row.producerId, from: segment.from, to: segment.to });
       }
-      topics.push(publicView(sequence));
     }
-    return { event: 'summary', ...this.totals, missingRanges, topics };
+    return { event: 'summary', ...this.totals(topics), missingRanges, topics };
   }
 
   /** The state a checkpoint keeps; restore() continues from it. */
   snapshot(): TrackerSnapshot {
-    return {
-      version: 2,
-      totals: { ...this.totals },
-      topics: [...this.sequences()].map((sequence) => ({ ...publicView(sequence), stepsBack: sequence.stepsBack })),
-      earlierMissing: [...this.earlierMissing],
-    };
+    const topics = [...this.sequences()].map((sequence) => sequence.snapshot());
+    return { version: 2, totals: this.totals(topics), topics, earlierMissing: [...this.earlierMissing] };
   }
 
+  /** Continues from a snapshot: the totals follow from its sequences, but for what no sequence holds. */
   restore(snapshot: TrackerSnapshot): void {
-    this.totals = { ...emptyTotals(), ...snapshot.totals };
+    this.invalid = snapshot.totals.invalid;
+    this.retained = snapshot.totals.retained;
+    this.longestWaitMs = snapshot.totals.longestWaitMs;
     this.earlierMissing = [...snapshot.earlierMissing];
     this.topics.clear();
     for (const saved of snapshot.topics) {
-      let producers = this.topics.get(saved.topic);
-      if (!producers) {
-        producers = new Map();
-        this.topics.set(saved.topic, producers);
-      }
-      producers.set(producerKey(saved.producerId, saved.runId), {
-        ...saved,
-        segments: saved.segments.map((s) => ({ ...s })),
-        previous: saved.highest,
-        held: [],
-        resumePending: !saved.shared,
-      });
+      const sequence = saved.producerId === null ? UnnamedSequence.restore(saved, this.groupMember) : ProducerSequence.restore(saved, this.groupMember);
+      this.producersOf(saved.topic).set(producerKey(saved.producerId, saved.runId), sequence);
     }
   }
 
   /** Values last seen per topic and producer, e.g. to say where a restored consumer stands. */
   lastValues(): Array<{ topic: string; producerId: string | null; value: number }> {
-    return [...this.sequences()].map((sequence) => ({ topic: sequence.topic, producerId: sequence.producerId, value: sequence.highest }));
+    return [...this.sequences()].map((sequence) => {
+      const { topic, producerId, highest } = sequence.view();
+      return { topic, producerId, value: highest };
+    });
   }
 
   get hasHistory(): boolean {
     return this.topics.size > 0;
   }
-}
-
-function publicView(sequence: Sequence): TopicSummary {
-  return {
-    topic: sequence.topic,
-    producerId: sequence.producerId,
-    runId: sequence.runId,
-    first: sequence.first,
-    highest: sequence.highest,
-    received: sequence.received,
-    unique: sequence.unique,
-    missing: sequence.missing,
-    duplicates: sequence.duplicates,
-    outOfOrder: sequence.outOfOrder,
-    queued: sequence.queued,
-    restarts: sequence.restarts,
-    longestQueuedWaitMs: sequence.longestQueuedWaitMs,
-    shared: sequence.shared,
-    segments: sequence.segments.map((s) => ({ ...s })),
-  };
 }

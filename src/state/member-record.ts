@@ -7,9 +7,10 @@ import { basename } from 'node:path';
 import { z } from 'zod';
 import type { MemberDeparture, MemberRecord } from '../core/group.js';
 import { CliError, describeError } from '../core/errors.js';
-import { Checkpoint, topicSummary } from './checkpoint.js';
+import { topicSummarySchema } from '../core/counts.js';
+import { Checkpoint } from './checkpoint.js';
 
-const summaryRows = z.array(topicSummary);
+const summaryRows = z.array(topicSummarySchema);
 
 const summaryDeparture = z.object({ persistentSession: z.boolean(), sessionExpiry: z.int().nonnegative().nullable(), at: z.iso.datetime() });
 
@@ -40,7 +41,7 @@ export function readMemberRecord(path: string): MemberRecord {
     whole = undefined;
   }
   if (whole !== null && typeof whole === 'object' && 'tracker' in whole) {
-    const saved = new Checkpoint(path).read()!;
+    const saved = new Checkpoint(path).load()!;
     return { member: saved.clientId, group: groupOf(saved.topic), topics: saved.tracker.topics, departure: departureOf(saved.hadSession, saved.sessionExpiry, saved.savedAt) };
   }
   let summary: unknown;
