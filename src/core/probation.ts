@@ -5,6 +5,7 @@
  */
 import type { Delivery, GapEvent, RestartEvent, SharedTopicEvent, TrackerEvent } from './accounting.js';
 import type { Segment, SequenceSnapshot, TopicSummary } from './counts.js';
+import type { LastValue } from './events.js';
 import { messageEvent, ProducerSequence, type Placed } from './sequence.js';
 
 /**
@@ -63,12 +64,10 @@ export class UnnamedSequence {
     return restored;
   }
 
-  get isShared(): boolean {
-    return this.shared !== null;
-  }
-
-  get highest(): number {
-    return this.shared?.highest ?? this.sequence!.highest;
+  /** Where the sequence stands: its producer and the highest value seen. */
+  lastValue(): LastValue {
+    const { topic, producerId, highest } = this.shared ?? this.sequence!;
+    return { topic, producerId, value: highest };
   }
 
   accept(delivery: Delivery, waitedMs: number | null): Placed {

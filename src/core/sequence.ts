@@ -6,6 +6,7 @@
 import { diagnoseGap } from './diagnosis.js';
 import type { Delivery, GapEvent, MessageEvent, RestartEvent, TrackerEvent } from './accounting.js';
 import type { Segment, SegmentKind, SequenceSnapshot, TopicSummary } from './counts.js';
+import type { LastValue } from './events.js';
 import { appendValue, fillMissing, findSegment, insertValue, receivedKinds, valuesIn } from './segments.js';
 
 /** What one value did to a sequence: the events it makes, and the segments of the run it ended, if any. */
@@ -194,6 +195,11 @@ export class ProducerSequence {
     if (value > 1 || this.highest <= 1) return false;
     const holder = this.segments[findSegment(this.segments, value)];
     return this.groupMember ? holder !== undefined : holder?.kind !== 'missing';
+  }
+
+  /** Where the sequence stands: its producer and the highest value seen. */
+  lastValue(): LastValue {
+    return { topic: this.topic, producerId: this.producerId, value: this.highest };
   }
 
   view(): TopicSummary {

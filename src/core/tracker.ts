@@ -7,6 +7,7 @@
  */
 import type { Delivery, GapEvent, InvalidEvent, MessageEvent, RestartEvent, Summary, TrackerEvent } from './accounting.js';
 import type { MissingRange, Segment, TopicSummary, Totals, TrackerSnapshot } from './counts.js';
+import type { LastValue } from './events.js';
 import { UnnamedSequence } from './probation.js';
 import { messageEvent, ProducerSequence } from './sequence.js';
 
@@ -162,11 +163,8 @@ export class SequenceTracker {
   }
 
   /** Values last seen per topic and producer, e.g. to say where a restored consumer stands. */
-  lastValues(): Array<{ topic: string; producerId: string | null; value: number }> {
-    return [...this.sequences()].map((sequence) => {
-      const { topic, producerId, highest } = sequence.view();
-      return { topic, producerId, value: highest };
-    });
+  lastValues(): LastValue[] {
+    return [...this.sequences()].map((sequence) => sequence.lastValue());
   }
 
   get hasHistory(): boolean {
