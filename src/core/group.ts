@@ -41,46 +41,42 @@ export interface MemberShare extends Pick<SequenceCounts, 'received' | 'queued' 
   member: string;
 }
 
-export interface ProducerReport {
-  topic: string;
-  producerId: string | null;
-  runId: string | null;
-  first: number;
-  highest: number;
+/** What the members' records came to, for one producer or for the whole group. */
+export interface GroupCounts {
   /** Values from first to highest. */
   values: number;
   deliveredOnce: number;
   /** Values that reached two members or more. */
   deliveredTwice: number;
-  twiceRanges: Array<{ from: number; to: number }>;
   /** Values no member received, and that cannot be waiting in an absent member's session. */
   missing: number;
-  missingRanges: Array<{ from: number; to: number }>;
   /** Values no member received yet, sent after an absent member with a live session had its last value. */
   waiting: number;
-  waitingRanges: WaitingRange[];
   /** Redeliveries of a value to a member that had it. */
   duplicates: number;
   /** Values that waited in the session of a member that was away. */
   waited: number;
   longestWaitMs: number | null;
+}
+
+export interface ProducerReport extends GroupCounts {
+  topic: string;
+  producerId: string | null;
+  runId: string | null;
+  first: number;
+  highest: number;
+  twiceRanges: Array<{ from: number; to: number }>;
+  missingRanges: Array<{ from: number; to: number }>;
+  waitingRanges: WaitingRange[];
   members: MemberShare[];
   /** Publishers without an id shared the topic: no value there can be judged. */
   shared: boolean;
 }
 
-export interface GroupReport {
+export interface GroupReport extends GroupCounts {
   event: 'group-report';
   group: string | null;
   members: string[];
-  values: number;
-  deliveredOnce: number;
-  deliveredTwice: number;
-  missing: number;
-  waiting: number;
-  duplicates: number;
-  waited: number;
-  longestWaitMs: number | null;
   /** Members that left with a persistent session which, by its expiry, the broker has ended by now. */
   expiredSessions: string[];
   producers: ProducerReport[];
