@@ -1,5 +1,5 @@
-/** The accounting's vocabulary: what comes in (deliveries), what goes out (events, the summary), what a checkpoint keeps. */
-import type { DeliveryContext, GapCause } from './diagnosis.js';
+/** The accounting's vocabulary: what comes in (deliveries), what it counts, what a checkpoint keeps (its events are in events.ts). */
+import type { DeliveryContext } from './diagnosis.js';
 
 export type { DeliveryContext } from './diagnosis.js';
 
@@ -32,75 +32,6 @@ export interface Segment {
   from: number;
   to: number;
 }
-
-export interface MessageEvent {
-  event: 'message';
-  topic: string;
-  value: number;
-  duplicate: boolean;
-  outOfOrder: boolean;
-  queued: boolean;
-  /** The broker's retained copy, sent because of the subscription: counted apart, never judged. */
-  retained: boolean;
-  waitedMs: number | null;
-  /** When the producer sent it (ms since the epoch, its clock), when it said so. */
-  sentAt: number | null;
-  qos: 0 | 1 | 2;
-  producerId: string | null;
-  runId: string | null;
-}
-
-export interface GapEvent {
-  event: 'gap';
-  topic: string;
-  producerId: string | null;
-  from: number;
-  to: number;
-  missing: number;
-  cause: GapCause;
-}
-
-export interface RestartEvent {
-  event: 'producer-restart';
-  topic: string;
-  producerId: string | null;
-  runId: string | null;
-  previousRunId: string | null;
-  lastValue: number;
-  firstValue: number;
-}
-
-export interface ResumeEvent {
-  event: 'resume';
-  topic: string;
-  producerId: string | null;
-  lastValue: number;
-  firstValue: number;
-  missed: number;
-}
-
-export interface InvalidEvent {
-  event: 'invalid';
-  topic: string;
-  reason: string;
-}
-
-/**
- * Values without a producer id went back and forth so often that several publishers must share the
- * topic: one sequence cannot describe them, so no value there is judged missing or repeated.
- */
-export interface SharedTopicEvent {
-  event: 'shared-topic';
-  topic: string;
-  /** Values received there so far. */
-  received: number;
-  /** How often a value was not above the one before it. */
-  stepsBack: number;
-  /** Missing values, duplicates and restarts reported there before, now withdrawn. */
-  withdrawn: { missing: number; duplicates: number; restarts: number };
-}
-
-export type TrackerEvent = MessageEvent | GapEvent | RestartEvent | ResumeEvent | SharedTopicEvent | InvalidEvent;
 
 /** What one producer's values on one topic came to, across its runs. */
 export interface SequenceCounts {
@@ -142,30 +73,6 @@ export interface Totals {
   /** Values on topics shared by publishers that do not identify themselves: received, never judged. */
   unjudged: number;
   longestWaitMs: number | null;
-}
-
-export interface Summary extends Totals {
-  event: 'summary';
-  /** Messages that arrived after the consumer decided to stop, left unacknowledged for the session's next connection. */
-  leftInSession?: number;
-  /** The consumer's shared-subscription group, when it is a member of one: it then judges nothing missing. */
-  group?: string | null;
-  /** How the consumer left the broker: whether its session stays there, for how long, and when. */
-  departure?: Departure;
-  /** Missing ranges of every run, oldest first. */
-  missingRanges: MissingRange[];
-  /** One entry per producer and topic. */
-  topics: TopicSummary[];
-}
-
-/** How a consumer left the broker; the group report reads whether values may still wait in its session. */
-export interface Departure {
-  /** The broker keeps its session (not a clean session, and an expiry above 0). */
-  persistentSession: boolean;
-  /** The session expiry it asked for, in seconds; null on MQTT 3.1.1, which has none (the broker decides). */
-  sessionExpiry: number | null;
-  /** When it left (ISO 8601); for a consumer that was killed, its last record (a little earlier). */
-  at: string;
 }
 
 export interface MissingRange {

@@ -5,24 +5,8 @@
  * Memory grows with the number of gaps, returns and producers, never with the number of values.
  */
 import { diagnoseGap } from './diagnosis.js';
-import {
-  emptyCounts,
-  emptyTotals,
-  type Delivery,
-  type GapEvent,
-  type InvalidEvent,
-  type RestartEvent,
-  type MessageEvent,
-  type MissingRange,
-  type SequenceSnapshot,
-  type SegmentKind,
-  type SharedTopicEvent,
-  type Summary,
-  type TopicSummary,
-  type Totals,
-  type TrackerEvent,
-  type TrackerSnapshot,
-} from './accounting.js';
+import { emptyCounts, emptyTotals, type Delivery, type MissingRange, type SequenceSnapshot, type SegmentKind, type TopicSummary, type Totals, type TrackerSnapshot } from './accounting.js';
+import type { GapEvent, InvalidEvent, InvalidReason, MessageEvent, RestartEvent, SharedTopicEvent, Summary, TrackerEvent } from './events.js';
 import { appendValue, fillMissing, findSegment, insertValue } from './segments.js';
 
 export interface TrackerOptions {
@@ -357,9 +341,9 @@ export class SequenceTracker {
   }
 
   /** A payload that is not a value: counted and reported, and the consumer goes on. */
-  reject(topic: string, reason: string): InvalidEvent {
+  reject(topic: string, reason: InvalidReason): InvalidEvent {
     this.totals.invalid++;
-    return { event: 'invalid', topic, reason };
+    return { event: 'invalid', topic, ...reason };
   }
 
   /**
