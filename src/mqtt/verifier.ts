@@ -92,7 +92,8 @@ export class DeliveryVerifier {
     if (!options.clean && options.sessionExpiry === 0 && options.settings.protocolVersion === 5) {
       this.emit({ event: 'warning', code: 'session-expiry-zero' });
     }
-    for (const warning of options.settings.warnings) this.emit({ event: 'warning', ...warning });
+    // Said at once, before any line to flush or record to commit.
+    for (const warning of options.settings.warnings) options.renderer.render({ event: 'warning', ...warning });
     this.client = openConnection(
       options.settings,
       { clean: options.clean, sessionExpiry: options.sessionExpiry, receiveMaximum: options.receiveMaximum },
