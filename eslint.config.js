@@ -18,6 +18,22 @@ const forbidden = (folders, extra = []) => ({
   ],
 });
 
+/** The demo uses of the command line only its public surface: the output it may print, and how the commands are started. */
+const demoSurface = ['output.js', 'package.js', 'invocation.js'];
+const demoRule = {
+  'no-restricted-imports': [
+    'error',
+    {
+      patterns: [
+        {
+          group: ['**/cli/*', ...demoSurface.map((module) => `!**/cli/${module}`)],
+          message: `The demo imports from cli only ${demoSurface.join(', ')}: the renderers' internals stay free to change.`,
+        },
+      ],
+    },
+  ],
+};
+
 const io = ['mqtt', 'node:fs', 'node:fs/promises', 'node:net', 'node:tls', 'node:child_process', 'node:os', 'node:timers/promises', 'chalk', 'commander'];
 
 export default tseslint.config(
@@ -34,4 +50,5 @@ export default tseslint.config(
   { files: ['src/mqtt/**'], rules: forbidden(['cli', 'brokers', 'demo']) },
   { files: ['src/cli/**'], rules: forbidden(['brokers', 'demo']) },
   { files: ['src/brokers/**'], rules: forbidden(['mqtt', 'demo']) },
+  { files: ['src/demo/**'], rules: demoRule },
 );

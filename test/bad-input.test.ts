@@ -169,9 +169,9 @@ describe('faults with a real Mosquitto', { skip: mosquittoSkip() }, () => {
     publish('2');
     await consumer.waitUntil('value 2', () => consumer.eventsOf('message').length >= 2);
     const exit = await consumer.interrupt();
-    assert.deepEqual(consumer.eventsOf('invalid').map((e) => e.reason), [
-      'not a counter value (a whole number from 0, or "producer-id:number", as the producer sends): "hello"',
-      'not a counter value (a whole number from 0, or "producer-id:number", as the producer sends): "-5"',
+    assert.deepEqual(consumer.eventsOf('invalid'), [
+      { event: 'invalid', topic: 'odd', reason: 'not-a-value', payload: 'hello', truncated: false },
+      { event: 'invalid', topic: 'odd', reason: 'not-a-value', payload: '-5', truncated: false },
     ]);
     assert.deepEqual(consumer.eventsOf('gap'), [], 'a payload that is not a counter value never makes a gap');
     assert.deepEqual(messageValues(consumer.events), [1, 2]);
@@ -194,9 +194,8 @@ describe('faults with a real Mosquitto', { skip: mosquittoSkip() }, () => {
     publish(['-m', '3']);
     await consumer.waitUntil('value 3', () => messageValues(consumer.events).includes(3));
     const exit = await consumer.interrupt();
-    const [invalid] = consumer.eventsOf('invalid');
-    assert.match(invalid?.reason as string, /payload of 1048577 bytes is larger than 1048576/);
-    assert.equal(consumer.eventsOf('warning').filter((w) => /malformed sent-at user property "yesterday"/.test(w.message as string)).length, 1);
+    assert.deepEqual(consumer.eventsOf('invalid'), [{ event: 'invalid', topic: 'big', reason: 'too-large', bytes: 1048577, limit: 1048576 }]);
+    assert.deepEqual(consumer.eventsOf('warning'), [{ event: 'warning', code: 'malformed-property', topic: 'big', property: 'sent-at', value: 'yesterday' }]);
     assert.deepEqual(messageValues(consumer.events), [1, 2, 3]);
     const summary = consumer.eventsOf('summary')[0]!;
     assert.equal(summary.invalid, 1);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Delivery, DeliveryContext, TrackerEvent } from '../src/core/accounting.js';
+import type { Delivery, DeliveryContext } from '../src/core/accounting.js';
+import type { TrackerEvent } from '../src/core/events.js';
 import { UnnamedSequence } from '../src/core/probation.js';
 import { ProducerSequence } from '../src/core/sequence.js';
 import { SequenceTracker } from '../src/core/tracker.js';
@@ -114,7 +115,7 @@ describe('totals summed when asked', () => {
         const value = roll < 0.6 ? next++ : roll < 0.7 ? (next += 3) : roll < 0.9 ? Math.max(0, next - Math.ceil(random.next() * 8)) : 1;
         const producer = pick<Partial<Delivery>>([{ producerId: 'a', runId: pick(['r1', 'r2']) }, { producerId: 'b' }, {}, { runId: 'solo' }]);
         tracker.accept(delivery(value, { ...producer, topic: pick(['t', 'u']), queued: random.next() < 0.2, retained: random.next() < 0.03 }));
-        if (random.next() < 0.02) tracker.reject('t', 'not a value');
+        if (random.next() < 0.02) tracker.reject('t', { reason: 'not-a-value', payload: 'not a value', truncated: false });
       }
       const summary = tracker.summary();
       const sum = (pick: (row: (typeof summary.topics)[number]) => number): number => summary.topics.reduce((total, row) => total + pick(row), 0);

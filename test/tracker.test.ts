@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { diagnoseGap, type DeliveryContext } from '../src/core/diagnosis.js';
-import { timelineCells, formatRanges } from '../src/cli/render.js';
+import { formatRanges } from '../src/cli/format.js';
+import { timelineCells } from '../src/cli/summary-lines.js';
 import { parseValue } from '../src/core/wire.js';
 import { SequenceTracker } from '../src/core/tracker.js';
-import { type Delivery, type TrackerEvent } from '../src/core/accounting.js';
+import { type Delivery } from '../src/core/accounting.js';
+import { type TrackerEvent } from '../src/core/events.js';
 
 const live: DeliveryContext = { clean: false, sessionPresent: true, hadSession: true, afterReturn: false, queuedOnReturn: 0, queueLimit: null, takeoverSuspected: false };
 
@@ -185,8 +187,10 @@ describe('the sequence tracker', () => {
     assert.deepEqual(parseValue('0'), { value: 0 });
     assert.ok('error' in parseValue(''));
     tracker.accept(delivery(1));
-    const event = tracker.reject('t', 'payload is not a number');
-    assert.deepEqual({ event: event.event, topic: event.topic }, { event: 'invalid', topic: 't' });
+    const bad = parseValue('hello');
+    assert.ok('error' in bad);
+    const event = tracker.reject('t', bad.error);
+    assert.deepEqual(event, { event: 'invalid', topic: 't', reason: 'not-a-value', payload: 'hello', truncated: false });
     // The count goes on after the bad payload: the next value is the next in the sequence, not a gap.
     assert.deepEqual(tracker.accept(delivery(2)).filter((e) => e.event !== 'message'), []);
     const summary = tracker.summary();

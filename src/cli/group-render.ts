@@ -1,7 +1,8 @@
 /** The group report for a person (per producer, how the members shared its values) or as one JSON object. */
-import { Chalk, type ChalkInstance } from 'chalk';
+import type { ChalkInstance } from 'chalk';
 import type { GroupReport, ProducerReport, WaitingRange } from '../core/group.js';
-import { colorLevel, formatDuration, formatRanges } from './render.js';
+import { formatDuration, formatRanges } from './format.js';
+import { chalkFor } from './stream.js';
 
 /** "member-2" or "member-2 or member-3". */
 function eitherOf(members: string[]): string {
@@ -87,6 +88,6 @@ export function groupReportLines(report: GroupReport, chalk: ChalkInstance): str
 }
 
 export function renderGroupReport(report: GroupReport, json: boolean, stream: NodeJS.WriteStream = process.stdout): void {
-  const text = json ? JSON.stringify(report) : groupReportLines(report, new Chalk({ level: colorLevel(stream) })).join('\n');
+  const text = json ? JSON.stringify(report) : groupReportLines(report, chalkFor(stream)).join('\n');
   stream.write(`${text}\n`);
 }

@@ -3,9 +3,7 @@ import type { ConnectAnswer, Delivery, PublishFlow, SubscribeAnswer } from '../c
 import { firstAnswer } from '../core/packet-trace.js';
 import { keptEnd, sessionKept, sharedVerdict, type LifetimeFacts, type ProbeResult, type QueueFacts, type Return, type SharedFacts } from '../core/probe-facts.js';
 import { explainConnackCode, explainDisconnect, explainRefusal } from '../core/reasons.js';
-import { rangesText } from '../core/history.js';
-
-const hex = (code: number): string => `0x${code.toString(16).toUpperCase().padStart(2, '0')}`;
+import { formatValues, hex } from './format.js';
 
 /** A 3.1.1 CONNACK's return codes, which an MQTT 5 CONNECT can get too from a broker that speaks only 3.1.1. */
 const returnCodes: Record<number, string> = { 1: 'unacceptable protocol version', 2: 'identifier rejected', 3: 'server unavailable', 4: 'bad user name or password', 5: 'not authorised' };
@@ -79,7 +77,7 @@ function queueWords(facts: QueueFacts): string {
   }
   if (round.missing.length === 0) return `${sent}; ${back}, ${got}: no limit met at ${count}`;
   const end = keptEnd(round.missing, round.sent);
-  return `${sent}; ${back}, ${got}, ${round.missing.length} dropped (${rangesText(round.missing)})${end ? `: it kept the ${end}` : ''}`;
+  return `${sent}; ${back}, ${got}, ${round.missing.length} dropped (${formatValues(round.missing)})${end ? `: it kept the ${end}` : ''}`;
 }
 
 function sharedWords(facts: SharedFacts): string {

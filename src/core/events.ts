@@ -1,7 +1,106 @@
-/** The one event model: what the commands say happened, rendered as text or as JSON lines. */
-import type { Summary, TrackerEvent } from './accounting.js';
+/**
+ * The one event model: what the commands say happened, as data (codes and numbers, no sentences),
+ * turned into words for a person or into JSON lines by the renderers of the command line.
+ */
+import type { MissingRange, SequenceCounts, TopicSummary, Totals } from './counts.js';
 import type { BrokerIdentity, ChapterReason } from './chapter.js';
-import type { Totals } from './counts.js';
+import type { GapCause } from './diagnosis.js';
+
+export interface MessageEvent {
+  event: 'message';
+  topic: string;
+  value: number;
+  duplicate: boolean;
+  outOfOrder: boolean;
+  queued: boolean;
+  /** The broker's retained copy, sent because of the subscription: counted apart, never judged. */
+  retained: boolean;
+  waitedMs: number | null;
+  /** When the producer sent it (ms since the epoch, its clock), when it said so. */
+  sentAt: number | null;
+  qos: 0 | 1 | 2;
+  producerId: string | null;
+  runId: string | null;
+}
+
+export interface GapEvent {
+  event: 'gap';
+  topic: string;
+  producerId: string | null;
+  from: number;
+  to: number;
+  missing: number;
+  cause: GapCause;
+}
+
+export interface RestartEvent {
+  event: 'producer-restart';
+  topic: string;
+  producerId: string | null;
+  runId: string | null;
+  previousRunId: string | null;
+  lastValue: number;
+  firstValue: number;
+}
+
+export interface ResumeEvent {
+  event: 'resume';
+  topic: string;
+  producerId: string | null;
+  lastValue: number;
+  firstValue: number;
+  missed: number;
+}
+
+/** Why a message was not a counter value. */
+export type InvalidReason =
+  /** The payload is no counter value: its first 40 characters (trimmed), and whether there were more. */
+  | { reason: 'not-a-value'; payload: string; truncated: boolean }
+  /** Larger than the consumer takes (--max-payload). */
+  | { reason: 'too-large'; bytes: number; limit: number };
+
+export type InvalidEvent = { event: 'invalid'; topic: string } & InvalidReason;
+
+/**
+ * Values without a producer id went back and forth so often that several publishers must share the
+ * topic: one sequence cannot describe them, so no value there is judged missing or repeated.
+ */
+export interface SharedTopicEvent {
+  event: 'shared-topic';
+  topic: string;
+  /** Values received there so far. */
+  received: number;
+  /** How often a value was not above the one before it. */
+  stepsBack: number;
+  /** Missing values, duplicates and restarts reported there before, now withdrawn. */
+  withdrawn: Pick<SequenceCounts, 'missing' | 'duplicates' | 'restarts'>;
+}
+
+export type TrackerEvent = MessageEvent | GapEvent | RestartEvent | ResumeEvent | SharedTopicEvent | InvalidEvent;
+
+export interface Summary extends Totals {
+  event: 'summary';
+  /** Messages that arrived after the consumer decided to stop, left unacknowledged for the session's next connection. */
+  leftInSession?: number;
+  /** The consumer's shared-subscription group, when it is a member of one: it then judges nothing missing. */
+  group?: string | null;
+  /** How the consumer left the broker: whether its session stays there, for how long, and when. */
+  departure?: Departure;
+  /** Missing ranges of every run, oldest first. */
+  missingRanges: MissingRange[];
+  /** One entry per producer and topic. */
+  topics: TopicSummary[];
+}
+
+/** How a consumer left the broker; the group report reads whether values may still wait in its session. */
+export interface Departure {
+  /** The broker keeps its session (not a clean session, and an expiry above 0). */
+  persistentSession: boolean;
+  /** The session expiry it asked for, in seconds; null on MQTT 3.1.1, which has none (the broker decides). */
+  sessionExpiry: number | null;
+  /** When it left (ISO 8601); for a consumer that was killed, its last record (a little earlier). */
+  at: string;
+}
 
 /** Everything worth telling a person about the link, whichever command holds it. */
 export type ConnectionEvent =
@@ -77,10 +176,21 @@ export interface StateFileWait {
 
 export type StateInUseEvent = { event: 'state-in-use' } & StateFileWait;
 
-export interface WarningEvent {
-  event: 'warning';
-  message: string;
-}
+/** Something a person should know that stops nothing. */
+export type Warning =
+  /** --insecure with an mqtts:// URL: the broker's certificate is not checked. */
+  | { code: 'insecure-tls' }
+  /** A persistent session asked with an expiry of 0 (MQTT 5): the broker ends it at every disconnect. */
+  | { code: 'session-expiry-zero' }
+  /** A cluster refused the subscription (SUBACK reason code), tried again after retryInMs. */
+  | { code: 'subscription-retry'; topic: string; reasonCode: number; retryInMs: number; attempt: number; attempts: number }
+  /** A value's user property was unusable (said once): the value is still counted. */
+  | { code: 'malformed-property'; topic: string; property: string; value: string | null };
+
+/** A warning about the command's own settings, said before it connects. */
+export type SettingWarning = Extract<Warning, { code: 'insecure-tls' }>;
+
+export type WarningEvent = { event: 'warning' } & Warning;
 
 export type ConsumerEvent =
   | ConnectionEvent
@@ -132,9 +242,13 @@ export interface ProducerSummary {
 
 export type ProducerEvent = ConnectionEvent | SentEvent | KeptEvent | ProducerStateEvent | StateInUseEvent | WarningEvent | ProducerSummary;
 
-/** Where events go: lines for a person or JSON; flush() writes what is buffered. */
+/** Where events go: lines for a person or JSON lines, made by the command line's renderers. */
 export interface Renderer<E> {
   render(event: E): void;
-  /** Writes what is buffered; synchronous for files, pipes and terminals on Linux. */
-  flush(): void;
+  /**
+   * Writes what is buffered; resolves once the stream has handed it to the system. A pipe whose reader
+   * lags keeps the rest in this process, where a SIGKILL would lose it: the consumer waits for this
+   * before it records and acknowledges what the lines report.
+   */
+  flush(): Promise<void>;
 }

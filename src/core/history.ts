@@ -33,19 +33,13 @@ export function checkDelivery(acknowledged: Iterable<number>, delivered: readonl
   return { acknowledged: acked.size, delivered: delivered.length, lost, duplicates, outOfOrder };
 }
 
-/** Values as ranges, for a line a person can read: "3-5, 9". */
-export function rangesText(values: readonly number[]): string {
-  const parts: string[] = [];
-  let start: number | undefined;
-  let previous: number | undefined;
+/** Sorted values as runs of consecutive ones: [3, 4, 5, 9] is 3..5 and 9..9. */
+export function valueRanges(values: readonly number[]): Array<{ from: number; to: number }> {
+  const ranges: Array<{ from: number; to: number }> = [];
   for (const value of values) {
-    if (previous !== undefined && value === previous + 1) {
-      previous = value;
-      continue;
-    }
-    if (start !== undefined) parts.push(start === previous ? `${start}` : `${start}-${previous}`);
-    start = previous = value;
+    const last = ranges.at(-1);
+    if (last && value === last.to + 1) last.to = value;
+    else ranges.push({ from: value, to: value });
   }
-  if (start !== undefined) parts.push(start === previous ? `${start}` : `${start}-${previous}`);
-  return parts.join(', ');
+  return ranges;
 }

@@ -3,9 +3,9 @@
  * values are on probation (a gap or restart among them is said only once they show one publisher), and
  * once its values keep going back it is taken as shared by several, counted from then on, never judged.
  */
-import type { Delivery, GapEvent, RestartEvent, SharedTopicEvent, TrackerEvent } from './accounting.js';
+import type { Delivery } from './accounting.js';
 import type { Segment, SequenceSnapshot, TopicSummary } from './counts.js';
-import type { LastValue } from './events.js';
+import type { GapEvent, LastValue, RestartEvent, SharedTopicEvent, TrackerEvent } from './events.js';
 import { messageEvent, ProducerSequence, type Placed } from './sequence.js';
 
 /**

@@ -4,9 +4,9 @@
  * that ended), so they are derived, never kept beside them.
  */
 import { diagnoseGap } from './diagnosis.js';
-import type { Delivery, GapEvent, MessageEvent, RestartEvent, TrackerEvent } from './accounting.js';
+import type { Delivery } from './accounting.js';
 import type { Segment, SegmentKind, SequenceSnapshot, TopicSummary } from './counts.js';
-import type { LastValue } from './events.js';
+import type { GapEvent, LastValue, MessageEvent, RestartEvent, TrackerEvent } from './events.js';
 import { appendValue, fillMissing, findSegment, insertValue, receivedKinds, valuesIn } from './segments.js';
 
 /** What one value did to a sequence: the events it makes, and the segments of the run it ended, if any. */

@@ -5,9 +5,9 @@
  * Memory grows with the number of gaps, returns and producers, never with the number of values.
  * The totals are the sums of the sequences' counts, taken when asked.
  */
-import type { Delivery, GapEvent, InvalidEvent, MessageEvent, RestartEvent, Summary, TrackerEvent } from './accounting.js';
+import type { Delivery } from './accounting.js';
 import type { MissingRange, Segment, TopicSummary, Totals, TrackerSnapshot } from './counts.js';
-import type { LastValue } from './events.js';
+import type { GapEvent, InvalidEvent, InvalidReason, LastValue, MessageEvent, RestartEvent, Summary, TrackerEvent } from './events.js';
 import { UnnamedSequence } from './probation.js';
 import { messageEvent, ProducerSequence } from './sequence.js';
 
@@ -89,9 +89,9 @@ export class SequenceTracker {
   }
 
   /** A payload that is not a value: counted and reported, and the consumer goes on. */
-  reject(topic: string, reason: string): InvalidEvent {
+  reject(topic: string, reason: InvalidReason): InvalidEvent {
     this.invalid++;
-    return { event: 'invalid', topic, reason };
+    return { event: 'invalid', topic, ...reason };
   }
 
   private producersOf(topic: string): Map<string, Sequence> {

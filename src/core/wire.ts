@@ -3,6 +3,8 @@
  * its run and the send time. The payload stays the number alone, so any MQTT client shows the same
  * value; a producer may put its id in the payload instead ("id:value"), which MQTT 3.1.1 can carry.
  */
+import type { InvalidReason } from './events.js';
+
 /** MQTT 5 user properties as MQTT.js gives them: a name may repeat, and then carries a list. */
 export type UserProperties = Record<string, string | string[]>;
 
@@ -21,8 +23,8 @@ export interface ValueOrigin {
   producerId?: string;
   runId?: string;
   sentAt?: number;
-  /** Set when the properties were there but unusable. */
-  problem?: string;
+  /** Set when a property was there but unusable: its name, and its value when that is worth showing. */
+  problem?: { property: string; value: string | null };
 }
 
 function single(value: string | string[] | undefined): string | undefined {
@@ -35,18 +37,18 @@ export function readValueProperties(properties: UserProperties | undefined): Val
   const producerId = single(properties[producerIdProperty]);
   if (producerId !== undefined) {
     if (producerId.length > 0 && producerId.length <= maxIdLength) origin.producerId = producerId;
-    else origin.problem = `malformed ${producerIdProperty} user property`;
+    else origin.problem = { property: producerIdProperty, value: null };
   }
   const runId = single(properties[runIdProperty]);
   const sentAt = single(properties[sentAtProperty]);
   if (runId !== undefined) {
     if (runId.length > 0 && runId.length <= maxIdLength) origin.runId = runId;
-    else origin.problem = `malformed ${runIdProperty} user property`;
+    else origin.problem = { property: runIdProperty, value: null };
   }
   if (sentAt !== undefined) {
     const time = Number(sentAt);
     if (/^\d{1,15}$/.test(sentAt) && Number.isSafeInteger(time)) origin.sentAt = time;
-    else origin.problem = `malformed ${sentAtProperty} user property ${JSON.stringify(sentAt.slice(0, 30))}`;
+    else origin.problem = { property: sentAtProperty, value: sentAt.slice(0, 30) };
   }
   return origin;
 }
@@ -64,12 +66,11 @@ const identifiedValue = /^([^\s:]{1,64}):(0|[1-9]\d{0,14})$/;
  * plain decimal (no sign, no leading zero), alone or after the producer's id and a colon ("sensor-1:42";
  * the id up to 64 characters, no spaces or colons). Anything else is not a value and never makes a gap.
  */
-export function parseValue(payload: Uint8Array | string): { value: number; producerId?: string } | { error: string } {
+export function parseValue(payload: Uint8Array | string): { value: number; producerId?: string } | { error: InvalidReason } {
   const text = typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8');
   const trimmed = text.trim();
   if (bareValue.test(trimmed)) return { value: Number(trimmed) };
   const identified = identifiedValue.exec(trimmed);
   if (identified) return { value: Number(identified[2]), producerId: identified[1]! };
-  const shown = trimmed.length > 40 ? `${trimmed.slice(0, 40)}...` : trimmed;
-  return { error: `not a counter value (a whole number from 0, or "producer-id:number", as the producer sends): ${JSON.stringify(shown)}` };
+  return { error: { reason: 'not-a-value', payload: trimmed.slice(0, 40), truncated: trimmed.length > 40 } };
 }

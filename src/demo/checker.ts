@@ -3,8 +3,8 @@
  * what the consumer delivered, when) judged afterwards with src/core/history.ts, the same way for every
  * fault. The headline is the number of acknowledged values lost, and those values are listed.
  */
-import { checkDelivery, rangesText } from '../core/history.js';
-import { seconds } from './nemesis.js';
+import { checkDelivery } from '../core/history.js';
+import { formatSeconds, formatValues } from '../cli/output.js';
 import { messageValues, type ChildCommand, type Exit, type JsonEvent } from './processes.js';
 import { lastSummary, verdictOf, type Facts, type Outcome } from './story.js';
 
@@ -43,7 +43,7 @@ export async function acknowledgedBy(values: ChildCommand, count: number, timeou
     exit = await values.exitWithin(timeoutMs);
   } catch {
     await values.kill();
-    return { failure: `the producer had not had its ${count} values acknowledged after ${seconds(timeoutMs)}` };
+    return { failure: `the producer had not had its ${count} values acknowledged after ${formatSeconds(timeoutMs)}` };
   }
   if (exit.code !== 0) return { failure: `the producer stopped with status ${String(exit.code)}: ${values.stderr.trim().split('\n').at(-1) ?? ''}` };
   return { values: upTo(count) };
@@ -81,7 +81,7 @@ export function judge(run: FaultRun, say: (line: string) => void): Outcome {
   const last = run.receivers.at(-1)!;
   const delivered = run.receivers.flatMap((receiver) => messageValues(receiver.events));
   const gaps = run.receivers.flatMap((receiver) => receiver.eventsOf('gap'));
-  const failover = run.failoverMs === null ? `no value within the time after ${run.failoverFrom}` : `${seconds(run.failoverMs)} from ${run.failoverFrom}`;
+  const failover = run.failoverMs === null ? `no value within the time after ${run.failoverFrom}` : `${formatSeconds(run.failoverMs)} from ${run.failoverFrom}`;
   if ('failure' in run.acknowledged) {
     return {
       verdict: 'FAIL',
@@ -91,7 +91,7 @@ export function judge(run: FaultRun, say: (line: string) => void): Outcome {
     };
   }
   const check = checkDelivery(run.acknowledged.values, delivered);
-  const lostText = rangesText(check.lost);
+  const lostText = formatValues(check.lost);
   const also = run.also ?? [];
   const facts: Facts = {
     ...run.facts,

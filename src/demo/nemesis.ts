@@ -5,6 +5,7 @@
  */
 import type { BrokerCluster } from '../brokers/cluster.js';
 import { commandLine } from '../cli/invocation.js';
+import { formatSeconds } from '../cli/output.js';
 import type { ScenarioContext } from './story.js';
 
 /** How long the nodes of a cluster restarted together may take to accept sessions again. */
@@ -76,7 +77,7 @@ export class Nemesis {
     // Long enough for RabbitMQ 3.10's cluster, whose MQTT client-id tracker (Raft) refuses every
     // connection for about 100 s after all its nodes restart.
     await Promise.all(nodes.map((node) => this.cluster.restart(node.index, restartAllTimeoutMs)));
-    this.say(`${nodes.length === 1 ? 'It is' : 'They are'} started again with ${nodes.length === 1 ? 'its' : 'their'} data: sessions are taken after ${seconds(Date.now() - at)}.`);
+    this.say(`${nodes.length === 1 ? 'It is' : 'They are'} started again with ${nodes.length === 1 ? 'its' : 'their'} data: sessions are taken after ${formatSeconds(Date.now() - at)}.`);
     return at;
   }
 
@@ -84,11 +85,7 @@ export class Nemesis {
   async restart(index: number): Promise<number> {
     const at = Date.now();
     await this.cluster.restart(index);
-    this.say(`The nemesis starts node ${index} again: it takes sessions after ${seconds(Date.now() - at)}.`);
+    this.say(`The nemesis starts node ${index} again: it takes sessions after ${formatSeconds(Date.now() - at)}.`);
     return at;
   }
-}
-
-export function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
 }

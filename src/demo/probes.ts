@@ -8,7 +8,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { IClientOptions } from 'mqtt';
-import { connectWords } from '../cli/probe-findings.js';
+import { connectWords } from '../cli/output.js';
 import { deliveries, publishAnswers, publishEnded, publishFlow, subscribeAnswer, type ConnectAnswer, type TraceEntry } from '../core/packet-trace.js';
 import { sessionKept, type LifetimeFacts, type ProbeResult, type QueueFacts, type QueueRound, type Return } from '../core/probe-facts.js';
 import { RecordedConnection } from './probe-client.js';

@@ -3,12 +3,13 @@
  * (no restart, no node to kill, no settings to choose), then the probes of what it grants, how long it
  * keeps an offline session, how much of a backlog, and whether it shares a subscription; a table of both at the end.
  */
-import { probeFinding, probeName } from '../cli/probe-findings.js';
+import { probeFinding, probeName } from '../cli/output.js';
 import { acceptedVersions, type ProbeResult } from '../core/probe-facts.js';
 import { probeProtocols, probeQos2, probeQueue, probeSessionLifetime } from './probes.js';
 import { probeSharedSubscription } from './shared-probe.js';
 import { createDemoRun, type ScenarioResult } from './run.js';
 import { scenarios } from './scenarios.js';
+import { maskUrls } from '../mqtt/settings.js';
 
 export interface ReportCard {
   claims: ScenarioResult[];
@@ -19,7 +20,7 @@ export interface ReportCard {
 export const reportCardScenarios = scenarios.filter((scenario) => !scenario.needsMosquitto && !scenario.needsCluster && !scenario.needsStartedBroker);
 
 export async function reportCard(url: string, asked: 4 | 5, intervalMs: number, out: (line?: string) => void): Promise<ReportCard> {
-  out(`Report card of ${url.replace(/:[^:@/]*@/g, ':***@')}`);
+  out(`Report card of ${maskUrls(url)}`);
   const protocols = await probeProtocols(url.split(',')[0]!);
   out(`Protocol versions: ${probeFinding(protocols)}`);
   const versions = acceptedVersions(protocols.facts);

@@ -9,10 +9,10 @@ import type { BrokerCluster } from '../brokers/cluster.js';
 import { EjabberdCluster, ejabberdMissing } from '../brokers/ejabberd.js';
 import { findNatsServer, NatsCluster } from '../brokers/nats.js';
 import { findRabbitmqServer, RabbitCluster } from '../brokers/rabbitmq.js';
-import { colorLevel, summaryLines } from '../cli/render.js';
-import type { Summary } from '../core/accounting.js';
+import { colorLevel, summaryLines } from '../cli/output.js';
+import type { Summary } from '../core/events.js';
 import { CliError, UsageError } from '../core/errors.js';
-import { maskUrl } from '../mqtt/settings.js';
+import { maskUrls } from '../mqtt/settings.js';
 import { ChildCommand } from './processes.js';
 import { endRememberedSessions } from './sessions.js';
 import { mosquittoAvailable, stopScenarioBrokers, type BrokerTarget, type Outcome, type Scenario } from './story.js';
@@ -193,7 +193,7 @@ export async function stopScenarios(out: (line: string) => void): Promise<void> 
   await ChildCommand.killAll();
   await stopScenarioBrokers();
   for (const { session, reason } of await endRememberedSessions()) {
-    out(`Could not end the session ${session.clientId} on ${session.url.split(',').map(maskUrl).join(',')} (${reason}): the broker may still keep it.`);
+    out(`Could not end the session ${session.clientId} on ${maskUrls(session.url)} (${reason}): the broker may still keep it.`);
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { formatSeconds } from '../cli/output.js';
 import { findMosquitto, PrivateMosquitto, type MosquittoOptions } from '../brokers/mosquitto.js';
 import type { BrokerCluster } from '../brokers/cluster.js';
 import { ChildCommand, messageValues, sentValues, type Exit, type JsonEvent } from './processes.js';
@@ -186,7 +187,7 @@ export async function awayAndBack(
     context.say(`The consumer leaves (Ctrl+C) after value ${last}.`);
     await sleep(options.awayMs);
     const away = { from: last + 1, to: Math.max(...sentValues(values)) };
-    context.say(`The producer went on while it was away: it is at ${away.to} after ${(options.awayMs / 1000).toFixed(1)} s.`);
+    context.say(`The producer went on while it was away: it is at ${away.to} after ${formatSeconds(options.awayMs)}.`);
     const second = consumer(context, url, id, topic, state, options.consumerArgs);
     const connected = await second.waitForEvent('connected');
     const sessionPresent = connected.sessionPresent === true;

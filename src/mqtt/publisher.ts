@@ -98,7 +98,7 @@ export class CounterPublisher {
         this.emit({ event: 'state', path: options.stateFile.path, qos: options.qos, runId: saved.runId, nextValue: saved.nextValue, pending: this.unsent.length });
       }
     }
-    for (const message of options.settings.warnings) process.stderr.write(`Warning: ${message}\n`);
+    for (const warning of options.settings.warnings) this.emit({ event: 'warning', ...warning });
     this.client = openConnection(
       options.settings,
       { clean: true },

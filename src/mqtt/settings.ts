@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type tls from 'node:tls';
 import { UsageError, describeError } from '../core/errors.js';
+import type { SettingWarning } from '../core/events.js';
 
 export interface ConnectionOptions {
   url: string;
@@ -39,13 +40,20 @@ export interface ConnectionSettings {
   tls: tls.ConnectionOptions;
   connectTimeoutMs?: number;
   /** Things a person must be told before connecting (e.g. certificate checks turned off). */
-  warnings: string[];
+  warnings: SettingWarning[];
 }
 
+/** The URL as it may be shown: its password replaced by ***, even when the rest does not parse. */
 export function maskUrl(url: URL | string): string {
+  if (typeof url === 'string' && !URL.canParse(url)) return url.replace(/:[^:@/]*@/g, ':***@');
   const copy = new URL(url.toString());
   if (copy.password) copy.password = '***';
   return copy.toString().replace(/\/$/, '');
+}
+
+/** A list of URLs separated by commas (the nodes of a cluster), each masked. */
+export function maskUrls(list: string): string {
+  return list.split(',').map(maskUrl).join(',');
 }
 
 function readPem(file: string | undefined, what: string): Buffer | undefined {
@@ -103,9 +111,6 @@ export function connectionSettings(options: ConnectionOptions, clientId: string)
       rejectUnauthorized: !options.insecure,
     },
     connectTimeoutMs: options.connectTimeout === undefined ? undefined : options.connectTimeout * 1000,
-    warnings:
-      options.insecure && secure
-        ? ["--insecure: the broker's certificate is NOT checked; anyone on the path can pretend to be the broker and read or change every message"]
-        : [],
+    warnings: options.insecure && secure ? [{ code: 'insecure-tls' }] : [],
   };
 }

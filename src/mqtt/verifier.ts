@@ -90,9 +90,10 @@ export class DeliveryVerifier {
       if (saved) this.continueFrom(saved, options.checkpoint.path);
     }
     if (!options.clean && options.sessionExpiry === 0 && options.settings.protocolVersion === 5) {
-      this.emit({ event: 'warning', message: 'a session expiry of 0 ends the session at every disconnect: nothing is kept while away (use -x 3600)' });
+      this.emit({ event: 'warning', code: 'session-expiry-zero' });
     }
-    for (const message of options.settings.warnings) process.stderr.write(`Warning: ${message}\n`);
+    // Said at once, before any line to flush or record to commit.
+    for (const warning of options.settings.warnings) options.renderer.render({ event: 'warning', ...warning });
     this.client = openConnection(
       options.settings,
       { clean: options.clean, sessionExpiry: options.sessionExpiry, receiveMaximum: options.receiveMaximum },
@@ -173,10 +174,7 @@ export class DeliveryVerifier {
       if (typeof refusal === 'number') {
         const transient = refusal === 0x80 && settings.servers.length > 1;
         if (transient && attempt < subscribeAttempts) {
-          this.emit({
-            event: 'warning',
-            message: `subscription to ${topic} refused: ${explainRefusal(refusal)}; a cluster may refuse while it recovers from a lost node: trying again in ${subscribeRetryMs / 1000} s (attempt ${attempt + 1} of ${subscribeAttempts})`,
-          });
+          this.emit({ event: 'warning', code: 'subscription-retry', topic, reasonCode: refusal, retryInMs: subscribeRetryMs, attempt: attempt + 1, attempts: subscribeAttempts });
           // Not on a connection that has ended meanwhile: the next one subscribes afresh.
           setTimeout(() => {
             if (!this.stopping && this.connectedAt === connection && this.client?.connected) this.subscribe(attempt + 1);
@@ -201,7 +199,7 @@ export class DeliveryVerifier {
     const payload = packet.payload;
     this.received++;
     if (payload.length > this.options.maxPayloadBytes) {
-      this.emit(this.tracker.reject(topic, `payload of ${payload.length} bytes is larger than ${this.options.maxPayloadBytes}`));
+      this.emit(this.tracker.reject(topic, { reason: 'too-large', bytes: payload.length, limit: this.options.maxPayloadBytes }));
     } else {
       const parsed = parseValue(payload);
       if ('error' in parsed) {
@@ -210,7 +208,7 @@ export class DeliveryVerifier {
         const origin = readValueProperties(packet.properties?.userProperties);
         if (origin.problem && !this.warnedProperties) {
           this.warnedProperties = true;
-          this.emit({ event: 'warning', message: `${origin.problem} on ${topic}: ignored (the value is still counted)` });
+          this.emit({ event: 'warning', code: 'malformed-property', topic, ...origin.problem });
         }
         // RETAIN=1 on a delivery: the topic's retained message, sent because this connection subscribed
         // (live and queued values come with RETAIN=0, as this consumer never asks for retain-as-published).

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { probeFinding } from '../../cli/probe-findings.js';
+import { probeFinding } from '../../cli/output.js';
 import type { GroupReport } from '../../core/group.js';
 import { sharedVerdict } from '../../core/probe-facts.js';
 import { ChildCommand, messageValues, sentValues } from '../processes.js';

@@ -1,4 +1,4 @@
-import { formatDuration } from '../../cli/render.js';
+import { formatDuration } from '../../cli/output.js';
 import { LinkProxy } from '../link-proxy.js';
 import { consumer, finish, firstUrl, throughLink, lastSummary, names, producer, receive, verdictOf, type Scenario } from '../story.js';
 

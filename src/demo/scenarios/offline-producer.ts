@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { formatSeconds } from '../../cli/output.js';
 import { LinkProxy } from '../link-proxy.js';
 import { messageValues } from '../processes.js';
 import { consumer, finish, firstUrl, throughLink, lastSummary, names, producer, receive, verdictOf, type Scenario } from '../story.js';
@@ -19,7 +20,7 @@ export const offlineProducer: Scenario = {
       await receive(receiver, 5);
       link.cut();
       const outageMs = context.intervalMs * 15;
-      context.say(`The producer loses the broker for ${(outageMs / 1000).toFixed(1)} s and keeps counting.`);
+      context.say(`The producer loses the broker for ${formatSeconds(outageMs)} and keeps counting.`);
       await sleep(outageMs);
       const kept = values.eventsOf('kept').length;
       link.restore();

@@ -1,4 +1,4 @@
-import { formatRange } from '../../cli/render.js';
+import { formatRange } from '../../cli/output.js';
 import { awayAndBack, gapsOf, lastSummary, verdictOf, type Scenario } from '../story.js';
 
 export const qos0: Scenario = {

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { formatSeconds } from '../../cli/output.js';
 import { ChildCommand, messageValues } from '../processes.js';
 import { consumer, disposeMosquitto, protocolArgs, gapsOf, lastSummary, names, producer, receive, startMosquitto, valuesIn, verdictOf, type Scenario } from '../story.js';
 
@@ -19,7 +20,7 @@ export const queueLimit: Scenario = {
       await receive(first, 5);
       await first.interrupt();
       const awayMs = context.intervalMs * (limit * 3);
-      context.say(`The consumer leaves for ${(awayMs / 1000).toFixed(1)} s: about ${limit * 3} values, three times the limit.`);
+      context.say(`The consumer leaves for ${formatSeconds(awayMs)}: about ${limit * 3} values, three times the limit.`);
       await sleep(awayMs);
       context.say(`It returns knowing the broker's limit (--queue-limit ${limit}), so that it can name it as the cause.`);
       const second = consumer(context, broker.url, id, topic, state, ['--queue-limit', String(limit)]);

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { acknowledgedBy, awaitDelivery, firstValueAfterConnection, judge, msUntil } from '../../checker.js';
-import { Nemesis, seconds } from '../../nemesis.js';
+import { formatSeconds } from '../../../cli/output.js';
+import { Nemesis } from '../../nemesis.js';
 import { consumer, names, producer, receive, type Scenario } from '../../story.js';
 
 export const pauseNode: Scenario = {
@@ -26,7 +27,7 @@ export const pauseNode: Scenario = {
       let noticedMs: number | null;
       try {
         noticedMs = await msUntil(receiver, pausedAt, 'the lost link noticed', () => receiver.eventsOf('offline').length > 0, pauseMs);
-        if (noticedMs !== null) context.say(`The consumer declares the link dead after ${seconds(noticedMs)}.`);
+        if (noticedMs !== null) context.say(`The consumer declares the link dead after ${formatSeconds(noticedMs)}.`);
         failoverMs = await msUntil(receiver, pausedAt, 'a value through another node', () => firstValueAfterConnection(receiver.events, 2) !== undefined, Math.max(0, pausedAt + pauseMs - Date.now()));
         await sleep(Math.max(0, pausedAt + pauseMs - Date.now()));
       } finally {

@@ -1,0 +1,102 @@
+/** The consumer's events in words, one line each (the summary in several). */
+import type { ChalkInstance } from 'chalk';
+import type { ConsumerEvent } from '../core/events.js';
+import { causeText } from './causes.js';
+import { brokerText, formatDuration, formatRange, nodeOf, sequenceName } from './format.js';
+import { invalidText, stateInUseLine, warningLine } from './notices.js';
+import { summaryLines } from './summary-lines.js';
+
+/** The producers a consumer's output has named: a value's producer is shown once there are several. */
+export class ProducersSeen {
+  private first: string | undefined;
+  private many = false;
+  several(producerId: string): boolean {
+    if (this.many) return true;
+    this.first ??= producerId;
+    this.many = producerId !== this.first;
+    return this.many;
+  }
+}
+
+export function consumerLine(event: ConsumerEvent, chalk: ChalkInstance, producers: ProducersSeen): string | null {
+  switch (event.event) {
+    case 'connected':
+      return (
+        chalk.bold(`Connected to ${event.url}${nodeOf(event)} as ${event.clientId}: `) +
+        (event.sessionPresent ? chalk.green('session resumed (session present)') : 'new session (no session present)')
+      );
+    case 'offline':
+      return chalk.yellow(`Connection lost (${event.reason}); reconnecting...`);
+    case 'unreachable':
+      return chalk.yellow(`Cannot reach ${event.url} (${event.reason}); retrying...`);
+    case 'subscribed':
+      return `Subscribed to ${event.topic} (QoS ${event.qos})`;
+    case 'checkpoint': {
+      const where = event.lastValues.map((v) => `${sequenceName(v.topic, v.producerId)} at ${v.value}`).join(', ') || 'no values yet';
+      const carried = event.missing > 0 ? `; ${event.missing} missing in earlier runs, still counted (--reset starts afresh)` : '';
+      return `Continuing from ${event.path}: ${event.received} received so far, ${where}${carried}`;
+    }
+    case 'chapter': {
+      const earlier = `the earlier one, ${event.earlier.received} received and ${event.earlier.missing} missing,`;
+      if (event.reason === 'reset') return chalk.bold('New chapter (--reset): ') + `the accounting in ${event.path} starts afresh (${earlier} is set aside)`;
+      return (
+        chalk.bold('New chapter: ') +
+        `${event.path} holds the accounting of ${event.previous ? brokerText(event.previous) : 'another broker'}; this run is on ${brokerText(event.broker)}, so it starts afresh (${earlier} is not carried forward)`
+      );
+    }
+    case 'session-lost': {
+      const where = event.lastValues.map((v) => `${sequenceName(v.topic, v.producerId)} ${v.value}`).join(', ');
+      return chalk.red.bold('SESSION LOST: ') + chalk.red(`the broker had no session for ${event.clientId}${where ? ` (last values: ${where})` : ''}: ${causeText['session-lost']}`);
+    }
+    case 'backlog':
+      return chalk.cyan(
+        `Backlog: ${event.count} queued value${event.count === 1 ? '' : 's'} arrived on return` +
+          (event.longestWaitMs === null ? '' : ` (the oldest waited ${formatDuration(event.longestWaitMs)})`),
+      );
+    case 'message': {
+      let line = `Received message: ${event.value}`;
+      if (event.producerId !== null && producers.several(event.producerId)) line += ` from ${event.producerId}`;
+      if (event.retained) return chalk.dim(`${line}  (retained: the broker's stored copy, sent at each subscribe; not counted)`);
+      if (event.duplicate) return chalk.yellow(`${line}  DUPLICATE (received before; a redelivery)`);
+      if (event.outOfOrder) line += chalk.yellow('  (late: out of order)');
+      if (event.queued) line += chalk.cyan(`  (queued${event.waitedMs === null ? '' : `, waited ${formatDuration(event.waitedMs)}`})`);
+      return line;
+    }
+    case 'gap':
+      return (
+        chalk.red.bold(`GAP: ${formatRange(event.from, event.to)} missing (${event.missing} value${event.missing === 1 ? '' : 's'})`) +
+        chalk.red(` on ${sequenceName(event.topic, event.producerId)}: ${causeText[event.cause]}`)
+      );
+    case 'producer-restart':
+      return (
+        chalk.magenta.bold('PRODUCER RESTART ') +
+        chalk.magenta(
+          `on ${event.topic}: ${event.producerId === null ? 'a new run' : `${event.producerId} begins a new run`}${event.runId ? ` ${event.runId}` : ''} at ${event.firstValue} (the previous run reached ${event.lastValue})`,
+        )
+      );
+    case 'resume': {
+      const where = `Resumed on ${sequenceName(event.topic, event.producerId)}: last value before the restart ${event.lastValue}, first now ${event.firstValue}`;
+      return event.missed === 0 ? chalk.green(`${where}: nothing missed`) : chalk.red(`${where}: ${event.missed} missed`);
+    }
+    case 'shared-topic': {
+      const { missing, duplicates, restarts } = event.withdrawn;
+      return (
+        chalk.yellow.bold('SHARED TOPIC: ') +
+        chalk.yellow(
+          `several publishers that do not identify themselves seem to share ${event.topic} (its values went back ${event.stepsBack} times in ${event.received}): ` +
+            `loss per value cannot be judged there, so no gap, duplicate or restart is counted for it` +
+            (missing + duplicates + restarts > 0 ? ` (set aside: ${missing} missing, ${duplicates} duplicates, ${restarts} restarts that its first values seemed to show)` : '') +
+            '. To be exact, have each producer name itself: MQTT 5 (the producer-id user property), or --id-in-payload on MQTT 3.1.1',
+        )
+      );
+    }
+    case 'invalid':
+      return chalk.yellow(`Ignored a message on ${event.topic}: ${invalidText(event)}`);
+    case 'state-in-use':
+      return stateInUseLine(event, chalk);
+    case 'warning':
+      return warningLine(event, chalk);
+    case 'summary':
+      return summaryLines(event, chalk).join('\n');
+  }
+}

@@ -1,0 +1,5 @@
+/** What the demo may use of the command line: colours, the consumer's summary, the shared formatting and the probes' words. */
+export { chalkFor, colorLevel } from './stream.js';
+export { summaryLines } from './summary-lines.js';
+export { formatDuration, formatRange, formatSeconds, formatValues } from './format.js';
+export { connectWords, probeFinding, probeName } from './probe-findings.js';
