@@ -33,5 +33,5 @@ export default tseslint.config(
   { files: ['src/state/**'], rules: forbidden(['mqtt', 'cli', 'brokers', 'demo']) },
   { files: ['src/mqtt/**'], rules: forbidden(['cli', 'brokers', 'demo']) },
   { files: ['src/cli/**'], rules: forbidden(['brokers', 'demo']) },
-  { files: ['src/brokers/**'], rules: forbidden(['mqtt', 'demo']) },
+  { files: ['src/brokers/**'], rules: forbidden(['mqtt', 'demo', 'cli']) },
 );

@@ -5,13 +5,16 @@ import { parseProtocolVersion } from './cli/options.js';
 import { createProgram, integerIn, onInterrupt, parseArguments } from './cli/program.js';
 import { onOutputClosed, runCommand } from './cli/run.js';
 import { CliError, ExitCode, UsageError } from './core/errors.js';
-import { brokerKinds, brokerKindsHelp, clusterKinds, createDemoRun, startDemoBroker, stopScenarios, type BrokerKind } from './demo/run.js';
+import { brokerEntry, brokerKinds, checkNodes, maxNodes, type BrokerKind } from './brokers/catalogue.js';
+import { nodesOption, type NodesRequest } from './cli/nodes-option.js';
+import { createDemoRun, faultClusterNodes, startDemoBroker, stopScenarios } from './demo/run.js';
 import { reportCard } from './demo/report-card.js';
 import { clusterScenarios, findScenario, scenarios } from './demo/scenarios.js';
 import type { Scenario } from './demo/story.js';
 
 interface DemoOptions {
   broker: BrokerKind;
+  nodes?: NodesRequest;
   protocolVersion: 4 | 5;
   url?: string;
   scenario: string;
@@ -26,21 +29,23 @@ const program = createProgram('demo', "Replay the tutorial and the article's cla
   { args: '--all --broker mosquitto', note: 'the same on a private Mosquitto' },
   { args: '--scenario qos0 --interval 1000', note: 'one claim, one value a second, as in the tutorial' },
   { args: '--all --broker mosquitto -V 4', note: 'the same in MQTT 3.1.1: what it cannot express is marked N/A' },
+  { args: '--broker nats --nodes 3', note: 'the tutorial on a 3-node NATS cluster it starts (needs nats-server; MQTT 3.1.1)' },
   { args: '--cluster', note: 'the fault scenarios on a 3-node NATS cluster it starts (needs nats-server)' },
-  { args: '--cluster --broker rabbitmq-cluster', note: 'the same on 3 RabbitMQ nodes (or ejabberd-cluster, rabbitmq-mirrored, rabbitmq-quorum)' },
+  { args: '--cluster --broker rabbitmq', note: 'the same on 3 RabbitMQ nodes (or ejabberd, rabbitmq-mirrored, rabbitmq-quorum; --nodes 5 for 5)' },
   { args: '--url mqtt://localhost:1883', note: 'the report card of a running broker: every claim that needs no control of it, and probes' },
   { args: '--url mqtt://localhost:1883 --scenario qos0', note: 'one claim against a running broker' },
 ])
   .addOption(
-    new Option('--broker <kind>', `broker to start: ${brokerKindsHelp}`)
+    new Option('--broker <kind>', `broker to start: ${brokerKinds.map((kind) => `${kind} (${brokerEntry(kind).description})`).join(', ')}`)
       .choices(brokerKinds)
       .default('embedded'),
   )
+  .addOption(nodesOption(maxNodes, `this many nodes of --broker (1 to ${maxNodes}; nats, rabbitmq..., ejabberd), clustered; with 3 or more the fault scenarios can run on them (default: 1, with --cluster ${faultClusterNodes})`).conflicts('url'))
   .addOption(new Option('-V, --protocol-version <version>', 'MQTT version the producer and consumer speak: 5, or 4 (3.1.1; NATS speaks only that)').argParser(parseProtocolVersion).default(5))
   .addOption(new Option('-L, --url <url>', "use this running broker instead of starting one; alone, its report card: the claims that need no control of the broker, then probes of what it grants, how long it keeps a session, how much of a backlog of 10,000, whether it shares a subscription ($share), each read from the packets exchanged (about 2 minutes)"))
   .addOption(new Option('--scenario <name>', `one claim: ${[...scenarios, ...clusterScenarios].map((s) => s.name).join(', ')}`).default('persistent'))
   .addOption(new Option('--all', "run every claim of the article (on one broker)"))
-  .addOption(new Option('--cluster', `run the fault scenarios on a 3-node cluster that the demo starts (NATS, or the --broker cluster): ${clusterScenarios.map((s) => s.name).join(', ')}`).conflicts('url'))
+  .addOption(new Option('--cluster', `run the fault scenarios on the nodes of --broker (${faultClusterNodes} or more), or without --broker on a NATS cluster of their own: ${clusterScenarios.map((s) => s.name).join(', ')}`).conflicts('url'))
   .addOption(new Option('--interval <ms>', 'milliseconds between values (the tutorial uses 1000)').argParser(integerIn(10, 10_000, 'the interval')).default(100))
   .addHelpText('after', '\nExit status: 0 every scenario passed (or was skipped, or is not applicable), 1 a scenario failed (or the broker could not be reached), 2 invalid usage.\n');
 
@@ -63,10 +68,15 @@ runCommand('demo', async () => {
   if (options.url && needsCluster.length > 0) {
     throw new UsageError(`${needsCluster[0]!.name} kills and pauses nodes of a cluster the demo starts itself: it cannot run against --url`);
   }
-  // The fault scenarios start a NATS cluster of their own unless --broker names a cluster.
-  const needsBroker = !chosen.every((scenario) => scenario.needsCluster) || clusterKinds.has(options.broker);
-  const broker = needsBroker ? await startDemoBroker(options.broker, options.url, options.protocolVersion) : undefined;
-  const demo = createDemoRun(broker, (line = '') => void process.stdout.write(`${line}\n`));
+  // Without --broker, the fault scenarios start a NATS cluster of their own (and the others run on the embedded broker).
+  const ownCluster = options.cluster === true && program.getOptionValueSource('broker') !== 'cli';
+  const nodes = options.nodes?.start ?? (options.cluster ? faultClusterNodes : 1);
+  if (options.cluster && nodes < faultClusterNodes) throw new UsageError(`--cluster kills and pauses nodes: it needs --nodes ${faultClusterNodes} or more`);
+  checkNodes(ownCluster ? 'nats' : options.broker, nodes);
+  const brokerNodes = ownCluster ? 1 : nodes;
+  const needsBroker = !chosen.every((scenario) => scenario.needsCluster) || (!ownCluster && brokerNodes >= faultClusterNodes);
+  const broker = needsBroker ? await startDemoBroker(options.broker, brokerNodes, options.url, options.protocolVersion) : undefined;
+  const demo = createDemoRun(broker, (line = '') => void process.stdout.write(`${line}\n`), ownCluster ? nodes : faultClusterNodes);
   onInterrupt(() => void demo.stop().then(() => process.exit(130)));
   onOutputClosed(() => void demo.stop().then(() => process.exit(ExitCode.ok)));
   let failed: number;

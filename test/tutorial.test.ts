@@ -127,8 +127,8 @@ describe('the tutorial commands through npm run', { skip: mosquittoSkip() }, () 
 
   it("the broker's hints name the command as it was started: npm run in the project, the bundle when run with node", async () => {
     for (const [command, hint] of [
-      ['npm run broker -- --port PORT', 'npm run broker -- --embedded'],
-      ['node dist/bin/broker.js --port PORT', 'node dist/bin/broker.js --embedded'],
+      ['npm run broker -- --port PORT', 'npm run broker -- --broker embedded'],
+      ['node dist/bin/broker.js --port PORT', 'node dist/bin/broker.js --broker embedded'],
     ] as const) {
       const port = await freePort();
       const run = await shell(command.replace('PORT', String(port)), {}, { interruptWhen: (out) => out.includes('instead:') });
@@ -226,7 +226,7 @@ describe('the tutorial commands through npm run', { skip: mosquittoSkip() }, () 
     }
     const demoExamples = (await examplesOf('demo')).filter((command) => !command.includes('--all') && !command.includes('--cluster'));
     assert.ok(demoExamples.length >= 3, demoExamples.join('\n'));
-    const broker = spawn(process.execPath, [join(packageRoot, 'dist', 'bin', 'broker.js'), '--embedded'], { env: { ...process.env, TMPDIR: temporary } });
+    const broker = spawn(process.execPath, [join(packageRoot, 'dist', 'bin', 'broker.js'), '--broker', 'embedded'], { env: { ...process.env, TMPDIR: temporary } });
     try {
       await new Promise<void>((resolve) => broker.stdout.on('data', (d: Buffer) => d.toString().includes('Ctrl+C stops it') && resolve()));
       for (const command of demoExamples) {
