@@ -30,6 +30,14 @@ export function faultsRunOn(target: BrokerTarget): boolean {
   return target.kind !== 'url' && brokerEntry(target.kind).startsNodes && target.nodes >= faultClusterNodes;
 }
 
+/** The MQTT version the scenarios speak to a kind: the one asked for, or 3.1.1 on a kind that speaks nothing else. */
+export function spokenVersion(kind: BrokerKind, asked: 4 | 5): 4 | 5 {
+  const spoken = brokerEntry(kind).protocolVersions;
+  if (spoken.includes(asked)) return asked;
+  if (!spoken.includes(5)) return 4;
+  throw new UsageError(`the ${kind} broker is shown on MQTT 5 only: -V 4 needs another --broker (mosquitto, nats, rabbitmq, ejabberd...)`);
+}
+
 /**
  * The broker the scenarios share: one already running (url), or one of the catalogue with that many
  * nodes. A kind that speaks only MQTT 3.1.1 (NATS, RabbitMQ 3.10) has its scenarios use it.
@@ -37,13 +45,10 @@ export function faultsRunOn(target: BrokerTarget): boolean {
 export async function startDemoBroker(kind: BrokerKind, nodes: number, url?: string, protocolVersion: 4 | 5 = 5): Promise<DemoBroker> {
   if (url) return { url, description: 'the running broker', target: { kind: 'url', nodes: 1, protocolVersion }, close: async () => {} };
   const entry = brokerEntry(kind);
+  const version = spokenVersion(kind, protocolVersion);
   const only311 = !entry.protocolVersions.includes(5);
-  if (!only311 && !entry.protocolVersions.includes(protocolVersion)) {
-    throw new UsageError(`the ${kind} broker is shown on MQTT 5 only: -V 4 needs another --broker (mosquitto, nats, rabbitmq, ejabberd...)`);
-  }
   const missing = entry.missing();
   if (missing) throw new CliError(`--broker ${kind}: ${missing}`);
-  const version = only311 ? 4 : protocolVersion;
   const started = await entry.start(nodes);
   const spoken = only311 ? 'MQTT 3.1.1 only: the commands run with -V 4' : `MQTT ${version === 4 ? '3.1.1' : '5'}`;
   const description =
