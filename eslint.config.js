@@ -18,8 +18,8 @@ const forbidden = (folders, extra = []) => ({
   ],
 });
 
-/** The demo uses of the command line only its public surface: the output it may print, and how the commands are started. */
-const demoSurface = ['output.js', 'package.js', 'invocation.js'];
+/** The demo uses of the command line only its public surface: the output it may print, how the commands are started, and how options are parsed. */
+const demoSurface = ['output.js', 'package.js', 'invocation.js', 'program.js', 'options.js', 'nodes-option.js'];
 const demoRule = {
   'no-restricted-imports': [
     'error',
@@ -49,6 +49,6 @@ export default tseslint.config(
   { files: ['src/state/**'], rules: forbidden(['mqtt', 'cli', 'brokers', 'demo']) },
   { files: ['src/mqtt/**'], rules: forbidden(['cli', 'brokers', 'demo']) },
   { files: ['src/cli/**'], rules: forbidden(['brokers', 'demo']) },
-  { files: ['src/brokers/**'], rules: forbidden(['mqtt', 'demo']) },
+  { files: ['src/brokers/**'], rules: forbidden(['mqtt', 'demo', 'cli']) },
   { files: ['src/demo/**'], rules: demoRule },
 );

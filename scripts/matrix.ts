@@ -9,29 +9,31 @@ import { probeFinding } from '../src/cli/probe-findings.js';
 import type { ProbeResult } from '../src/core/probe-facts.js';
 import { probeQos2, probeQueue, probeSessionLifetime } from '../src/demo/probes.js';
 import { probeSharedSubscription } from '../src/demo/shared-probe.js';
-import { createDemoRun, notApplicable, startDemoBroker, type BrokerKind, type ScenarioResult } from '../src/demo/run.js';
+import type { BrokerKind } from '../src/brokers/catalogue.js';
+import { createDemoRun, notApplicable, startDemoBroker, type ScenarioResult } from '../src/demo/run.js';
 import { clusterScenarios, scenarios } from '../src/demo/scenarios.js';
 import type { Outcome } from '../src/demo/story.js';
 
 interface Column {
   title: string;
   kind: BrokerKind;
+  nodes: number;
   protocolVersion: 4 | 5;
 }
 
 const allColumns: Column[] = [
-  { title: 'embedded (MQTT 5)', kind: 'embedded', protocolVersion: 5 },
-  { title: 'Mosquitto (MQTT 5)', kind: 'mosquitto', protocolVersion: 5 },
-  { title: 'Mosquitto (3.1.1)', kind: 'mosquitto', protocolVersion: 4 },
-  { title: 'NATS, one node (3.1.1)', kind: 'nats', protocolVersion: 4 },
-  { title: 'NATS, 3 nodes (3.1.1)', kind: 'nats-cluster', protocolVersion: 4 },
-  { title: 'RabbitMQ, one node (3.1.1)', kind: 'rabbitmq', protocolVersion: 4 },
-  { title: 'RabbitMQ, 3 nodes, classic queues (3.1.1)', kind: 'rabbitmq-cluster', protocolVersion: 4 },
-  { title: 'RabbitMQ, 3 nodes, mirrored classic queues (3.1.1)', kind: 'rabbitmq-mirrored', protocolVersion: 4 },
-  { title: 'RabbitMQ, 3 nodes, quorum queues (3.1.1)', kind: 'rabbitmq-quorum', protocolVersion: 4 },
-  { title: 'ejabberd, one node (MQTT 5)', kind: 'ejabberd', protocolVersion: 5 },
-  { title: 'ejabberd, one node (3.1.1)', kind: 'ejabberd', protocolVersion: 4 },
-  { title: 'ejabberd, 3 nodes (MQTT 5)', kind: 'ejabberd-cluster', protocolVersion: 5 },
+  { title: 'embedded (MQTT 5)', kind: 'embedded', nodes: 1, protocolVersion: 5 },
+  { title: 'Mosquitto (MQTT 5)', kind: 'mosquitto', nodes: 1, protocolVersion: 5 },
+  { title: 'Mosquitto (3.1.1)', kind: 'mosquitto', nodes: 1, protocolVersion: 4 },
+  { title: 'NATS, one node (3.1.1)', kind: 'nats', nodes: 1, protocolVersion: 4 },
+  { title: 'NATS, 3 nodes (3.1.1)', kind: 'nats', nodes: 3, protocolVersion: 4 },
+  { title: 'RabbitMQ, one node (3.1.1)', kind: 'rabbitmq', nodes: 1, protocolVersion: 4 },
+  { title: 'RabbitMQ, 3 nodes, classic queues (3.1.1)', kind: 'rabbitmq', nodes: 3, protocolVersion: 4 },
+  { title: 'RabbitMQ, 3 nodes, mirrored classic queues (3.1.1)', kind: 'rabbitmq-mirrored', nodes: 3, protocolVersion: 4 },
+  { title: 'RabbitMQ, 3 nodes, quorum queues (3.1.1)', kind: 'rabbitmq-quorum', nodes: 3, protocolVersion: 4 },
+  { title: 'ejabberd, one node (MQTT 5)', kind: 'ejabberd', nodes: 1, protocolVersion: 5 },
+  { title: 'ejabberd, one node (3.1.1)', kind: 'ejabberd', nodes: 1, protocolVersion: 4 },
+  { title: 'ejabberd, 3 nodes (MQTT 5)', kind: 'ejabberd', nodes: 3, protocolVersion: 5 },
 ];
 const only = process.argv.slice(2);
 const chosenColumns = only.length === 0 ? allColumns : allColumns.filter((column) => only.some((word) => column.kind.startsWith(word)));
@@ -46,7 +48,7 @@ for (const column of columns) {
   out(`\n##### ${column.title}`);
   let broker: Awaited<ReturnType<typeof startDemoBroker>>;
   try {
-    broker = await startDemoBroker(column.kind, undefined, column.protocolVersion);
+    broker = await startDemoBroker(column.kind, column.nodes, undefined, column.protocolVersion);
   } catch (error) {
     // A broker that cannot start is a column of that fact, not the end of the other columns.
     const why: Outcome = { verdict: 'FAIL', observed: `the broker did not start: ${(error as Error).message.split('\n')[0]}`, facts: {} };

@@ -1,84 +1,35 @@
 #!/usr/bin/env node
 /** The demo: the article's claims replayed unattended against a broker, each with PASS or FAIL. */
-import { Option } from 'commander';
-import { parseProtocolVersion } from './cli/options.js';
-import { createProgram, integerIn, onInterrupt, parseArguments } from './cli/program.js';
+import { onInterrupt, parseArguments } from './cli/program.js';
 import { onOutputClosed, runCommand } from './cli/run.js';
-import { CliError, ExitCode, UsageError } from './core/errors.js';
-import { brokerKinds, brokerKindsHelp, clusterKinds, createDemoRun, startDemoBroker, stopScenarios, type BrokerKind } from './demo/run.js';
+import { CliError, ExitCode } from './core/errors.js';
+import { demoPlan, demoProgram } from './demo/command.js';
+import { createDemoRun, startDemoBroker, stopScenarios } from './demo/run.js';
 import { reportCard } from './demo/report-card.js';
-import { clusterScenarios, findScenario, scenarios } from './demo/scenarios.js';
-import type { Scenario } from './demo/story.js';
 
-interface DemoOptions {
-  broker: BrokerKind;
-  protocolVersion: 4 | 5;
-  url?: string;
-  scenario: string;
-  all?: boolean;
-  cluster?: boolean;
-  interval: number;
-}
-
-const program = createProgram('demo', "Replay the tutorial and the article's claims against a broker, unattended, with PASS or FAIL for each.", [
-  { args: '', note: 'the tutorial on the embedded broker' },
-  { args: '--all', note: 'every claim of the article' },
-  { args: '--all --broker mosquitto', note: 'the same on a private Mosquitto' },
-  { args: '--scenario qos0 --interval 1000', note: 'one claim, one value a second, as in the tutorial' },
-  { args: '--all --broker mosquitto -V 4', note: 'the same in MQTT 3.1.1: what it cannot express is marked N/A' },
-  { args: '--cluster', note: 'the fault scenarios on a 3-node NATS cluster it starts (needs nats-server)' },
-  { args: '--cluster --broker rabbitmq-cluster', note: 'the same on 3 RabbitMQ nodes (or ejabberd-cluster, rabbitmq-mirrored, rabbitmq-quorum)' },
-  { args: '--url mqtt://localhost:1883', note: 'the report card of a running broker: every claim that needs no control of it, and probes' },
-  { args: '--url mqtt://localhost:1883 --scenario qos0', note: 'one claim against a running broker' },
-])
-  .addOption(
-    new Option('--broker <kind>', `broker to start: ${brokerKindsHelp}`)
-      .choices(brokerKinds)
-      .default('embedded'),
-  )
-  .addOption(new Option('-V, --protocol-version <version>', 'MQTT version the producer and consumer speak: 5, or 4 (3.1.1; NATS speaks only that)').argParser(parseProtocolVersion).default(5))
-  .addOption(new Option('-L, --url <url>', "use this running broker instead of starting one; alone, its report card: the claims that need no control of the broker, then probes of what it grants, how long it keeps a session, how much of a backlog of 10,000, whether it shares a subscription ($share), each read from the packets exchanged (about 2 minutes)"))
-  .addOption(new Option('--scenario <name>', `one claim: ${[...scenarios, ...clusterScenarios].map((s) => s.name).join(', ')}`).default('persistent'))
-  .addOption(new Option('--all', "run every claim of the article (on one broker)"))
-  .addOption(new Option('--cluster', `run the fault scenarios on a 3-node cluster that the demo starts (NATS, or the --broker cluster): ${clusterScenarios.map((s) => s.name).join(', ')}`).conflicts('url'))
-  .addOption(new Option('--interval <ms>', 'milliseconds between values (the tutorial uses 1000)').argParser(integerIn(10, 10_000, 'the interval')).default(100))
-  .addHelpText('after', '\nExit status: 0 every scenario passed (or was skipped, or is not applicable), 1 a scenario failed (or the broker could not be reached), 2 invalid usage.\n');
+const program = demoProgram();
 
 runCommand('demo', async () => {
   if (!parseArguments(program, process.argv)) return ExitCode.ok;
-  const options = program.opts<DemoOptions>();
-  if (options.url && !options.all && !options.cluster && program.getOptionValueSource('scenario') === 'default') {
-    const out = (line = ''): void => void process.stdout.write(`${line}\n`);
+  const plan = demoPlan(program);
+  const out = (line = ''): void => void process.stdout.write(`${line}\n`);
+  if (plan.mode === 'report-card') {
     onInterrupt(() => void stopScenarios(out).then(() => process.exit(130)));
-    const card = await reportCard(options.url, options.protocolVersion, options.interval, out);
+    const card = await reportCard(plan.url, plan.protocolVersion, plan.interval, out);
     const failed = card.claims.filter((result) => result.outcome.verdict === 'FAIL').length;
     if (failed > 0) throw new CliError(`${failed} of ${card.claims.length} claims failed on this broker`);
     return ExitCode.ok;
   }
-  const chosen: Scenario[] =
-    options.all || options.cluster
-      ? [...(options.all ? scenarios : []), ...(options.cluster ? clusterScenarios : [])]
-      : [findScenario(options.scenario) ?? unknownScenario(options.scenario)];
-  const needsCluster = chosen.filter((scenario) => scenario.needsCluster);
-  if (options.url && needsCluster.length > 0) {
-    throw new UsageError(`${needsCluster[0]!.name} kills and pauses nodes of a cluster the demo starts itself: it cannot run against --url`);
-  }
-  // The fault scenarios start a NATS cluster of their own unless --broker names a cluster.
-  const needsBroker = !chosen.every((scenario) => scenario.needsCluster) || clusterKinds.has(options.broker);
-  const broker = needsBroker ? await startDemoBroker(options.broker, options.url, options.protocolVersion) : undefined;
-  const demo = createDemoRun(broker, (line = '') => void process.stdout.write(`${line}\n`));
+  const broker = plan.broker ? await startDemoBroker(plan.broker.kind, plan.broker.nodes, plan.broker.url, plan.protocolVersion) : undefined;
+  const demo = createDemoRun(broker, out, plan.ownFaultNodes);
   onInterrupt(() => void demo.stop().then(() => process.exit(130)));
   onOutputClosed(() => void demo.stop().then(() => process.exit(ExitCode.ok)));
   let failed: number;
   try {
-    failed = (await demo.run(chosen, options.interval)).filter((result) => result.outcome.verdict === 'FAIL').length;
+    failed = (await demo.run(plan.chosen, plan.interval)).filter((result) => result.outcome.verdict === 'FAIL').length;
   } finally {
     await demo.stop();
   }
-  if (failed > 0) throw new CliError(`${failed} of ${chosen.length} scenarios failed`);
+  if (failed > 0) throw new CliError(`${failed} of ${plan.chosen.length} scenarios failed`);
   return ExitCode.ok;
 });
-
-function unknownScenario(name: string): never {
-  throw new UsageError(`unknown scenario '${name}': choose one of ${[...scenarios, ...clusterScenarios].map((s) => s.name).join(', ')}`);
-}

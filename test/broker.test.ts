@@ -64,7 +64,7 @@ async function sessionSurvivesReconnect(url: string): Promise<void> {
 
 describe('npm run broker', () => {
   it('starts the embedded broker, which speaks MQTT 5 and keeps sessions', async () => {
-    const output = await runBroker(['--embedded'], sessionSurvivesReconnect);
+    const output = await runBroker(['--broker', 'embedded'], sessionSurvivesReconnect);
     assert.match(output, /embedded broker/);
     assert.match(output, /Broker stopped/);
   });
@@ -144,9 +144,9 @@ async function retried<T>(what: string, step: () => Promise<T>): Promise<T> {
   }
 }
 
-describe('npm run broker -- --cluster 3', { skip: natsSkip() }, () => {
+describe('npm run broker -- --broker nats --nodes 3', { skip: natsSkip() }, () => {
   it('starts three NATS nodes on 127.0.0.1, prints their MQTT URLs, and each keeps a session that another node resumes', async () => {
-    const child = spawn(process.execPath, [...brokerArgs, '--cluster', '3'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...brokerArgs, '--broker', 'nats', '--nodes', '3'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -196,9 +196,9 @@ describe('npm run broker -- --cluster 3', { skip: natsSkip() }, () => {
     assert.match(output, /Cluster stopped/);
   });
 
-  it('--cluster cannot be combined with --port: one line, exit 2', () => {
-    const result = spawnSync(process.execPath, [...brokerArgs, '--cluster', '3', '--port', '1884'], { encoding: 'utf8' });
+  it('--port is only for mosquitto and embedded: one line, exit 2', () => {
+    const result = spawnSync(process.execPath, [...brokerArgs, '--broker', 'nats', '--nodes', '3', '--port', '1884'], { encoding: 'utf8' });
     assert.equal(result.status, 2, result.stderr);
-    assert.match(result.stderr, /^broker: option '--cluster <nodes>' cannot be used with option '-p, --port <port>'\n$/);
+    assert.match(result.stderr, /^broker: --port is for mosquitto and embedded: the nodes of --broker nats listen on free ports of 127\.0\.0\.1, printed when they start\n$/);
   });
 });

@@ -29,7 +29,7 @@ describe('how a command was started', () => {
 
   it('a script of the same name in another package is not ours to name', () => {
     const theirs = started('/usr/local/bin/mqtt-ps-consumer', { npm_package_name: 'their-app', npm_lifecycle_event: 'consumer' });
-    assert.equal(commandLine('broker', '--embedded', theirs), 'mqtt-ps-broker --embedded');
+    assert.equal(commandLine('broker', '--broker embedded', theirs), 'mqtt-ps-broker --broker embedded');
   });
 
   it('a command that another one started under npm run (the demo its consumer) names itself by its file', () => {

@@ -124,7 +124,7 @@ describe('the package, installed from its tarball', () => {
     try {
       await waitFor('the broker', () => broker.output().includes('Ctrl+C stops it'), broker.output);
       assert.match(broker.output(), /Mosquitto on localhost:\d+, with scripts\/mosquitto.conf/);
-      assert.match(broker.output(), /^For the embedded broker instead: mqtt-ps-broker --embedded$/m, 'the hint names the installed command');
+      assert.match(broker.output(), /^For the embedded broker instead: mqtt-ps-broker --broker embedded$/m, 'the hint names the installed command');
       assert.doesNotMatch(broker.output(), /npm run/);
       const url = `mqtt://127.0.0.1:${port}`;
       const consumer = start('consumer', ['-L', url, '-i', 'installed', '-t', 'installed', '--state', join(work, 'consumer.json'), '-C', '500']);

@@ -65,7 +65,7 @@ describe('the report card leaves the broker as it found it', { skip: mosquittoSk
           },
         };
         const lines: string[] = [];
-        const demo = createDemoRun({ url: broker.url, description: 'a Mosquitto', target: { kind: 'url', protocolVersion }, close: async () => {} }, (line = '') => lines.push(line));
+        const demo = createDemoRun({ url: broker.url, description: 'a Mosquitto', target: { kind: 'url', nodes: 1, protocolVersion }, close: async () => {} }, (line = '') => lines.push(line));
         try {
           const [result] = await demo.run([stopsHalfWay], 100);
           assert.equal(result?.outcome.verdict, 'FAIL', lines.join('\n'));

@@ -249,16 +249,19 @@ describe('the article on one NATS node (MQTT 3.1.1, as the matrix runs it)', { s
     await ChildCommand.killAll();
     await node?.dispose();
   });
-  const target = { kind: 'nats', protocolVersion: 4 } as const;
+  const target = { kind: 'nats', nodes: 1, protocolVersion: 4 } as const;
 
   it('marks what MQTT 3.1.1 or a single broker cannot express as not applicable, with the reason', () => {
     assert.match(notApplicable(findScenario('session-expiry')!, target) ?? '', /MQTT 3\.1\.1 has no session expiry/);
-    assert.match(notApplicable(findScenario('kill-consumer-node')!, target) ?? '', /nodes of a cluster that the demo starts/);
+    assert.match(notApplicable(findScenario('kill-consumer-node')!, target) ?? '', /nodes of a cluster of 3 nodes or more that the demo starts/);
+    assert.match(notApplicable(findScenario('kill-consumer-node')!, { ...target, nodes: 2 }) ?? '', /3 nodes or more/, 'two nodes are too few to lose one');
+    assert.equal(notApplicable(findScenario('kill-consumer-node')!, { ...target, nodes: 3 }), undefined, 'the fault scenarios run on 3 nodes the demo started');
+    assert.match(notApplicable(findScenario('kill-consumer-node')!, { kind: 'url', nodes: 3, protocolVersion: 4 }) ?? '', /that the demo starts/, 'never on a running broker');
     assert.match(notApplicable(findScenario('queue-limit')!, target, true) ?? '', /private Mosquitto of its own/);
     assert.equal(notApplicable(findScenario('persistent')!, target), undefined);
     assert.equal(notApplicable(findScenario('clean-restart')!, target), undefined);
-    assert.match(notApplicable(findScenario('clean-restart')!, { kind: 'mosquitto', protocolVersion: 5 }) ?? '', /broker-restart does/);
-    assert.equal(notApplicable(findScenario('session-expiry')!, { kind: 'mosquitto', protocolVersion: 5 }), undefined);
+    assert.match(notApplicable(findScenario('clean-restart')!, { kind: 'mosquitto', nodes: 1, protocolVersion: 5 }) ?? '', /broker-restart does/);
+    assert.equal(notApplicable(findScenario('session-expiry')!, { kind: 'mosquitto', nodes: 1, protocolVersion: 5 }), undefined);
   });
 
   for (const name of ['persistent', 'qos0']) {

@@ -7,7 +7,7 @@ import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError } from '../core/errors.js';
-import { packageRoot } from '../cli/package.js';
+import { packageRoot } from '../package-root.js';
 import { findDynamicSecurityPlugin, PrivateMosquitto, projectConfig } from './mosquitto.js';
 
 export const protectedUsers = { producer: 'tutorial-producer', consumer: 'tutorial-consumer' } as const;

@@ -27,7 +27,7 @@ export async function reportCard(url: string, asked: 4 | 5, intervalMs: number, 
   if (versions.length === 0) throw new Error(`${url.split(',')[0]} accepts neither MQTT 5 nor 3.1.1: ${probeFinding(protocols)}`);
   const version = versions.includes(asked) ? asked : versions[0]!;
   if (version !== asked) out(`It refused MQTT ${asked === 5 ? '5' : '3.1.1'}: the claims run on MQTT ${version === 5 ? '5' : '3.1.1'}.`);
-  const demo = createDemoRun({ url, description: 'the broker under test', target: { kind: 'url', protocolVersion: version }, close: async () => {} }, out);
+  const demo = createDemoRun({ url, description: 'the broker under test', target: { kind: 'url', nodes: 1, protocolVersion: version }, close: async () => {} }, out);
   let claims: ScenarioResult[];
   try {
     claims = await demo.run(reportCardScenarios, intervalMs);

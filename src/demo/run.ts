@@ -3,12 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Chalk } from 'chalk';
-import { startEmbeddedBroker } from '../brokers/embedded.js';
-import { PrivateMosquitto } from '../brokers/mosquitto.js';
+import { brokerEntry, type BrokerKind } from '../brokers/catalogue.js';
 import type { BrokerCluster } from '../brokers/cluster.js';
-import { EjabberdCluster, ejabberdMissing } from '../brokers/ejabberd.js';
-import { findNatsServer, NatsCluster } from '../brokers/nats.js';
-import { findRabbitmqServer, RabbitCluster } from '../brokers/rabbitmq.js';
 import { colorLevel, summaryLines } from '../cli/output.js';
 import type { Summary } from '../core/events.js';
 import { CliError, UsageError } from '../core/errors.js';
@@ -17,87 +13,47 @@ import { ChildCommand } from './processes.js';
 import { endRememberedSessions } from './sessions.js';
 import { mosquittoAvailable, stopScenarioBrokers, type BrokerTarget, type Outcome, type Scenario } from './story.js';
 
-/** Nodes of the cluster the fault scenarios run on. */
-const clusterSize = 3;
+/** The fewest nodes the fault scenarios run on (one killed or paused, a majority left), and the nodes --cluster starts by default. */
+export const faultClusterNodes = 3;
 
 export interface DemoBroker {
   url: string;
   description: string;
   target: BrokerTarget;
-  /** The nodes, when the project started them (NATS, RabbitMQ, ejabberd): on 3 of them the fault scenarios run too. */
+  /** The nodes, when the project started them (NATS, RabbitMQ, ejabberd): on 3 or more of them the fault scenarios run too. */
   cluster?: BrokerCluster;
   close: () => Promise<void>;
 }
 
-export const brokerKinds = [
-  'embedded',
-  'mosquitto',
-  'nats',
-  'nats-cluster',
-  'rabbitmq',
-  'rabbitmq-cluster',
-  'rabbitmq-mirrored',
-  'rabbitmq-quorum',
-  'ejabberd',
-  'ejabberd-cluster',
-] as const;
-export type BrokerKind = (typeof brokerKinds)[number];
+/** The fault scenarios run on the target's own nodes: a cluster the demo started, of 3 nodes or more. */
+export function faultsRunOn(target: BrokerTarget): boolean {
+  return target.kind !== 'url' && brokerEntry(target.kind).startsNodes && target.nodes >= faultClusterNodes;
+}
 
-/** The kinds that are a cluster of 3 nodes the demo starts: the fault scenarios run on them. */
-export const clusterKinds: ReadonlySet<string> = new Set<BrokerKind>(['nats-cluster', 'rabbitmq-cluster', 'rabbitmq-mirrored', 'rabbitmq-quorum', 'ejabberd-cluster']);
-
-/** The kinds whose nodes the demo starts and can stop: clean-restart runs on them. */
-const startedKinds: ReadonlySet<string> = new Set<BrokerKind>(brokerKinds.filter((kind) => kind !== 'embedded' && kind !== 'mosquitto'));
-
-/** What --broker KIND says in --help. */
-export const brokerKindsHelp =
-  'embedded (Aedes, in this process), mosquitto (a private one on a free port), nats or nats-cluster (one NATS node, 3 nodes), ' +
-  'rabbitmq or rabbitmq-cluster (one RabbitMQ node, 3 nodes, its default classic queues), rabbitmq-mirrored or rabbitmq-quorum (3 nodes, sessions in classic queues mirrored on every node, or in quorum queues), ' +
-  'ejabberd or ejabberd-cluster (one node, 3 nodes); on a cluster the fault scenarios run too';
-
-/** Starts a cluster the project knows, or says what is missing for it. */
-async function startCluster(kind: BrokerKind): Promise<BrokerCluster> {
-  const size = clusterKinds.has(kind) ? clusterSize : 1;
-  if (kind.startsWith('nats')) {
-    if (findNatsServer() === undefined) throw new CliError(`--broker ${kind} needs nats-server (Debian, Ubuntu: sudo apt-get install nats-server)`);
-    return new NatsCluster({ size }).start();
-  }
-  if (kind.startsWith('rabbitmq')) {
-    if (findRabbitmqServer() === undefined) throw new CliError(`--broker ${kind} needs RabbitMQ (Debian, Ubuntu: sudo apt-get install rabbitmq-server)`);
-    return new RabbitCluster({ size, queueType: kind === 'rabbitmq-quorum' ? 'quorum' : kind === 'rabbitmq-mirrored' ? 'mirrored' : 'classic' }).start();
-  }
-  const missing = ejabberdMissing();
-  if (missing) throw new CliError(`--broker ${kind}: ${missing}`);
-  return new EjabberdCluster({ size }).start();
+/** The MQTT version the scenarios speak to a kind: the one asked for, or 3.1.1 on a kind that speaks nothing else. */
+export function spokenVersion(kind: BrokerKind, asked: 4 | 5): 4 | 5 {
+  const spoken = brokerEntry(kind).protocolVersions;
+  if (spoken.includes(asked)) return asked;
+  if (!spoken.includes(5)) return 4;
+  throw new UsageError(`the ${kind} broker is shown on MQTT 5 only: -V 4 needs another --broker (mosquitto, nats, rabbitmq, ejabberd...)`);
 }
 
 /**
- * The broker the scenarios share: one already running (url), a private Mosquitto, a NATS, RabbitMQ or
- * ejabberd node or cluster, or the embedded one. NATS and RabbitMQ 3.10 speak only MQTT 3.1.1, so their
- * scenarios always use it; ejabberd speaks both.
+ * The broker the scenarios share: one already running (url), or one of the catalogue with that many
+ * nodes. A kind that speaks only MQTT 3.1.1 (NATS, RabbitMQ 3.10) has its scenarios use it.
  */
-export async function startDemoBroker(kind: BrokerKind, url?: string, protocolVersion: 4 | 5 = 5): Promise<DemoBroker> {
-  if (url) return { url, description: 'the running broker', target: { kind: 'url', protocolVersion }, close: async () => {} };
-  if (kind === 'mosquitto') {
-    if (!mosquittoAvailable()) throw new CliError('Mosquitto is not installed (Debian, Ubuntu: sudo apt-get install mosquitto); without --broker the demo uses the embedded broker');
-    const mosquitto = await new PrivateMosquitto().start();
-    return { url: mosquitto.url, description: `a private Mosquitto (MQTT ${protocolVersion === 4 ? '3.1.1' : '5'})`, target: { kind, protocolVersion }, close: () => mosquitto.dispose() };
-  }
-  if (kind !== 'embedded') {
-    const cluster = await startCluster(kind);
-    const only311 = !kind.startsWith('ejabberd');
-    const version = only311 ? 4 : protocolVersion;
-    return {
-      url: cluster.urls.join(','),
-      description: `${cluster.description} (${only311 ? 'MQTT 3.1.1 only: the commands run with -V 4' : `MQTT ${version === 4 ? '3.1.1' : '5'}`})`,
-      target: { kind, protocolVersion: version },
-      cluster,
-      close: () => cluster.dispose(),
-    };
-  }
-  if (protocolVersion === 4) throw new UsageError('the embedded broker is shown on MQTT 5 only: -V 4 needs another --broker (mosquitto, nats, rabbitmq, ejabberd...)');
-  const embedded = await startEmbeddedBroker(0);
-  return { url: embedded.url, description: 'the embedded broker (Aedes)', target: { kind: 'embedded', protocolVersion: 5 }, close: () => embedded.close() };
+export async function startDemoBroker(kind: BrokerKind, nodes: number, url?: string, protocolVersion: 4 | 5 = 5): Promise<DemoBroker> {
+  if (url) return { url, description: 'the running broker', target: { kind: 'url', nodes: 1, protocolVersion }, close: async () => {} };
+  const entry = brokerEntry(kind);
+  const version = spokenVersion(kind, protocolVersion);
+  const only311 = !entry.protocolVersions.includes(5);
+  const missing = entry.missing();
+  if (missing) throw new CliError(`--broker ${kind}: ${missing}`);
+  const started = await entry.start(nodes);
+  const spoken = only311 ? 'MQTT 3.1.1 only: the commands run with -V 4' : `MQTT ${version === 4 ? '3.1.1' : '5'}`;
+  const description =
+    kind === 'embedded' ? 'the embedded broker (Aedes)' : kind === 'mosquitto' ? `a private Mosquitto (${spoken})` : `${started.cluster!.description} (${spoken})`;
+  return { url: started.urls.join(','), description, target: { kind, nodes, protocolVersion: version }, cluster: started.cluster, close: () => started.close() };
 }
 
 export interface ScenarioResult {
@@ -112,8 +68,11 @@ export interface DemoRun {
   stop(): Promise<void>;
 }
 
-/** broker: the one the article's scenarios share; none when only fault scenarios run (they start a cluster). */
-export function createDemoRun(broker: DemoBroker | undefined, out: (line?: string) => void): DemoRun {
+/**
+ * broker: the one the article's scenarios share; none when only fault scenarios run and it has too few
+ * nodes for them: they start a NATS cluster of their own, of ownFaultNodes.
+ */
+export function createDemoRun(broker: DemoBroker | undefined, out: (line?: string) => void, ownFaultNodes = faultClusterNodes): DemoRun {
   const chalk = new Chalk({ level: colorLevel() });
   const dir = mkdtempSync(join(tmpdir(), 'mqtt-persistent-sessions-demo-'));
   let cluster: Promise<BrokerCluster> | undefined;
@@ -128,10 +87,10 @@ export function createDemoRun(broker: DemoBroker | undefined, out: (line?: strin
 
   /** The cluster, started by the first scenario that needs it and shared by the others. */
   function startFaultCluster(): Promise<BrokerCluster> {
-    if (broker?.cluster && clusterKinds.has(broker.target.kind)) return Promise.resolve(broker.cluster);
+    if (broker?.cluster && faultsRunOn(broker.target)) return Promise.resolve(broker.cluster);
     if (!cluster) {
-      out(chalk.bold(`Starting a NATS cluster of ${clusterSize} nodes on 127.0.0.1 (JetStream elects its leaders: a few seconds)...`));
-      cluster = new NatsCluster({ size: clusterSize }).start();
+      out(chalk.bold(`Starting a NATS cluster of ${ownFaultNodes} nodes on 127.0.0.1 (JetStream elects its leaders: a few seconds)...`));
+      cluster = brokerEntry('nats').start(ownFaultNodes).then((started) => started.cluster!);
       void cluster.then((started) => out(chalk.bold(`Cluster: ${started.nodes.map((node) => `node ${node.index} ${node.url}`).join(', ')}`)), () => {});
     }
     return cluster;
@@ -144,8 +103,9 @@ export function createDemoRun(broker: DemoBroker | undefined, out: (line?: strin
     if (scenario.needsMosquitto && !mosquittoAvailable()) {
       return { verdict: 'SKIPPED', observed: 'needs Mosquitto, which is not installed (Debian, Ubuntu: sudo apt-get install mosquitto)', facts: {} };
     }
-    if (scenario.needsCluster && findNatsServer() === undefined) {
-      return { verdict: 'SKIPPED', observed: 'needs nats-server, which is not installed (Debian, Ubuntu: sudo apt-get install nats-server)', facts: {} };
+    const natsMissing = brokerEntry('nats').missing();
+    if (scenario.needsCluster && !(broker && faultsRunOn(broker.target)) && natsMissing) {
+      return { verdict: 'SKIPPED', observed: `needs a NATS cluster: ${natsMissing}`, facts: {} };
     }
     const tag = `${process.pid}-${Date.now().toString(36)}`;
     const say = (line: string): void => out(chalk.dim('  ') + line);
@@ -212,8 +172,8 @@ function storyStopped(error: unknown): Outcome {
  * broker would only repeat Mosquitto's result).
  */
 export function notApplicable(scenario: Scenario, target: BrokerTarget, mosquittoOfItsOwn = false): string | undefined {
-  if (scenario.needsCluster && !clusterKinds.has(target.kind)) return 'kills and pauses nodes of a cluster that the demo starts (the NATS cluster, or the --broker RabbitMQ or ejabberd cluster)';
-  if (scenario.needsStartedBroker && !startedKinds.has(target.kind)) return 'stops and starts a broker that the demo starts (NATS, RabbitMQ, ejabberd); on Mosquitto, broker-restart does';
+  if (scenario.needsCluster && !faultsRunOn(target)) return `kills and pauses nodes of a cluster of ${faultClusterNodes} nodes or more that the demo starts (--broker nats, rabbitmq..., ejabberd with --nodes ${faultClusterNodes})`;
+  if (scenario.needsStartedBroker && (target.kind === 'url' || !brokerEntry(target.kind).startsNodes)) return 'stops and starts a broker that the demo starts (NATS, RabbitMQ, ejabberd); on Mosquitto, broker-restart does';
   if (mosquittoOfItsOwn && scenario.needsMosquitto && target.kind !== 'mosquitto') return 'runs on a private Mosquitto of its own, with the settings it shows';
   return scenario.notApplicable?.(target);
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatSeconds } from '../cli/output.js';
 import { findMosquitto, PrivateMosquitto, type MosquittoOptions } from '../brokers/mosquitto.js';
+import type { BrokerKind } from '../brokers/catalogue.js';
 import type { BrokerCluster } from '../brokers/cluster.js';
 import { ChildCommand, messageValues, sentValues, type Exit, type JsonEvent } from './processes.js';
 import { forgetSessionsOn, rememberSession } from './sessions.js';
@@ -24,9 +25,11 @@ export interface ScenarioContext {
   protocolVersion?: 4 | 5;
 }
 
-/** What a scenario runs against: the kind of broker and the MQTT version spoken to it. */
+/** What a scenario runs against: the kind of broker (or a running one, url), its nodes, and the MQTT version spoken to it. */
 export interface BrokerTarget {
-  kind: 'embedded' | 'mosquitto' | 'nats' | 'nats-cluster' | 'rabbitmq' | 'rabbitmq-cluster' | 'rabbitmq-mirrored' | 'rabbitmq-quorum' | 'ejabberd' | 'ejabberd-cluster' | 'url';
+  kind: BrokerKind | 'url';
+  /** How many nodes the project started (1 for a running broker it did not start). */
+  nodes: number;
   protocolVersion: 4 | 5;
 }
 
@@ -50,7 +53,7 @@ export interface Scenario {
   /** What the article says, in this project's words. */
   claim: string;
   needsMosquitto: boolean;
-  /** Runs against a 3-node cluster the demo starts (context.cluster): NATS by default, or the --broker cluster. */
+  /** Runs against a cluster of 3 nodes or more the demo starts (context.cluster): NATS by default, or the --broker KIND --nodes N one. */
   needsCluster?: boolean;
   /** Stops and starts the broker the demo started, one node or a cluster (NATS, RabbitMQ, ejabberd): context.cluster. */
   needsStartedBroker?: boolean;

@@ -1,0 +1,90 @@
+/** What the broker command says about the broker it started, and while it starts. */
+import { relative } from 'node:path';
+import { packageRoot } from '../package-root.js';
+import { commandLine } from './invocation.js';
+
+/** A broker on localhost: the embedded one or a Mosquitto with one of the project's configs. */
+export interface LocalBrokerFacts {
+  kind: 'embedded' | 'mosquitto';
+  port: number;
+  protected: boolean;
+  dataDir?: string;
+  mosquittoInstalled: boolean;
+}
+
+/** Nodes started on free ports of 127.0.0.1 (NATS, RabbitMQ, ejabberd). */
+export interface NodesFacts {
+  kind: string;
+  description: string;
+  protocolVersions: ReadonlyArray<4 | 5>;
+  dir: string;
+  nodes: Array<{ index: number; url: string; pid: number | undefined }>;
+  urls: string[];
+}
+
+export type BrokerFacts = (LocalBrokerFacts & { started: 'local' }) | (NodesFacts & { started: 'nodes' });
+
+const counted = (nodes: number): string => `${nodes} node${nodes === 1 ? '' : 's'}`;
+
+/** The line said before nodes start (they take seconds). */
+export function startingLine(kind: string, nodes: number): string {
+  if (kind.startsWith('rabbitmq')) return `Starting RabbitMQ, ${counted(nodes)} (about 10 s on a first start)...`;
+  if (kind === 'ejabberd') return `Starting ejabberd, ${counted(nodes)}...`;
+  return `Starting a NATS cluster of ${counted(nodes)} (JetStream elects its leaders: a few seconds)...`;
+}
+
+/** How a data folder is named to the user: relative to the project when it is inside it. */
+function shownDir(dir: string): string {
+  const inside = relative(packageRoot, dir);
+  return inside.startsWith('..') ? dir : `${inside}/`;
+}
+
+function localLines(broker: LocalBrokerFacts, users: { producer: string; consumer: string }): string[] {
+  const at = `localhost:${broker.port}`;
+  if (broker.kind === 'mosquitto' && broker.protected) {
+    return [
+      `Protected Mosquitto on ${at}, with scripts/mosquitto-protected.conf (data in ${shownDir(broker.dataDir!)}): users ${users.producer} and ${users.consumer}, password from MQTT_PASSWORD. Ctrl+C stops it.`,
+    ];
+  }
+  if (broker.kind === 'mosquitto') {
+    return [
+      `Mosquitto on ${at}, with scripts/mosquitto.conf (persistence in ${shownDir(broker.dataDir!)}). Ctrl+C stops it.`,
+      `For the embedded broker instead: ${commandLine('broker', '--broker embedded')}`,
+    ];
+  }
+  return [
+    `The embedded broker (Aedes) on ${at}; sessions live in memory, until it stops. Ctrl+C stops it.`,
+    broker.mosquittoInstalled
+      ? `For Mosquitto instead (sessions kept on disk): ${commandLine('broker', '')}, without --broker embedded`
+      : `For Mosquitto instead: sudo apt-get install mosquitto, then ${commandLine('broker', '')}`,
+  ];
+}
+
+function nodesLines(cluster: NodesFacts): string[] {
+  const speaks4Only = !cluster.protocolVersions.includes(5);
+  const version = speaks4Only ? '-V 4 ' : '';
+  // A NATS node is one process; a RabbitMQ or ejabberd node is a script and its VM, killed as a group.
+  const pidLabel = cluster.kind === 'nats' ? 'pid' : 'process group';
+  const protocol = cluster.kind.startsWith('rabbitmq')
+    ? 'It speaks MQTT 3.1.1 only (RabbitMQ 3.10). Try:'
+    : speaks4Only
+      ? 'It speaks MQTT 3.1.1 only. Try:'
+      : 'It speaks MQTT 5 and 3.1.1; its anonymous login wants some user name and password, given in the URLs. Try:';
+  return [
+    `${cluster.description[0]!.toUpperCase()}${cluster.description.slice(1)} on 127.0.0.1, data in ${cluster.dir} (removed when it stops). Ctrl+C stops it.`,
+    ...cluster.nodes.map((node) => `  node ${node.index}: ${node.url}  (${pidLabel} ${String(node.pid)})`),
+    protocol,
+    `  ${commandLine('consumer', `${version}--id my-consumer --url ${cluster.urls.join(',')}`)}`,
+    `  ${commandLine('producer', `${version}--url ${[...cluster.urls.slice(1), cluster.urls[0]].join(',')}`)}`,
+  ];
+}
+
+/** What a started broker says: where it listens, where its data is, how to use it and stop it. */
+export function startedLines(broker: BrokerFacts, users: { producer: string; consumer: string }): string[] {
+  return broker.started === 'local' ? localLines(broker, users) : nodesLines(broker);
+}
+
+/** The last line, once Ctrl+C stopped it. */
+export function stoppedLine(broker: BrokerFacts): string {
+  return `${broker.started === 'local' ? 'Broker' : 'Cluster'} stopped.`;
+}

@@ -1,0 +1,102 @@
+/** The demo's options, and what they ask for: the scenarios, the broker kind and its nodes, or a report card. */
+import { Command, Option } from 'commander';
+import { brokerEntry, brokerKinds, checkNodes, maxNodes, type BrokerKind } from '../brokers/catalogue.js';
+import { nodesOption, type NodesRequest } from '../cli/nodes-option.js';
+import { parseProtocolVersion } from '../cli/options.js';
+import { createProgram, integerIn, type Example } from '../cli/program.js';
+import { UsageError } from '../core/errors.js';
+import { faultClusterNodes, spokenVersion } from './run.js';
+import { clusterScenarios, findScenario, scenarios } from './scenarios.js';
+import type { Scenario } from './story.js';
+
+interface DemoOptions {
+  broker: BrokerKind;
+  nodes?: NodesRequest;
+  protocolVersion: 4 | 5;
+  url?: string;
+  scenario: string;
+  all?: boolean;
+  cluster?: boolean;
+  interval: number;
+}
+
+export const demoExamples: Example[] = [
+  { args: '', note: 'the tutorial on the embedded broker' },
+  { args: '--all', note: 'every claim of the article' },
+  { args: '--all --broker mosquitto', note: 'the same on a private Mosquitto' },
+  { args: '--scenario qos0 --interval 1000', note: 'one claim, one value a second, as in the tutorial' },
+  { args: '--all --broker mosquitto -V 4', note: 'the same in MQTT 3.1.1: what it cannot express is marked N/A' },
+  { args: '--broker nats --nodes 3', note: 'the tutorial on a 3-node NATS cluster it starts (needs nats-server; MQTT 3.1.1)' },
+  { args: '--cluster', note: 'the fault scenarios on a 3-node NATS cluster it starts (needs nats-server)' },
+  { args: '--cluster --broker rabbitmq', note: 'the same on 3 RabbitMQ nodes (or ejabberd, rabbitmq-mirrored, rabbitmq-quorum; --nodes 5 for 5)' },
+  { args: '--url mqtt://localhost:1883', note: 'the report card of a running broker: every claim that needs no control of it, and probes' },
+  { args: '--url mqtt://localhost:1883 --scenario qos0', note: 'one claim against a running broker' },
+];
+
+export function demoProgram(): Command {
+  return createProgram('demo', "Replay the tutorial and the article's claims against a broker, unattended, with PASS or FAIL for each.", demoExamples)
+    .addOption(
+      new Option('--broker <kind>', `broker to start: ${brokerKinds.map((kind) => `${kind} (${brokerEntry(kind).description})`).join(', ')}`)
+        .choices(brokerKinds)
+        .default('embedded'),
+    )
+    .addOption(nodesOption(maxNodes, `this many nodes of --broker (1 to ${maxNodes}; nats, rabbitmq..., ejabberd), clustered; with 3 or more the fault scenarios can run on them (default: 1, with --cluster ${faultClusterNodes})`).conflicts('url'))
+    .addOption(new Option('-V, --protocol-version <version>', 'MQTT version the producer and consumer speak: 5, or 4 (3.1.1; NATS speaks only that)').argParser(parseProtocolVersion).default(5))
+    .addOption(new Option('-L, --url <url>', "use this running broker instead of starting one; alone, its report card: the claims that need no control of the broker, then probes of what it grants, how long it keeps a session, how much of a backlog of 10,000, whether it shares a subscription ($share), each read from the packets exchanged (about 2 minutes)"))
+    .addOption(new Option('--scenario <name>', `one claim: ${[...scenarios, ...clusterScenarios].map((s) => s.name).join(', ')}`).default('persistent'))
+    .addOption(new Option('--all', "run every claim of the article (on one broker)"))
+    .addOption(new Option('--cluster', `run the fault scenarios on the nodes of --broker (${faultClusterNodes} or more), or, without --broker, on a NATS cluster of their own: ${clusterScenarios.map((s) => s.name).join(', ')}`).conflicts('url'))
+    .addOption(new Option('--interval <ms>', 'milliseconds between values (the tutorial uses 1000)').argParser(integerIn(10, 10_000, 'the interval')).default(100))
+    .addHelpText('after', '\nExit status: 0 every scenario passed (or was skipped, or is not applicable), 1 a scenario failed (or the broker could not be reached), 2 invalid usage.\n');
+}
+
+/** What the options ask for: the report card of a running broker, or scenarios on a broker. */
+export type DemoPlan =
+  | { mode: 'report-card'; url: string; protocolVersion: 4 | 5; interval: number }
+  | {
+      mode: 'scenarios';
+      chosen: Scenario[];
+      /** The broker the scenarios share: a kind and its nodes, or a running one (url); none when only fault scenarios run on a cluster of their own. */
+      broker?: { kind: BrokerKind; nodes: number; url?: string };
+      /** Nodes of the NATS cluster the fault scenarios start for themselves when the broker is not one. */
+      ownFaultNodes: number;
+      protocolVersion: 4 | 5;
+      interval: number;
+    };
+
+function unknownScenario(name: string): never {
+  throw new UsageError(`unknown scenario '${name}': choose one of ${[...scenarios, ...clusterScenarios].map((s) => s.name).join(', ')}`);
+}
+
+/** The plan of a parsed program; a UsageError for options that do not go together. */
+export function demoPlan(program: Command): DemoPlan {
+  const options = program.opts<DemoOptions>();
+  const { protocolVersion, interval } = options;
+  if (options.url && !options.all && !options.cluster && program.getOptionValueSource('scenario') === 'default') {
+    return { mode: 'report-card', url: options.url, protocolVersion, interval };
+  }
+  const chosen: Scenario[] =
+    options.all || options.cluster
+      ? [...(options.all ? scenarios : []), ...(options.cluster ? clusterScenarios : [])]
+      : [findScenario(options.scenario) ?? unknownScenario(options.scenario)];
+  const faults = chosen.filter((scenario) => scenario.needsCluster);
+  if (options.url && faults.length > 0) {
+    throw new UsageError(`${faults[0]!.name} kills and pauses nodes of a cluster the demo starts itself: it cannot run against --url`);
+  }
+  // Without --broker, the fault scenarios start a NATS cluster of their own (and the others run on the embedded broker).
+  const ownCluster = options.cluster === true && program.getOptionValueSource('broker') !== 'cli';
+  const nodes = options.nodes?.start ?? (options.cluster ? faultClusterNodes : 1);
+  if (options.cluster && nodes < faultClusterNodes) throw new UsageError(`--cluster kills and pauses nodes: it needs --nodes ${faultClusterNodes} or more`);
+  checkNodes(ownCluster ? 'nats' : options.broker, nodes);
+  const brokerNodes = ownCluster ? 1 : nodes;
+  const needsBroker = faults.length < chosen.length || (!ownCluster && brokerEntry(options.broker).startsNodes && brokerNodes >= faultClusterNodes);
+  if (needsBroker && !options.url) spokenVersion(options.broker, protocolVersion);
+  return {
+    mode: 'scenarios',
+    chosen,
+    broker: needsBroker ? { kind: options.broker, nodes: brokerNodes, url: options.url } : undefined,
+    ownFaultNodes: ownCluster ? nodes : faultClusterNodes,
+    protocolVersion,
+    interval,
+  };
+}
