@@ -83,3 +83,12 @@ export function mosquittoRetain(port: number, topic: string, payload: string): v
   const result = spawnSync('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-q', '1', '-r', '-t', topic, '-m', payload], { encoding: 'utf8' });
   assert.equal(result.status, 0, result.stderr);
 }
+
+/**
+ * Publishes, with mosquitto_pub at QoS 1, a payload that is no counter value, after everything else on the topic:
+ * once a consumer reports it invalid, whatever was published before it has reached that consumer too.
+ */
+export function mosquittoEndMarker(port: number, topic: string, version: 'mqttv5' | 'mqttv311' = 'mqttv5'): void {
+  const result = spawnSync('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-V', version, '-q', '1', '-t', topic, '-m', 'end-marker'], { encoding: 'utf8' });
+  assert.equal(result.status, 0, result.stderr);
+}
