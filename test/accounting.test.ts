@@ -44,9 +44,11 @@ describe('exact delivery accounting against Mosquitto', { skip }, () => {
       const last = runs.at(-1)!;
       await last.waitForEvent('subscribed');
       assert.equal((await producer.exited).code, 0, producer.stderr);
-      // Once the producer has every value acknowledged, the broker holds the rest for this session.
-      await last.waitUntil(`value ${total} in some run`, () => runs.some((run) => messageValues(run.events).includes(total)), 60_000);
-      await sleep(500);
+      // Once the producer has every value acknowledged, the broker holds for this session whatever no run
+      // recorded, and delivers it in order: the last run has it all once value ${total} reached it, unless
+      // the checkpoint it started from already ended there.
+      const startedAt = (last.eventsOf('checkpoint')[0]?.lastValues as Array<{ value: number }> | undefined)?.[0]?.value ?? 0;
+      await last.waitUntil(`value ${total} at the last run (its checkpoint ended at ${startedAt})`, () => startedAt === total || messageValues(last.events).includes(total), 60_000);
       const exit = await last.interrupt();
 
       const seen = new Set(runs.flatMap((run) => messageValues(run.events)));
@@ -80,12 +82,14 @@ describe('exact delivery accounting against Mosquitto', { skip }, () => {
       const producer = CliProcess.producer(['--url', broker.url, '-t', 'limit', '--interval', '5']);
       await first.waitUntil('a few values', () => first.eventsOf('message').length >= 10);
       await first.interrupt();
-      await sleep(2500); // about 500 values while away: far more than the queue holds
+      const sentBeforeLeaving = sentValues(producer).length;
+      await producer.waitUntil('500 values sent while the consumer is away: far more than the queue holds', () => sentValues(producer).length >= sentBeforeLeaving + 500, 30_000);
       const second = CliProcess.consumer(args);
       const firstGap = await second.waitForEvent('gap');
       await second.waitUntil('live values after the gap', () => second.eventsOf('message').filter((m) => !m.queued && (m.value as number) > (firstGap.to as number)).length >= 20);
       await producer.interrupt();
-      await sleep(500);
+      const lastSent = Math.max(...sentValues(producer));
+      for (const consumer of [second, witness]) await consumer.waitUntil(`value ${lastSent}`, () => messageValues(consumer.events).includes(lastSent));
       const exit = await second.interrupt();
       await witness.interrupt();
 

@@ -5,16 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, it } from 'node:test';
-import { connect } from 'mqtt';
+import { describe, it } from 'node:test';
+import { connect, connectAsync } from 'mqtt';
 import { commandArgs } from '../src/cli/package.js';
 import { Checkpoint } from '../src/state/checkpoint.js';
 import { CliProcess } from './support/cli.js';
-import { mosquittoSkip, TestMosquitto } from './support/mosquitto.js';
+import { mosquittoSkip, withMosquitto } from './support/mosquitto.js';
+import { waitFor } from './support/wait.js';
 
 /** The values a checkpoint counts as received (live or from the queue). */
 function recordedValues(path: string): Set<number> {
@@ -39,46 +38,40 @@ async function heldByBroker(url: string, clientId: string, protocolVersion: 4 | 
   });
   // Listening before the CONNACK: the broker resends what was in flight right after it.
   const values = new Set<number>();
-  let lastAt = Date.now();
+  let marked = false;
   client.on('message', (_topic, payload) => {
-    values.add(Number(payload.toString()));
-    lastAt = Date.now();
+    if (payload.toString() === 'end-marker') marked = true;
+    else values.add(Number(payload.toString()));
   });
   await new Promise((resolve) => client.once('connect', resolve));
   await client.subscribeAsync(topic, { qos: 1 });
-  while (Date.now() - lastAt < 1500) await sleep(100);
+  // Queued behind everything the session holds: once it is in, so is all the rest.
+  const marker = await connectAsync(url, { protocolVersion });
+  await marker.publishAsync(topic, 'end-marker', { qos: 1 });
+  await marker.endAsync();
+  await waitFor('the end marker, queued behind what the broker held', () => marked, { timeoutMs: 60_000, detail: () => `${values.size} values received` });
   await client.endAsync();
   return values;
 }
 
 describe('acknowledge after record', { skip: mosquittoSkip() }, () => {
-  let broker: TestMosquitto;
-  let dir: string;
-  before(async () => {
-    broker = await new TestMosquitto().start();
-    dir = mkdtempSync(join(tmpdir(), 'mqtt-ps-ack-'));
-  });
-  after(async () => {
-    await CliProcess.killAll();
-    await broker.dispose();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const mosquitto = withMosquitto('mqtt-ps-ack-');
 
   for (const version of [5, 4] as const) {
     it(`MQTT ${version === 5 ? '5' : '3.1.1'}: killed right after receipt, nothing acknowledged is missing from the checkpoint`, async () => {
       const total = 30_000;
       const topic = `ack/${version}`;
       const clientId = `ack-after-record-${version}`;
-      const state = join(dir, `${version}.json`);
-      const consumer = CliProcess.consumer(['--url', broker.url, '-V', String(version), '-i', clientId, '-t', topic, '--state', state, '--json']);
+      const state = join(mosquitto.dir, `${version}.json`);
+      const consumer = CliProcess.consumer(['--url', mosquitto.broker.url, '-V', String(version), '-i', clientId, '-t', topic, '--state', state, '--json']);
       await consumer.waitForEvent('subscribed');
-      const producer = CliProcess.producer(['--url', broker.url, '-V', String(version), '-t', topic, '--interval', '0', '-C', String(total)]);
+      const producer = CliProcess.producer(['--url', mosquitto.broker.url, '-V', String(version), '-t', topic, '--interval', '0', '-C', String(total)]);
       await consumer.waitUntil('values streaming in', () => consumer.eventsOf('message').length >= 3000, 30_000);
       await consumer.kill();
       assert.equal((await producer.exitWithin(60_000)).code, 0, producer.stderr);
 
       const recorded = recordedValues(state);
-      const held = await heldByBroker(broker.url, clientId, version, topic);
+      const held = await heldByBroker(mosquitto.broker.url, clientId, version, topic);
       assert.ok(recorded.size > 0 && recorded.size < total, `killed mid-stream: ${recorded.size} of ${total} recorded`);
       assert.ok(held.size > 0, 'the broker still held what was not recorded');
       const lost: number[] = [];
@@ -90,8 +83,8 @@ describe('acknowledge after record', { skip: mosquittoSkip() }, () => {
   it('a reader that lags behind: no value is recorded, so none acknowledged, before its line has left the process', async () => {
     const total = 5000;
     const topic = 'ack/slow-reader';
-    const state = join(dir, 'slow-reader.json');
-    const consumer = spawn(process.execPath, [...commandArgs('consumer'), '--url', broker.url, '-i', 'ack-slow-reader', '-t', topic, '--state', state, '--json'], {
+    const state = join(mosquitto.dir, 'slow-reader.json');
+    const consumer = spawn(process.execPath, [...commandArgs('consumer'), '--url', mosquitto.broker.url, '-i', 'ack-slow-reader', '-t', topic, '--state', state, '--json'], {
       env: { ...process.env, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'ignore'],
     });
@@ -105,7 +98,7 @@ describe('acknowledge after record', { skip: mosquittoSkip() }, () => {
     }
     // From here the reader takes nothing: the pipe and this side's buffer fill with a few hundred lines.
     consumer.stdout.pause();
-    const producer = CliProcess.producer(['--url', broker.url, '-t', topic, '--interval', '0', '-C', String(total)]);
+    const producer = CliProcess.producer(['--url', mosquitto.broker.url, '-t', topic, '--interval', '0', '-C', String(total)]);
     assert.equal((await producer.exitWithin(60_000)).code, 0, producer.stderr);
     // Every value is at the broker; a consumer that records ahead of its output would record them all in this time.
     const watchUntil = Date.now() + 3000;

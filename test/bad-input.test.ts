@@ -5,10 +5,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import net from 'node:net';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { commandArgs } from '../src/cli/package.js';
 import { CliProcess, messageValues } from './support/cli.js';
-import { mosquittoSkip, TestMosquitto } from './support/mosquitto.js';
+import { mosquittoSkip, TestMosquitto, withMosquitto } from './support/mosquitto.js';
 
 
 function command(name: 'producer' | 'consumer', args: string[]): { status: number | null; stdout: string; stderr: string } {
@@ -145,23 +145,13 @@ describe('faults without a broker', () => {
 });
 
 describe('faults with a real Mosquitto', { skip: mosquittoSkip() }, () => {
-  let broker: TestMosquitto;
-  let dir: string;
-  before(async () => {
-    broker = await new TestMosquitto().start();
-    dir = mkdtempSync(join(tmpdir(), 'mqtt-ps-faults-'));
-  });
-  after(async () => {
-    await CliProcess.killAll();
-    await broker.dispose();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const mosquitto = withMosquitto('mqtt-ps-faults-');
 
   it('a payload the producer could not have sent (a word, a negative number) is reported and counted, never a gap, and the consumer goes on', async () => {
-    const consumer = CliProcess.consumer(['--url', broker.url, '-i', 'odd-payloads', '-t', 'odd', '--no-state', '--json']);
+    const consumer = CliProcess.consumer(['--url', mosquitto.broker.url, '-i', 'odd-payloads', '-t', 'odd', '--no-state', '--json']);
     await consumer.waitForEvent('subscribed');
     const publish = (payload: string): void => {
-      spawnSync('mosquitto_pub', ['-p', String(broker.port), '-h', '127.0.0.1', '-t', 'odd', '-q', '1', '-m', payload]);
+      spawnSync('mosquitto_pub', ['-p', String(mosquitto.broker.port), '-h', '127.0.0.1', '-t', 'odd', '-q', '1', '-m', payload]);
     };
     publish('1');
     publish('hello');
@@ -180,12 +170,12 @@ describe('faults with a real Mosquitto', { skip: mosquittoSkip() }, () => {
   });
 
   it('a payload over 1 MB and malformed user properties are reported, the value still counted, and the consumer goes on', async () => {
-    const consumer = CliProcess.consumer(['--url', broker.url, '-i', 'odd-messages', '-t', 'big', '--no-state', '--json']);
+    const consumer = CliProcess.consumer(['--url', mosquitto.broker.url, '-i', 'odd-messages', '-t', 'big', '--no-state', '--json']);
     await consumer.waitForEvent('subscribed');
-    const big = join(dir, 'big.txt');
+    const big = join(mosquitto.dir, 'big.txt');
     writeFileSync(big, '7'.repeat(1024 * 1024 + 1));
     const publish = (args: string[]): void => {
-      const result = spawnSync('mosquitto_pub', ['-V', '5', '-p', String(broker.port), '-h', '127.0.0.1', '-t', 'big', '-q', '1', ...args], { encoding: 'utf8' });
+      const result = spawnSync('mosquitto_pub', ['-V', '5', '-p', String(mosquitto.broker.port), '-h', '127.0.0.1', '-t', 'big', '-q', '1', ...args], { encoding: 'utf8' });
       assert.equal(result.status, 0, result.stderr);
     };
     publish(['-m', '1']);
@@ -206,38 +196,40 @@ describe('faults with a real Mosquitto', { skip: mosquittoSkip() }, () => {
   it('given several URLs, the commands connect to the first that answers, say which node, and move to the next when it is lost', async () => {
     const other = await new TestMosquitto().start();
     try {
-      const urls = `mqtt://127.0.0.1:1,${broker.url},${other.url}`;
+      const urls = `mqtt://127.0.0.1:1,${mosquitto.broker.url},${other.url}`;
       const consumer = CliProcess.consumer(['--url', urls, '-i', 'listed', '-t', 'listed', '--no-state']);
       await consumer.waitUntil('connected', () => /Connected to/.test(consumer.stdout));
-      assert.match(consumer.stdout, new RegExp(`^Connected to ${broker.url} \\(node 2 of 3\\) as listed: new session`, 'm'));
+      assert.match(consumer.stdout, new RegExp(`^Connected to ${mosquitto.broker.url} \\(node 2 of 3\\) as listed: new session`, 'm'));
       const producer = CliProcess.producer(['--url', urls, '-t', 'listed', '--count', '1', '--json']);
       assert.equal((await producer.exitWithin(15_000)).code, 0, producer.stderr);
-      assert.deepEqual(producer.eventsOf('connected').map((e) => [e.url, e.node, e.nodes]), [[broker.url, 2, 3]]);
+      assert.deepEqual(producer.eventsOf('connected').map((e) => [e.url, e.node, e.nodes]), [[mosquitto.broker.url, 2, 3]]);
       // The node it is connected to is lost: the next one in the list takes over.
-      await broker.kill();
+      await mosquitto.broker.kill();
       await consumer.waitUntil('a connection to the third URL', () => new RegExp(`^Connected to ${other.url} \\(node 3 of 3\\)`, 'm').test(consumer.stdout), 15_000);
       assert.match(consumer.stdout, /^Connection lost/m);
       assert.match(consumer.stdout, /^SESSION LOST/m, 'another broker has no session of this client, and the consumer says so');
       await consumer.interrupt();
     } finally {
-      await broker.start();
+      await mosquitto.broker.start();
       await other.dispose();
     }
   });
 
   it('a second consumer with the same client id takes the session over: the first names the cause and stops', async () => {
-    const args = ['--url', broker.url, '-i', 'twin', '-t', 'twin', '--json'];
-    const first = CliProcess.consumer([...args, '--state', join(dir, 'first.json')]);
+    const args = ['--url', mosquitto.broker.url, '-i', 'twin', '-t', 'twin', '--json'];
+    const first = CliProcess.consumer([...args, '--state', join(mosquitto.dir, 'first.json')]);
     await first.waitForEvent('subscribed');
-    const producer = CliProcess.producer(['--url', broker.url, '-t', 'twin', '--interval', '5']);
+    const producer = CliProcess.producer(['--url', mosquitto.broker.url, '-t', 'twin', '--interval', '5']);
     await first.waitUntil('values', () => first.eventsOf('message').length >= 20);
-    const second = CliProcess.consumer([...args, '--state', join(dir, 'second.json')]);
-    const firstExit = await Promise.race([first.exited, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`the first consumer did not stop: ${first.stdout}`)), 20_000))]);
+    const second = CliProcess.consumer([...args, '--state', join(mosquitto.dir, 'second.json')]);
+    const firstExit = await first.exitWithin(20_000);
     assert.equal(firstExit.code, 1, first.stderr);
     assert.match(first.stderr, /session was taken over by another client with the client id twin/);
     await second.waitForEvent('subscribed');
     const connections = second.eventsOf('connected').length;
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // 200 values more, 5 ms apart at the least: a loop would have taken the session back meanwhile.
+    const received = second.eventsOf('message').length;
+    await second.waitUntil('200 more values at the second consumer', () => second.eventsOf('message').length >= received + 200, 30_000);
     assert.equal(second.eventsOf('connected').length, connections, 'once the first has stopped, the second keeps its session: no loop');
     await second.interrupt();
     await producer.interrupt();

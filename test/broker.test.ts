@@ -11,6 +11,7 @@ import { freePort } from '../src/brokers/ports.js';
 import { commandArgs, packageRoot } from '../src/cli/package.js';
 import { mosquittoSkip } from './support/mosquitto.js';
 import { natsSkip } from './support/nats.js';
+import { waitFor } from './support/wait.js';
 
 const brokerArgs = commandArgs('broker');
 
@@ -38,11 +39,8 @@ async function runBroker(args: string[], check: (url: string) => Promise<void>, 
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   try {
-    const deadline = Date.now() + 15_000;
-    while (!output.includes('Ctrl+C stops it')) {
-      assert.ok(Date.now() < deadline, `the broker did not start: ${output}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitFor('the broker to start', () => output.includes('Ctrl+C stops it') || child.exitCode !== null, { detail: () => output });
+    assert.equal(child.exitCode, null, `the broker stopped: ${output}`);
     await check(`mqtt://localhost:${port}`);
   } finally {
     child.kill('SIGINT');
@@ -152,13 +150,11 @@ describe('npm run broker -- --broker nats --nodes 3', { skip: natsSkip() }, () =
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
-      const deadline = Date.now() + 60_000;
-      while (!output.includes('Ctrl+C stops it')) {
-        assert.ok(Date.now() < deadline && child.exitCode === null, `the cluster did not start: ${output}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      await new Promise((r) => setTimeout(r, 100));
-      const urls = [...output.matchAll(/^ {2}node \d: (mqtt:\/\/127\.0\.0\.1:\d+)/gm)].map((m) => m[1]!);
+      const nodeUrls = (): string[] => [...output.matchAll(/^ {2}node \d: (mqtt:\/\/127\.0\.0\.1:\d+)/gm)].map((m) => m[1]!);
+      const started = (): boolean => output.includes('Ctrl+C stops it') && nodeUrls().length >= 3;
+      await waitFor('the cluster to start and print its nodes', () => started() || child.exitCode !== null, { timeoutMs: 60_000, detail: () => output });
+      assert.equal(child.exitCode, null, `the cluster stopped: ${output}`);
+      const urls = nodeUrls();
       assert.equal(urls.length, 3, output);
       assert.equal(new Set(urls).size, 3);
       const options = { clientId: 'cluster-broker-test', clean: false, protocolVersion: 4 as const, reconnectPeriod: 0, connectTimeout: 5000 };

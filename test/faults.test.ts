@@ -8,7 +8,6 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { LinkProxy } from '../src/demo/link-proxy.js';
 import type { Exit } from '../src/demo/processes.js';
 import { valuesIn } from '../src/demo/story.js';
@@ -55,13 +54,16 @@ describe('faults on the link and in the broker', { skip: mosquittoSkip() }, () =
       const producer = CliProcess.producer(['--url', broker.url, '-t', 'cut', '--interval', '20']);
       for (let cut = 1; cut <= 4; cut++) {
         await consumer.waitUntil(`connection ${cut}`, () => consumer.eventsOf('connected').length >= cut);
-        await sleep(2500);
+        // A link cut now and then, not a tug of war: each connection lives longer than 2 s (150 values 20 ms apart).
+        const sentBefore = sentValues(producer).length;
+        await producer.waitUntil(`150 values sent over connection ${cut}`, () => sentValues(producer).length >= sentBefore + 150, 30_000);
         proxy.cut();
-        await sleep(300);
+        await consumer.waitUntil(`cut ${cut} noticed`, () => consumer.eventsOf('offline').length >= cut);
         proxy.restore();
       }
       await consumer.waitUntil('the fifth connection', () => consumer.eventsOf('connected').length >= 5);
-      await sleep(500);
+      const before = consumer.eventsOf('message').length;
+      await consumer.waitUntil('values over the fifth connection', () => consumer.eventsOf('message').length >= before + 20, 30_000);
       await assertNothingLost(producer, consumer);
       assert.equal(consumer.eventsOf('offline').length, 4, 'each cut is seen once');
       assert.ok(consumer.eventsOf('connected').slice(1).every((event) => event.sessionPresent), 'every reconnect resumes the session');
@@ -82,14 +84,16 @@ describe('faults on the link and in the broker', { skip: mosquittoSkip() }, () =
       await first.waitUntil('a few values', () => first.eventsOf('message').length >= 20);
       await first.interrupt();
       await broker.restart(); // a clean restart saves the consumer's session
-      await sleep(1500); // the producer reconnects and queues values for the absent consumer
+      const sentBeforeSave = sentValues(producer).length;
+      // The producer reconnects, and the broker queues what it sends for the absent consumer.
+      await producer.waitUntil('100 values sent for the absent consumer', () => sentValues(producer).length >= sentBeforeSave + 100, 30_000);
       await broker.kill();
-      await sleep(300);
       await broker.start();
-      await sleep(1000);
+      const sentBeforeCrash = sentValues(producer).length;
+      await producer.waitUntil('values sent after the crash', () => sentValues(producer).length >= sentBeforeCrash + 50, 30_000);
       const second = CliProcess.consumer(args);
       await second.waitForEvent('subscribed');
-      await sleep(1000);
+      await second.waitForEvent('message');
       const { last, exit } = await stopBoth(producer, second);
 
       const received = new Set([...messageValues(first.events), ...messageValues(second.events)]);
@@ -171,7 +175,7 @@ describe('a full disk', { skip: mosquittoSkip() || (!canMount() && !process.env.
       freeDisk();
       const second = CliProcess.consumer(args);
       await second.waitForEvent('subscribed');
-      await sleep(500);
+      await second.waitForEvent('message');
       const { last, exit } = await stopBoth(producer, second);
 
       const again = new Set(messageValues(second.events));

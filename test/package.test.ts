@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { freePort } from '../src/brokers/ports.js';
 import { packageRoot, version } from '../src/cli/package.js';
 import { mosquittoSkip } from './support/mosquitto.js';
+import { waitFor } from './support/wait.js';
 
 const commands = ['producer', 'consumer', 'broker', 'demo', 'report'] as const;
 /** ws's optional accelerators: required inside try/catch, used when present, never needed. */
@@ -45,14 +46,6 @@ function start(name: (typeof commands)[number], args: string[]): { output: () =>
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { output: () => output, exited, stop: () => void child.kill('SIGINT') };
-}
-
-async function waitFor(what: string, check: () => boolean, output: () => string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what}:\n${output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 /** import ... from "x", import "x", import("x"), require("x"). */
@@ -122,13 +115,13 @@ describe('the package, installed from its tarball', () => {
     const port = await freePort();
     const broker = start('broker', ['--port', String(port)]);
     try {
-      await waitFor('the broker', () => broker.output().includes('Ctrl+C stops it'), broker.output);
+      await waitFor('the broker', () => broker.output().includes('Ctrl+C stops it'), { detail: broker.output });
       assert.match(broker.output(), /Mosquitto on localhost:\d+, with scripts\/mosquitto.conf/);
       assert.match(broker.output(), /^For the embedded broker instead: mqtt-ps-broker --broker embedded$/m, 'the hint names the installed command');
       assert.doesNotMatch(broker.output(), /npm run/);
       const url = `mqtt://127.0.0.1:${port}`;
       const consumer = start('consumer', ['-L', url, '-i', 'installed', '-t', 'installed', '--state', join(work, 'consumer.json'), '-C', '500']);
-      await waitFor('the subscription', () => consumer.output().includes('Subscribed to installed'), consumer.output);
+      await waitFor('the subscription', () => consumer.output().includes('Subscribed to installed'), { detail: consumer.output });
       const producer = bin('producer', ['-L', url, '-t', 'installed', '--interval', '0', '-C', '500']);
       assert.equal(producer.status, 0, producer.stderr);
       assert.match(producer.stdout, /Summary: 500 sent, 500 acknowledged, 0 not acknowledged, last value 500/);

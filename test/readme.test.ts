@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { projectConfig } from '../src/brokers/mosquitto.js';
 import { packageRoot } from '../src/cli/package.js';
 import { mosquittoSkip, TestMosquitto } from './support/mosquitto.js';
+import { waitFor } from './support/wait.js';
 
 /** The fenced blocks of the README's tutorial section, in order. */
 function tutorialBlocks(): string[][] {
@@ -79,11 +80,7 @@ class Terminal {
   }
 
   async until(what: string, check: (lines: string[]) => boolean, timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!check(this.lines)) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${this.output}`);
-      await Promise.race([new Promise((resolve) => this.child.stdout!.once('data', resolve)), new Promise((resolve) => setTimeout(resolve, 500)), this.ended]);
-    }
+    await waitFor(what, () => check(this.lines), { timeoutMs, detail: () => this.output });
   }
 
   /** Ctrl+C to the whole process group, then the end of the command. */

@@ -4,13 +4,12 @@
  * is a zombie that holds no file: its state file is free, and the new process starts at once.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { CliProcess, messageValues, sentValues, type JsonEvent } from './support/cli.js';
-import { mosquittoSkip, TestMosquitto } from './support/mosquitto.js';
+import { mosquittoSkip, withMosquitto } from './support/mosquitto.js';
 import { seededRandom } from './support/random.js';
 import { processState, UnreapedCommand } from './support/unreaped.js';
 
@@ -35,20 +34,10 @@ class Delivered {
 }
 
 describe('a command restarted the instant after it was killed', { skip }, () => {
-  let dir: string;
-  let broker: TestMosquitto;
   const started: UnreapedCommand[] = [];
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mqtt-ps-restart-'));
-    broker = await new TestMosquitto().start();
-  });
-  after(async () => {
-    // Reaped, so that no zombie outlives the tests.
-    await Promise.all(started.map((run) => run.release('SIGKILL').catch(() => null)));
-    await CliProcess.killAll();
-    await broker.dispose();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  // Reaped first, so that no zombie outlives the tests (after hooks run in the order they are declared).
+  after(() => Promise.all(started.map((run) => run.release('SIGKILL').catch(() => null))));
+  const mosquitto = withMosquitto('mqtt-ps-restart-');
 
   const consumer = (args: string[]): UnreapedCommand => {
     const run = UnreapedCommand.consumer(args);
@@ -60,11 +49,11 @@ describe('a command restarted the instant after it was killed', { skip }, () => 
     const random = seededRandom('RESTART_SEED');
     t.diagnostic(`kill times drawn with seed ${random.seed} (replay: RESTART_SEED=${random.seed})`);
     const total = 30_000;
-    const state = join(dir, 'crash-loop.json');
-    const args = ['--url', broker.url, '-i', 'crash-loop', '-t', 'crash-loop', '--state', state, '--json'];
+    const state = join(mosquitto.dir, 'crash-loop.json');
+    const args = ['--url', mosquitto.broker.url, '-i', 'crash-loop', '-t', 'crash-loop', '--state', state, '--json'];
     const runs = [consumer(args)];
     await runs[0]!.command.waitForEvent('subscribed');
-    const producer = CliProcess.producer(['--url', broker.url, '-t', 'crash-loop', '--interval', '0', '-C', String(total)]);
+    const producer = CliProcess.producer(['--url', mosquitto.broker.url, '-t', 'crash-loop', '--interval', '0', '-C', String(total)]);
     const killed: number[] = [];
     for (let kill = 0; kill < 8; kill++) {
       const run = runs.at(-1)!;
@@ -79,6 +68,9 @@ describe('a command restarted the instant after it was killed', { skip }, () => 
     assert.equal((await producer.exited).code, 0, producer.stderr);
     const delivered = new Delivered();
     await last.command.waitUntil(`all ${total} values`, () => delivered.update(runs) === total, 120_000);
+    // What no run recorded comes again to the last one, in order: it has all of it once the last value reached it.
+    const startedAt = (last.eventsOf('checkpoint')[0]?.lastValues as Array<{ value: number }> | undefined)?.[0]?.value ?? 0;
+    await last.command.waitUntil(`value ${total} at the last run (its checkpoint ended at ${startedAt})`, () => startedAt === total || messageValues(last.events).includes(total), 60_000);
     const exit = await last.release('SIGINT');
 
     for (const run of runs) assert.doesNotMatch(run.command.stderr, /in use/, 'no start was refused');
@@ -88,7 +80,7 @@ describe('a command restarted the instant after it was killed', { skip }, () => 
     assert.equal(summary.missing, 0);
     assert.equal(summary.unique, total, 'the checkpoint counted every value exactly once');
     assert.equal(exit, 0);
-    assert.deepEqual(readdirSync(dir).filter((name) => name.startsWith('crash-loop')), ['crash-loop.json'], 'no temporary file and no lock left behind');
+    assert.deepEqual(readdirSync(mosquitto.dir).filter((name) => name.startsWith('crash-loop')), ['crash-loop.json'], 'no temporary file and no lock left behind');
     const shown = new Set<number>();
     for (const message of runs.flatMap((run) => run.eventsOf('message'))) {
       const value = message.value as number;
@@ -98,10 +90,10 @@ describe('a command restarted the instant after it was killed', { skip }, () => 
   });
 
   it('a consumer killed under a parent that never reaps it starts again at once and resumes right after its last recorded value', async () => {
-    const args = ['--url', broker.url, '-i', 'zombie-consumer', '-t', 'zombie-consumer', '--state', join(dir, 'zombie-consumer.json'), '--json'];
+    const args = ['--url', mosquitto.broker.url, '-i', 'zombie-consumer', '-t', 'zombie-consumer', '--state', join(mosquitto.dir, 'zombie-consumer.json'), '--json'];
     const first = consumer(args);
     await first.command.waitForEvent('subscribed');
-    const producer = CliProcess.producer(['--url', broker.url, '-t', 'zombie-consumer', '--interval', '20']);
+    const producer = CliProcess.producer(['--url', mosquitto.broker.url, '-t', 'zombie-consumer', '--interval', '20']);
     await first.command.waitUntil('20 values', () => first.eventsOf('message').length >= 20);
     const killed = await first.kill();
     const second = consumer(args);
@@ -123,9 +115,9 @@ describe('a command restarted the instant after it was killed', { skip }, () => 
   });
 
   it('a producer with --state killed under a parent that never reaps it starts again at once and continues its run', async () => {
-    const watcher = CliProcess.consumer(['--url', broker.url, '-i', 'zombie-producer-watcher', '-t', 'zombie-producer', '--state', join(dir, 'watcher.json'), '--json']);
+    const watcher = CliProcess.consumer(['--url', mosquitto.broker.url, '-i', 'zombie-producer-watcher', '-t', 'zombie-producer', '--state', join(mosquitto.dir, 'watcher.json'), '--json']);
     await watcher.waitForEvent('subscribed');
-    const args = ['--url', broker.url, '-t', 'zombie-producer', '--interval', '20', '--state', join(dir, 'zombie-producer.json'), '--json'];
+    const args = ['--url', mosquitto.broker.url, '-t', 'zombie-producer', '--interval', '20', '--state', join(mosquitto.dir, 'zombie-producer.json'), '--json'];
     const first = UnreapedCommand.producer(args);
     started.push(first);
     await first.command.waitUntil('20 values sent', () => first.eventsOf('sent').length >= 20);

@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
 import { connect, connectAsync } from 'mqtt';
 import { startEmbeddedBroker } from '../src/brokers/embedded.js';
@@ -18,6 +17,7 @@ import { clusterScenarios, findScenario, scenarios } from '../src/demo/scenarios
 import { stopScenarioBrokers, type Facts, type Scenario } from '../src/demo/story.js';
 import { mosquittoSkip } from './support/mosquitto.js';
 import { natsSkip } from './support/nats.js';
+import { waitFor } from './support/wait.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mqtt-ps-scenarios-'));
 after(async () => {
@@ -195,18 +195,22 @@ describe('the embedded broker', () => {
       const stream = (async () => {
         while (publishing) await publisher.publishAsync('ordering', String(++sent), { qos: 1 });
       })();
-      await sleep(100);
-      const received: number[] = [];
+      await waitFor('20 values published while the session is away', () => sent >= 20);
+      const received: string[] = [];
       const back = connect(broker.url, session);
-      back.on('message', (_topic, payload) => received.push(Number(payload.toString())));
-      await sleep(300);
+      back.on('message', (_topic, payload) => received.push(payload.toString()));
+      await waitFor('the session back', () => back.connected);
+      const sentAtReturn = sent;
+      await waitFor('20 values published after the return', () => sent >= sentAtReturn + 20);
       publishing = false;
       await stream;
-      await sleep(300);
+      // Published after the last value: once it is in, everything before it is.
+      await publisher.publishAsync('ordering', 'end', { qos: 1 });
+      await waitFor('the end marker', () => received.includes('end'), { detail: () => `received ${received.length} of ${sent} values` });
       await back.endAsync();
       await publisher.endAsync();
-      assert.ok(received.length > 0);
-      assert.deepEqual(received, Array.from({ length: sent }, (_, i) => i + 1), 'every value once, in the order sent');
+      assert.ok(sentAtReturn > 0 && sent > sentAtReturn, 'values were published both while away and after the return');
+      assert.deepEqual(received, [...Array.from({ length: sent }, (_, i) => String(i + 1)), 'end'], 'every value once, in the order sent');
     } finally {
       await broker.close();
     }

@@ -11,6 +11,7 @@ import { fromRanges, ProducerStateFile, toRanges } from '../src/state/producer-s
 import { SequenceTracker } from '../src/core/tracker.js';
 import type { StateFileWait } from '../src/core/events.js';
 import { ownerRunning, parseLockText, parseProcessStat } from '../src/state/lock-file.js';
+import { waitFor } from './support/wait.js';
 
 const linuxOnly = process.platform === 'linux' ? false : 'reads /proc';
 
@@ -20,14 +21,6 @@ function stateOf(pid: number): string | undefined {
     return parseProcessStat(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.state;
   } catch {
     return undefined;
-  }
-}
-
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    assert.ok(Date.now() < deadline, 'timed out');
-    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
@@ -182,7 +175,7 @@ describe('state files', () => {
     const parent = spawn('sh', ['-c', 'sleep 0.2 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
       const zombie = Number((await once(parent.stdout, 'data'))[0]);
-      await until(() => stateOf(zombie) === 'Z');
+      await waitFor(`process ${zombie} a zombie`, () => stateOf(zombie) === 'Z', { detail: () => `its state: ${stateOf(zombie)}` });
       const path = join(dir, 'zombie', 'c.json');
       const held = new Checkpoint(path);
       await held.open();
@@ -214,13 +207,17 @@ describe('state files', () => {
   });
 
   it('an owner that ends while it is waited for leaves the lock to the one waiting', async () => {
-    const owner = spawn('sleep', ['0.7'], { stdio: 'ignore' });
+    const owner = spawn('sleep', ['60'], { stdio: 'ignore' });
     const path = join(dir, 'ending', 'c.json');
     const held = new Checkpoint(path);
     await held.open();
     writeFileSync(held.lockPath, `${owner.pid}\n`);
     const waits: StateFileWait[] = [];
-    await new Checkpoint(path).open((wait) => waits.push(wait), 10_000);
+    // The owner ends once the waiting has begun (and said so).
+    await new Checkpoint(path).open((wait) => {
+      waits.push(wait);
+      owner.kill();
+    }, 10_000);
     assert.deepEqual(waits, [{ path, pid: owner.pid, waitMs: 10_000 }]);
     // Ended: a zombie not yet reaped, or gone (Node may not have handled its exit yet, so exitCode can still be null).
     assert.ok([undefined, 'Z'].includes(stateOf(owner.pid!)), 'taken once the owner had ended');

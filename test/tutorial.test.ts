@@ -5,15 +5,14 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { freePort, portTaken } from '../src/brokers/ports.js';
 import { packageRoot } from '../src/cli/package.js';
 import { CliProcess, messageValues } from './support/cli.js';
-import { mosquittoSkip, TestMosquitto } from './support/mosquitto.js';
+import { mosquittoSkip, withMosquitto } from './support/mosquitto.js';
 import { natsSkip } from './support/nats.js';
+import { waitFor } from './support/wait.js';
 
 interface Run {
   stdout: string;
@@ -22,8 +21,8 @@ interface Run {
   status: number;
 }
 
-/** A command line run by bash in its own process group, as a terminal runs it; interruptAfterMs sends it Ctrl+C. */
-function shell(command: string, env: Record<string, string>, options: { interruptAfterMs?: number; interruptWhen?: (stdout: string) => boolean; timeoutMs?: number } = {}): Promise<Run> {
+/** A command line run by bash in its own process group, as a terminal runs it; Ctrl+C once its output satisfies interruptWhen. */
+function shell(command: string, env: Record<string, string>, options: { interruptWhen?: (stdout: string) => boolean; timeoutMs?: number } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn('bash', ['-c', command], { cwd: packageRoot, detached: true, env: { ...process.env, NO_COLOR: '1', ...env } });
     let stdout = '';
@@ -39,13 +38,11 @@ function shell(command: string, env: Record<string, string>, options: { interrup
       if (options.interruptWhen?.(stdout)) interrupt();
     });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const interruptTimer = options.interruptAfterMs === undefined ? undefined : setTimeout(interrupt, options.interruptAfterMs);
     const killTimer = setTimeout(() => {
       process.kill(-child.pid!, 'SIGKILL');
       reject(new Error(`still running after ${options.timeoutMs ?? 30_000} ms: ${command}\n${stdout.slice(-2000)}\n${stderr}`));
     }, options.timeoutMs ?? 30_000);
     child.on('close', (code, signal) => {
-      clearTimeout(interruptTimer);
       clearTimeout(killTimer);
       resolve({ stdout, stderr, status: code ?? 128 + (signal === 'SIGINT' ? 2 : signal === 'SIGKILL' ? 9 : 15) });
     });
@@ -59,25 +56,17 @@ async function publish(url: string, topic: string, count: number): Promise<void>
 }
 
 describe('the tutorial commands through npm run', { skip: mosquittoSkip() }, () => {
-  let broker: TestMosquitto;
-  let dir: string;
+  const mosquitto = withMosquitto('mqtt-ps-npm-');
   let env: Record<string, string>;
-  before(async () => {
-    broker = await new TestMosquitto().start();
-    dir = mkdtempSync(join(tmpdir(), 'mqtt-ps-npm-'));
-    env = { MQTT_URL: broker.url, XDG_STATE_HOME: dir };
-  });
-  after(async () => {
-    await CliProcess.killAll();
-    await broker.dispose();
-    rmSync(dir, { recursive: true, force: true });
+  before(() => {
+    env = { MQTT_URL: mosquitto.broker.url, XDG_STATE_HOME: mosquitto.dir };
   });
 
   /** A session with count values waiting in the broker for the client id. */
   async function backlog(id: string, topic: string, count: number): Promise<void> {
     const join = await shell(`npm run -s consumer -- --id ${id} -t ${topic} -C 1 --connect-timeout 5`, env, { interruptWhen: (out) => out.includes('Subscribed') });
     assert.ok([0, 130].includes(join.status), join.stderr);
-    await publish(broker.url, topic, count);
+    await publish(mosquitto.broker.url, topic, count);
   }
 
   it('Ctrl+C in the middle of a large backlog prints the summary, and the checkpoint counts what was shown', async () => {
@@ -110,7 +99,7 @@ describe('the tutorial commands through npm run', { skip: mosquittoSkip() }, () 
     const summary = events.find((e) => e.event === 'summary')!;
     assert.equal(summary.received, 5);
     assert.ok((summary.leftInSession ?? 0) > 0, 'the summary says that more were waiting');
-    const rest = CliProcess.consumer(['--url', broker.url, '--id', 'counted', '-t', 'counted', '--state', join(dir, 'mqtt-persistent-sessions', 'counted.json'), '-C', '95', '--json']);
+    const rest = CliProcess.consumer(['--url', mosquitto.broker.url, '--id', 'counted', '-t', 'counted', '--state', join(mosquitto.dir, 'mqtt-persistent-sessions', 'counted.json'), '-C', '95', '--json']);
     assert.equal((await rest.exitWithin(15_000)).code, 0, rest.stderr);
     assert.deepEqual(messageValues(rest.events), Array.from({ length: 95 }, (_, i) => i + 6), 'the next run gets 6..100, each once');
   });
@@ -121,7 +110,7 @@ describe('the tutorial commands through npm run', { skip: mosquittoSkip() }, () 
     assert.equal(run.stdout.trim().split('\n').length, 4, run.stdout);
     assert.match(run.stdout, /status 0\n$/, 'the whole pipeline, the consumer included, ends with status 0');
     assert.equal(run.stderr, '', 'no EPIPE, no error');
-    const state = readdirSync(join(dir, 'mqtt-persistent-sessions')).filter((name) => name.startsWith('piped'));
+    const state = readdirSync(join(mosquitto.dir, 'mqtt-persistent-sessions')).filter((name) => name.startsWith('piped'));
     assert.deepEqual(state, ['piped.json'], 'the checkpoint, and no lock or temporary file left behind');
   });
 
@@ -157,15 +146,15 @@ describe('the tutorial commands through npm run', { skip: mosquittoSkip() }, () 
     const help = await shell('npm run -s consumer -- --help', env);
     const examples = help.stdout.slice(help.stdout.indexOf('Examples:')).split('\n').slice(1).filter((line) => line.startsWith('  npm run') || line.startsWith('  MQTT_'));
     assert.ok(examples.length >= 3, help.stdout);
-    const producer = CliProcess.producer(['--url', broker.url, '--interval', '20']);
+    const producer = CliProcess.producer(['--url', mosquitto.broker.url, '--interval', '20']);
     try {
-      // Each example has 3 s: the values must already be flowing when the first one starts.
+      // Each example is stopped with Ctrl+C once it has shown three values (the one piped into head stops by itself).
       await producer.waitUntil('the producer sending', () => producer.stdout.includes('Sent: 1\n'), 30_000);
       for (const example of examples) {
         const command = example.trim().replace(/\s+#.*$/, '');
         // The protected broker's example runs with the next test, against that broker.
         if (command.includes('tutorial-consumer')) continue;
-        const run = await shell(command, env, { interruptAfterMs: 3000, timeoutMs: 20_000 });
+        const run = await shell(command, env, { interruptWhen: (out) => (out.match(/^Received message: \d+/gm) ?? []).length >= 3, timeoutMs: 20_000 });
         assert.equal(run.stderr.replace(/^npm warn.*\n/gm, ''), '', `${command}: ${run.stderr}`);
         assert.ok([0, 130].includes(run.status), `${command}: status ${run.status}`);
         if (command.includes('| head')) assert.ok(run.stdout.split('\n').filter(Boolean).every((line) => line.startsWith('{')), `${command}: JSON lines only`);
@@ -180,7 +169,7 @@ describe('the tutorial commands through npm run', { skip: mosquittoSkip() }, () 
     try {
       for (const example of producerExamples) {
         const command = example.trim().replace(/\s+#.*$/, '');
-        const run = await shell(command, env, { interruptAfterMs: 3000, timeoutMs: 30_000 });
+        const run = await shell(command, env, { interruptWhen: (out) => out.includes('Sent: 3\n'), timeoutMs: 30_000 });
         assert.equal(run.stderr, '', `${command}: ${run.stderr}`);
         assert.ok([0, 130].includes(run.status), `${command}: status ${run.status}`);
         assert.match(run.stdout, /Sent: 1\n/, command);
@@ -201,7 +190,7 @@ describe('the tutorial commands through npm run', { skip: mosquittoSkip() }, () 
       const help = await shell(`npm run -s ${name} -- --help`, env);
       return help.stdout.slice(help.stdout.indexOf('Examples:')).split('\n').filter((line) => /^ {2}(npm run|MQTT_)/.test(line)).map((line) => line.trim().replace(/\s+#.*$/, ''));
     };
-    const temporary = mkdtempSync(join(dir, 'tmp-'));
+    const temporary = mkdtempSync(join(mosquitto.dir, 'tmp-'));
     // A RabbitMQ cluster takes a minute or more to form here (test/erlang-brokers.test.ts starts one): its
     // example runs until it says it starts the nodes, then stops at once, as it cannot make their folder.
     const rabbitCluster = (example: string): boolean => /--broker rabbitmq\S* --nodes/.test(example);
@@ -258,11 +247,10 @@ describe('the tutorial commands through npm run', { skip: mosquittoSkip() }, () 
 
   it('an interrupted demo leaves no temporary folder behind', async () => {
     // A temporary folder of its own, so that nothing else running on the machine is counted.
-    const temporary = mkdtempSync(join(dir, 'tmp-'));
+    const temporary = mkdtempSync(join(mosquitto.dir, 'tmp-'));
     const run = await shell('npm run demo', { TMPDIR: temporary }, { interruptWhen: (out) => out.includes('The consumer leaves'), timeoutMs: 30_000 });
     assert.equal(run.status, 130);
     assert.match(run.stdout, /The consumer leaves/, 'interrupted in the middle of the story');
-    await sleep(200);
-    assert.deepEqual(readdirSync(temporary), [], 'the demo removed its folders');
+    await waitFor('the demo removing its folders', () => readdirSync(temporary).length === 0, { detail: () => readdirSync(temporary).join('\n') });
   });
 });

@@ -1,8 +1,13 @@
 /** A real Mosquitto for the tests, on a free port with its own config (never the system broker). */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { findMosquitto } from '../../src/brokers/mosquitto.js';
+import { after, before } from 'node:test';
+import { findMosquitto, PrivateMosquitto, type MosquittoOptions } from '../../src/brokers/mosquitto.js';
+import { ChildCommand } from '../../src/demo/processes.js';
 
 export { PrivateMosquitto as TestMosquitto } from '../../src/brokers/mosquitto.js';
 
@@ -11,6 +16,35 @@ export function mosquittoSkip(): string | false {
   if (findMosquitto()) return false;
   if (process.env.CI) throw new Error('Mosquitto is not installed (apt-get install mosquitto); under CI that is a failure');
   return 'Mosquitto is not installed (apt-get install mosquitto)';
+}
+
+/**
+ * One Mosquitto and one temporary folder for the tests of the enclosing describe: started before them; after
+ * them, every command still running is killed, the broker stopped and the folder removed. Read broker and
+ * dir inside the tests (they exist once the describe's before hooks have run).
+ */
+export function withMosquitto(folderPrefix: string, options: MosquittoOptions = {}): { readonly broker: PrivateMosquitto; readonly dir: string } {
+  let broker: PrivateMosquitto | undefined;
+  let dir: string | undefined;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), folderPrefix));
+    broker = await new PrivateMosquitto(options).start();
+  });
+  after(async () => {
+    await ChildCommand.killAll();
+    await broker?.dispose();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    get broker() {
+      assert.ok(broker, 'the broker is started by a before hook: read it inside a test');
+      return broker;
+    },
+    get dir() {
+      assert.ok(dir, 'the folder is made by a before hook: read it inside a test');
+      return dir;
+    },
+  };
 }
 
 /** Publishes values with mosquitto_pub, one message per line, under MQTT 5 with the given user properties. */
@@ -81,5 +115,14 @@ export class SysCounts {
 /** Sets the retained message of a topic with mosquitto_pub -r (QoS 1): the broker hands it to every new subscription. */
 export function mosquittoRetain(port: number, topic: string, payload: string): void {
   const result = spawnSync('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-q', '1', '-r', '-t', topic, '-m', payload], { encoding: 'utf8' });
+  assert.equal(result.status, 0, result.stderr);
+}
+
+/**
+ * Publishes, with mosquitto_pub at QoS 1, a payload that is no counter value, after everything else on the topic:
+ * once a consumer reports it invalid, whatever was published before it has reached that consumer too.
+ */
+export function mosquittoEndMarker(port: number, topic: string, version: 'mqttv5' | 'mqttv311' = 'mqttv5'): void {
+  const result = spawnSync('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-V', version, '-q', '1', '-t', topic, '-m', 'end-marker'], { encoding: 'utf8' });
   assert.equal(result.status, 0, result.stderr);
 }
