@@ -1,26 +1,26 @@
 /**
- * Holds back everything the client sends (acknowledgements first of all) while received messages are
- * not yet recorded, and lets it go once they are.
+ * Holds back the acknowledgements the client sends (PUBACK, PUBREC) while the messages they acknowledge
+ * are not yet recorded, and lets them go once they are. Every other packet (PINGREQ, SUBSCRIBE,
+ * DISCONNECT) leaves at once.
  *
  * MQTT.js handles one packet at a time, so making it wait for each checkpoint write would allow one
- * message per disk write. Instead it acknowledges at once, and the PUBACK (or PUBREC) it writes waits
- * here, at the transport, until the batch that records the message is durable. Ordering is kept: bytes
- * leave in the order MQTT.js wrote them.
+ * message per disk write. Instead it acknowledges at once, and the acknowledgement it writes waits here,
+ * at the transport, until the batch that records the message is durable. Acknowledgements leave in the
+ * order MQTT.js wrote them, as MQTT asks.
  */
 import { Duplex } from 'node:stream';
+import { PacketFramer, packetType } from '../core/packet-frames.js';
 
 export interface GateMark {
   stream: GatedStream;
   count: number;
 }
 
-/** MQTT's DISCONNECT with no reason code and no properties: the same two bytes in 3.1.1 and 5. */
-const disconnectPacket = Buffer.from([0xe0, 0x00]);
+const isAcknowledgement = (type: number): boolean => type === packetType.puback || type === packetType.pubrec;
 
 class GatedStream extends Duplex {
   readonly held: Buffer[] = [];
-  /** The link is being closed by closeGracefully(): the socket is no longer MQTT.js's to destroy. */
-  private closing = false;
+  private readonly framer = new PacketFramer();
   private readonly forward = (chunk: Buffer): void => {
     if (!this.push(chunk)) this.socket.pause();
   };
@@ -43,47 +43,33 @@ class GatedStream extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    if (this.gate.frozen) {
-      callback();
-      return;
+    for (const frame of this.framer.push(chunk)) {
+      if (!isAcknowledgement(frame.type)) this.socket.write(frame.bytes);
+      else if (this.gate.frozen) continue;
+      else if (this.gate.holding) this.held.push(frame.bytes);
+      else this.socket.write(frame.bytes);
     }
-    if (this.gate.holding) this.held.push(chunk);
-    else this.socket.write(chunk);
     callback();
   }
 
+  /**
+   * A clean close (after MQTT.js's DISCONNECT) sends what is held only if the gate allows it, then reads
+   * and drops whatever the broker still sends until it closes its side: closing a socket with unread
+   * data in it sends a reset, and a reset makes the broker drop what it had received but not yet read,
+   * the last acknowledgements among it.
+   */
   override _final(callback: (error?: Error | null) => void): void {
-    // A clean close sends what is held only if the gate allows it; otherwise it is dropped unsent.
     if (!this.gate.holding) this.releaseHeld(this.held.length);
+    this.socket.off('data', this.forward);
+    this.socket.on('data', () => {});
+    this.socket.resume();
     this.socket.end(() => callback());
   }
 
   override _destroy(error: Error | null, callback: (error: Error | null) => void): void {
     this.held.length = 0;
-    if (!this.closing) this.socket.destroy();
+    this.socket.destroy();
     callback(error);
-  }
-
-  /**
-   * Sends DISCONNECT after everything released so far, then reads and drops whatever the broker still
-   * sends until it closes its side. Closing a socket with unread data in it sends a reset, and a reset
-   * makes the broker drop what it had received but not yet read: the last acknowledgements among it.
-   */
-  closeGracefully(timeoutMs: number): Promise<void> {
-    this.closing = true;
-    const socket = this.socket;
-    if (socket.destroyed) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => socket.destroy(), timeoutMs);
-      socket.once('close', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      socket.off('data', this.forward);
-      socket.on('data', () => {});
-      socket.resume();
-      socket.end(disconnectPacket);
-    });
   }
 
   releaseHeld(count: number): void {
@@ -95,7 +81,7 @@ class GatedStream extends Duplex {
 
 export class AcknowledgementGate {
   holding = false;
-  /** Nothing written from now on leaves: see freeze(). */
+  /** No acknowledgement written from now on leaves: see freeze(). */
   frozen = false;
   private current: GatedStream | undefined;
 
@@ -105,28 +91,18 @@ export class AcknowledgementGate {
     return this.current;
   };
 
-  /** Something was received and is not yet recorded durably: hold what the client sends. */
+  /** Something was received and is not yet recorded durably: hold the acknowledgements. */
   hold(): void {
     this.holding = true;
   }
 
   /**
-   * A message arrived that will not be recorded (the consumer is stopping): from here on nothing the
-   * client writes leaves, its acknowledgement included, so the broker keeps it for the next session.
-   * What was held before still goes out once its batch is recorded.
+   * A message arrived that will not be recorded (the consumer is stopping): from here on no
+   * acknowledgement leaves, so the broker keeps the message for the next session. What was held before
+   * still goes out once its batch is recorded.
    */
   freeze(): void {
     this.frozen = true;
-  }
-
-  /**
-   * Ends the link once everything recorded is acknowledged: nothing more from the client leaves (see
-   * freeze()), a DISCONNECT goes out, and the socket closes without a reset. MQTT.js may be ended with
-   * force meanwhile: the socket is no longer its to destroy.
-   */
-  close(timeoutMs = 2000): Promise<void> {
-    this.frozen = true;
-    return this.current && !this.current.destroyed ? this.current.closeGracefully(timeoutMs) : Promise.resolve();
   }
 
   /** What is held so far belongs to the batch about to be recorded. */

@@ -1,15 +1,17 @@
 /**
- * The client lifecycle both commands share: connect, keep connected with a growing retry delay, report
- * each change of state once, and stop on what retrying cannot fix. Given several brokers (the nodes of
- * a cluster), each new attempt goes to the next one, so a lost node is replaced by another.
+ * The client lifecycle both commands share, as wiring: MQTT.js events in, the link monitor's decisions
+ * (core/link-monitor.ts) carried out. Given several brokers (the nodes of a cluster), each new attempt
+ * goes to the next one, so a lost node is replaced by another.
  */
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { MqttClient, type IClientOptions, type IDisconnectPacket } from 'mqtt';
-import { CliError, describeError } from '../core/errors.js';
+import { MqttClient, Store, type IClientOptions, type IConnackPacket, type IDisconnectPacket } from 'mqtt';
+import { describeError, type CliError } from '../core/errors.js';
 import type { ConnectionEvent } from '../core/events.js';
-import { explainConnackCode, explainDisconnect, explainKeepaliveTimeout, explainTlsError, isFatalConnackCode } from '../core/reasons.js';
+import { LinkMonitor, type LinkDecision, type LinkError } from '../core/link-monitor.js';
+import { explainTlsError } from '../core/reasons.js';
+import { isKeepaliveTimeout, ownReconnectPeriodMs, reconnectKeepingStores, type ClientStores } from './client-internals.js';
 import { maskUrl, type ConnectionSettings } from './settings.js';
 
 export interface SessionRequest {
@@ -21,54 +23,50 @@ export interface SessionRequest {
 /** Wraps the socket, e.g. to hold acknowledgements back until what they acknowledge is recorded. */
 export type StreamWrapper = (socket: Duplex) => Duplex;
 
-const firstRetryMs = 250;
-const takeoverCloses = 3;
-/** A failing attempt's reason already said is said again after this long. */
-const sayAgainMs = 30_000;
-const takeoverWindowMs = 15_000;
-/** A connection closed sooner than this after it was made, with nothing said, is one of a tug of war. */
-const shortLivedMs = 2000;
-const longestRetryMs = 5000;
+export interface ConnectionHandlers {
+  /** A change of state, said once; 'connected' comes with the CONNACK, in the order of the wire. */
+  onEvent: (event: ConnectionEvent) => void;
+  /** What retrying cannot fix: the connection is closed already. */
+  onFatal: (error: CliError) => void;
+  /** The client can send (MQTT.js's 'connect', right after the CONNACK was handled). */
+  onReady?: () => void;
+}
+
+export interface Connection {
+  client: MqttClient;
+  /** Closes cleanly (DISCONNECT sent, session kept on the broker), bounded in time. */
+  close(timeoutMs?: number): Promise<void>;
+  /** Drops the link at once. */
+  abort(): void;
+}
 
 /**
  * Opens an MQTT client and keeps it connected: retries with a growing delay, reports each change of
  * state once, and turns what cannot be fixed by retrying (refused credentials, a session taken over,
- * the connect timeout) into a fatal error passed to onFatal. With several servers, a connection that
- * fails or is lost is followed by an attempt on the next server in the list (round robin); the delay
- * grows only once a whole round has failed.
+ * the connect timeout) into a fatal error passed to onFatal.
  */
-export function openConnection(
-  settings: ConnectionSettings,
-  session: SessionRequest,
-  handlers: { onEvent: (event: ConnectionEvent) => void; onFatal: (error: CliError) => void },
-  wrap?: StreamWrapper,
-): MqttClient {
+export function openConnection(settings: ConnectionSettings, session: SessionRequest, handlers: ConnectionHandlers, wrap?: StreamWrapper): Connection {
   const servers = settings.servers;
-  const shownUrls = servers.map((server) => maskUrl(server.url));
-  /** The server of the current (or next) attempt: MQTT.js builds a new stream for every attempt. */
+  const monitor = new LinkMonitor({
+    urls: servers.map((server) => maskUrl(server.url)),
+    clientId: settings.clientId,
+    protocolVersion: settings.protocolVersion,
+    keepalive: settings.keepalive,
+    connectTimeoutMs: settings.connectTimeoutMs,
+  });
   let current = 0;
-  /** Attempts that reached no broker, or lost it, since the last connection. */
-  let failedAttempts = 0;
-  const shownUrl = (): string => shownUrls[current]!;
-  /** The current attempt's socket connected: a close before the CONNACK was then the broker's choice. */
-  let reachedBroker = false;
   const streamBuilder = (): Duplex => {
+    current = monitor.attempt();
     const server = servers[current]!;
     const socket = server.secure
       ? tls.connect({ host: server.host, port: server.port, servername: net.isIP(server.host) ? undefined : server.host, ...settings.tls })
       : net.connect({ host: server.host, port: server.port });
     socket.setNoDelay(true);
-    reachedBroker = false;
-    socket.once(server.secure ? 'secureConnect' : 'connect', () => (reachedBroker = true));
+    socket.once(server.secure ? 'secureConnect' : 'connect', () => monitor.socketConnected());
     return wrap ? wrap(socket) : socket;
   };
-  // Some brokers close an MQTT 5 CONNECT without a word (RabbitMQ 3.10 speaks only 3.1.1).
-  const unanswered = (): string =>
-    !reachedBroker
-      ? 'no answer'
-      : settings.protocolVersion === 5
-        ? 'the broker closed the connection without answering the CONNECT; a broker that speaks only MQTT 3.1.1 (RabbitMQ 3.10) does so to MQTT 5: try -V 4'
-        : 'the broker closed the connection without answering the CONNECT';
+  // Kept across attempts: QoS 1 and 2 messages in flight are sent again on the next connection.
+  const stores: ClientStores = { incomingStore: new Store(), outgoingStore: new Store() };
   const options: IClientOptions = {
     clientId: settings.clientId,
     protocolVersion: settings.protocolVersion,
@@ -76,152 +74,107 @@ export function openConnection(
     keepalive: settings.keepalive,
     username: settings.username,
     password: settings.password,
-    reconnectPeriod: firstRetryMs,
+    // Reconnection is this module's own: the monitor says when.
+    reconnectPeriod: ownReconnectPeriodMs,
     connectTimeout: 10_000,
     resubscribe: false,
     queueQoSZero: false,
+    ...stores,
   };
   if (settings.protocolVersion === 5) {
     options.properties = {};
     if (session.sessionExpiry !== undefined) options.properties.sessionExpiryInterval = session.sessionExpiry;
     if (session.receiveMaximum !== undefined) options.properties.receiveMaximum = session.receiveMaximum;
   }
+
+  let closing = false;
+  let reconnectTimer: NodeJS.Timeout | undefined;
+  let deadlineTimer: NodeJS.Timeout | undefined;
+  const stopTimers = (): void => {
+    clearTimeout(reconnectTimer);
+    clearTimeout(deadlineTimer);
+  };
+  const carryOut = (decisions: LinkDecision[]): void => {
+    for (const decision of decisions) {
+      if (closing) return;
+      switch (decision.decision) {
+        case 'say':
+          handlers.onEvent(decision.event);
+          break;
+        case 'reconnect':
+          reconnectTimer = setTimeout(() => {
+            if (!closing) reconnectKeepingStores(client, stores);
+          }, decision.inMs);
+          break;
+        case 'deadline':
+          clearTimeout(deadlineTimer);
+          if (decision.at !== null) {
+            deadlineTimer = setTimeout(() => carryOut(monitor.deadlineReached(Date.now())), Math.max(0, decision.at - Date.now()));
+            deadlineTimer.unref();
+          }
+          break;
+        case 'stop':
+          closing = true;
+          stopTimers();
+          client.end(true);
+          handlers.onFatal(decision.error);
+          return;
+      }
+    }
+  };
+
   const client = new MqttClient(streamBuilder, options);
-
-  let state: 'connecting' | 'connected' | 'offline' | 'unreachable' | 'closed' = 'connecting';
-  let lastError = '';
-  /** The link ended with a reset: a broker that closes a client's socket, unread data in it, says no more than that. */
-  let lastErrorWasReset = false;
-  let lastReason = '';
-  let givingUpTimer: NodeJS.Timeout | undefined;
-  const fatal = (error: CliError): void => {
-    if (state === 'closed') return;
-    state = 'closed';
-    clearTimeout(givingUpTimer);
-    client.end(true);
-    handlers.onFatal(error);
-  };
-  const armTimeout = (): void => {
-    if (settings.connectTimeoutMs === undefined || givingUpTimer) return;
-    givingUpTimer = setTimeout(() => {
-      fatal(new CliError(`gave up: no connection to ${shownUrls.join(', ')} for ${settings.connectTimeoutMs! / 1000} s (${lastError || lastReason || 'no answer'})`));
-    }, settings.connectTimeoutMs);
-    givingUpTimer.unref();
-  };
-  armTimeout();
-
-  let connectedAt = 0;
-  /** The last connection was closed by the broker without a word (no DISCONNECT, no error). */
-  let afterSilentClose = false;
-  client.on('connect', (connack) => {
-    connectedAt = Date.now();
-    reasonsSaid.clear();
-    clearTimeout(givingUpTimer);
-    givingUpTimer = undefined;
-    client.options.reconnectPeriod = firstRetryMs;
-    failedAttempts = 0;
-    state = 'connected';
-    handlers.onEvent({
-      event: 'connected',
-      url: shownUrl(),
-      node: current + 1,
-      nodes: servers.length,
-      clientId: settings.clientId,
-      sessionPresent: connack.sessionPresent,
-      receiveMaximum: connack.properties?.receiveMaximum ?? null,
-      previousClosedSilently: afterSilentClose,
-    });
+  carryOut(monitor.start(Date.now()));
+  client.on('packetreceive', (packet) => {
+    if (packet.cmd !== 'connack') return;
+    const connack = packet as IConnackPacket;
+    const code = (settings.protocolVersion === 5 ? connack.reasonCode : connack.returnCode) ?? 0;
+    carryOut(monitor.connack({ code, sessionPresent: connack.sessionPresent, receiveMaximum: connack.properties?.receiveMaximum ?? null }, Date.now()));
+  });
+  client.on('connect', () => {
+    if (!closing) handlers.onReady?.();
   });
   client.on('error', (error: Error & { code?: number | string }) => {
-    if (typeof error.code === 'number' && isFatalConnackCode(error.code, settings.protocolVersion)) {
-      fatal(new CliError(`${shownUrl()} refused the connection: ${explainConnackCode(error.code, settings.protocolVersion)}`));
-      return;
-    }
-    const tlsRefusal = explainTlsError(error, servers[current]!.host);
-    if (tlsRefusal) {
-      fatal(new CliError(`cannot connect securely to ${shownUrl()}: ${tlsRefusal}`));
-      return;
-    }
-    lastError = error.message === 'Keepalive timeout' ? explainKeepaliveTimeout(settings.keepalive) : describeError(error);
-    lastErrorWasReset = error.code === 'ECONNRESET' || error.code === 'EPIPE';
+    carryOut(monitor.error(classifyError(error, servers[current]!.host)));
   });
-  client.on('disconnect', (packet: IDisconnectPacket) => {
-    const code = packet.reasonCode ?? 0;
-    const explained = explainDisconnect(code);
-    if (explained.fatal) {
-      fatal(new CliError(`${shownUrl()} closed the connection: ${explained.text}`));
-      return;
-    }
-    lastError = explained.text;
-    lastErrorWasReset = false;
-  });
-  // Mosquitto 2.0 closes the socket of a client whose id another client takes, without a DISCONNECT
-  // saying so; the two clients then take the session from each other in turn. So a silent close soon
-  // after a reconnect that itself followed a silent close is counted, and a few in a row mean a tug of
-  // war. A link cut now and then (its connections live longer) is not one.
-  const silentCloses: number[] = [];
-  /** When each reason for failing attempts was last said, since the last connection. */
-  const reasonsSaid = new Map<string, number>();
+  client.on('disconnect', (packet: IDisconnectPacket) => carryOut(monitor.disconnectPacket(packet.reasonCode ?? 0)));
   client.on('close', () => {
-    if (state === 'closed' || client.disconnecting) return;
-    const retryInMs = client.options.reconnectPeriod ?? firstRetryMs;
-    const silent = state === 'connected' && (!lastError || lastErrorWasReset);
-    if (silent && afterSilentClose && Date.now() - connectedAt < shortLivedMs) {
-      const now = Date.now();
-      silentCloses.push(now);
-      while (silentCloses.length > 0 && silentCloses[0]! < now - takeoverWindowMs) silentCloses.shift();
-      if (silentCloses.length >= takeoverCloses) {
-        fatal(
-          new CliError(
-            `${shownUrl()} closed the connection ${takeoverCloses} times in ${takeoverWindowMs / 1000} s right after it was made: most likely the session was taken over by another client with the client id ${settings.clientId} (stopping here, so that the two do not take it from each other in a loop)`,
-          ),
-        );
-        return;
-      }
-    }
-    if (state === 'connected') {
-      afterSilentClose = silent;
-      state = 'offline';
-      handlers.onEvent({ event: 'offline', url: shownUrl(), reason: lastError || 'connection lost' });
-      armTimeout();
-    } else {
-      // Said at the first failure, then again only for a reason not said in the last 30 s: a client that
-      // keeps trying shows it is still at it without a line per attempt.
-      const reason = lastError || unanswered();
-      const now = Date.now();
-      const saidAt = reasonsSaid.get(reason);
-      if (saidAt === undefined || now - saidAt >= sayAgainMs) {
-        handlers.onEvent({ event: 'unreachable', url: shownUrl(), reason, retryInMs });
-        reasonsSaid.set(reason, now);
-      }
-      if (state !== 'offline') state = 'unreachable';
-    }
-    failedAttempts += 1;
-    current = (current + 1) % servers.length;
-    if (failedAttempts % servers.length === 0) client.options.reconnectPeriod = Math.min(longestRetryMs, retryInMs * 2);
-    lastReason = lastError || (reachedBroker ? unanswered() : lastReason);
-    lastError = '';
-    lastErrorWasReset = false;
+    if (!closing) carryOut(monitor.closed(Date.now()));
   });
-  client.on('end', () => {
-    if (state !== 'closed') state = 'closed';
-  });
-  return client;
+
+  const end = (): void => {
+    closing = true;
+    stopTimers();
+    monitor.end();
+  };
+  return {
+    client,
+    close(timeoutMs = 2000): Promise<void> {
+      const connected = client.connected && !closing;
+      end();
+      return new Promise((resolve) => {
+        if (!connected) {
+          client.end(true, () => resolve());
+          return;
+        }
+        const timer = setTimeout(() => client.end(true, () => resolve()), timeoutMs);
+        client.end(false, () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    },
+    abort(): void {
+      end();
+      client.end(true);
+    },
+  };
 }
 
-/** Closes the client cleanly (DISCONNECT sent, session kept on the broker), bounded in time. */
-export function closeConnection(client: MqttClient, timeoutMs = 2000): Promise<void> {
-  return new Promise((resolve) => {
-    if (client.disconnected && !client.reconnecting) {
-      resolve();
-      return;
-    }
-    const timer = setTimeout(() => {
-      client.end(true, () => resolve());
-    }, timeoutMs);
-    client.end(false, () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
+function classifyError(error: Error & { code?: number | string }, host: string): LinkError {
+  if (isKeepaliveTimeout(error)) return { kind: 'keepalive-timeout' };
+  const tlsRefusal = explainTlsError(error, host);
+  if (tlsRefusal) return { kind: 'tls-refusal', text: tlsRefusal };
+  if (error.code === 'ECONNRESET' || error.code === 'EPIPE') return { kind: 'reset', text: describeError(error) };
+  return { kind: 'other', text: describeError(error) };
 }

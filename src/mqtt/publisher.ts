@@ -4,13 +4,13 @@
  * in-flight window.
  */
 import { randomUUID } from 'node:crypto';
-import type { IClientPublishOptions, MqttClient } from 'mqtt';
+import type { IClientPublishOptions } from 'mqtt';
 import { CliError, ExitCode, type ExitStatus } from '../core/errors.js';
 import type { ConnectionEvent, ProducerEvent, Renderer } from '../core/events.js';
 import { explainRefusal } from '../core/reasons.js';
 import { valuePayload, valueProperties } from '../core/wire.js';
 import { fromRanges, toRanges, type ProducerStateFile } from '../state/producer-state.js';
-import { closeConnection, openConnection } from './connection.js';
+import { openConnection, type Connection } from './connection.js';
 import type { ConnectionSettings } from './settings.js';
 
 export interface PublisherOptions {
@@ -62,7 +62,7 @@ export class CounterPublisher {
   private connected = false;
   /** The broker is known to be away (not merely being connected to for the first time). */
   private brokerAway = false;
-  private client: MqttClient | undefined;
+  private link: Connection | undefined;
   private timer: NodeJS.Timeout | undefined;
   private saveRunning: Promise<void> | undefined;
   private saveWanted = false;
@@ -99,10 +99,10 @@ export class CounterPublisher {
       }
     }
     for (const warning of options.settings.warnings) this.emit({ event: 'warning', ...warning });
-    this.client = openConnection(
+    this.link = openConnection(
       options.settings,
       { clean: true },
-      { onEvent: (event) => this.onConnection(event), onFatal: (error) => void this.stop(error) },
+      { onEvent: (event) => this.onConnection(event), onFatal: (error) => void this.stop(error), onReady: () => this.pump() },
     );
     if (options.intervalMs > 0) {
       this.tick();
@@ -131,7 +131,6 @@ export class CounterPublisher {
       this.window = Math.max(1, Math.min(largestWindow, brokerWindow));
       this.connected = true;
       this.brokerAway = false;
-      this.pump();
     } else {
       this.connected = false;
       this.brokerAway = true;
@@ -234,7 +233,7 @@ export class CounterPublisher {
 
   /** Publishes durable values while the broker's window has room; back to back with --interval 0. */
   private pump(): void {
-    if (!this.connected || !this.client?.connected) return;
+    if (!this.connected || !this.link?.client.connected) return;
     while (this.inflight.size + this.writing < this.window && this.unsentHead < this.unsent.length) {
       this.publish(this.unsent[this.unsentHead++]!);
     }
@@ -261,7 +260,7 @@ export class CounterPublisher {
       // back when the socket has taken it (at once, or at its 'drain'), or never if the link ends first.
       const connection = this.connection;
       this.writing++;
-      this.client!.publish(topic, payload, publishOptions, () => {
+      this.link!.client.publish(topic, payload, publishOptions, () => {
         if (connection !== this.connection) return;
         this.writing--;
         if (this.options.stateFile && this.writing === 0) void this.makeDurable();
@@ -270,7 +269,7 @@ export class CounterPublisher {
       return;
     }
     this.inflight.add(value);
-    this.client!.publish(topic, payload, publishOptions, (error) => {
+    this.link!.client.publish(topic, payload, publishOptions, (error) => {
       if (error) {
         const code = (error as Error & { code?: number }).code;
         if (typeof code === 'number') {
@@ -325,9 +324,9 @@ export class CounterPublisher {
         lastValue: this.lastValue,
       });
       await this.options.renderer.flush();
-      if (this.client) {
-        if (failure === undefined) await closeConnection(this.client);
-        else this.client.end(true);
+      if (this.link) {
+        if (failure === undefined) await this.link.close();
+        else this.link.abort();
       }
       if (failure !== undefined) throw failure;
       return ExitCode.ok;

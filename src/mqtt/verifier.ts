@@ -3,16 +3,17 @@
  * and acknowledges each message only after its line is written and the checkpoint that counts it is on
  * disk (group commit: one atomic write per batch, the batch's acknowledgements released after it).
  */
-import type { IPublishPacket, MqttClient } from 'mqtt';
+import type { IPublishPacket } from 'mqtt';
 import { brokerIdentity, chapterReason, type BrokerIdentity } from '../core/chapter.js';
 import { CliError, ExitCode, type ExitStatus } from '../core/errors.js';
 import type { ConnectionEvent, ConsumerEvent, Renderer } from '../core/events.js';
 import { explainRefusal } from '../core/reasons.js';
+import { SessionContext } from '../core/session-context.js';
 import { SequenceTracker } from '../core/tracker.js';
 import { parseValue, readValueProperties } from '../core/wire.js';
 import type { Checkpoint, CheckpointData } from '../state/checkpoint.js';
 import { AcknowledgementGate } from './ack-gate.js';
-import { openConnection } from './connection.js';
+import { openConnection, type Connection } from './connection.js';
 import type { ConnectionSettings } from './settings.js';
 
 export interface VerifierOptions {
@@ -42,31 +43,19 @@ export interface VerifierOptions {
 const subscribeAttempts = 8;
 const subscribeRetryMs = 1000;
 
-/** Quiet time after the last queued value before the backlog is called complete. */
-const backlogQuietMs = 300;
-
 export class DeliveryVerifier {
   private readonly tracker: SequenceTracker;
   /** The broker this run's accounting belongs to, as the checkpoint records it. */
   private readonly broker: BrokerIdentity;
   private readonly gate = new AcknowledgementGate();
-  private client: MqttClient | undefined;
+  /** Which session each message arrives in, and the backlog; fed in the order of the wire. */
+  private readonly sessions: SessionContext;
+  private connection: Connection | undefined;
   private pending = false;
   private commitRunning: Promise<void> | undefined;
   private commitScheduled = false;
-  private hadSession = false;
-  private sessionPresent = false;
-  private connectedAt = 0;
-  private afterReturn = false;
-  private backlogCount = 0;
-  private queuedOnReturn = 0;
-  private takeoverSuspected = false;
-  private movedNode = false;
-  /** The cluster node (1-based) of the last connection. */
-  private lastNode: number | undefined;
   /** Messages that arrived once the consumer had decided to stop: left unacknowledged in the session. */
   private leftInSession = 0;
-  private backlogLongestMs: number | null = null;
   private backlogTimer: NodeJS.Timeout | undefined;
   private received = 0;
   private stopping = false;
@@ -77,6 +66,7 @@ export class DeliveryVerifier {
   constructor(private readonly options: VerifierOptions) {
     this.tracker = new SequenceTracker({ groupMember: options.group !== undefined });
     this.broker = brokerIdentity(options.settings.servers, options.settings.protocolVersion);
+    this.sessions = new SessionContext({ clean: options.clean, queueLimit: options.queueLimit ?? null });
   }
 
   /** Connects and verifies until stop(), the count, or a fatal error. */
@@ -94,16 +84,17 @@ export class DeliveryVerifier {
     }
     // Said at once, before any line to flush or record to commit.
     for (const warning of options.settings.warnings) options.renderer.render({ event: 'warning', ...warning });
-    this.client = openConnection(
+    // The session is known from the CONNACK's 'packetreceive' and the messages from theirs: the order of the wire.
+    this.connection = openConnection(
       options.settings,
       { clean: options.clean, sessionExpiry: options.sessionExpiry, receiveMaximum: options.receiveMaximum },
-      { onEvent: (event) => this.onConnection(event), onFatal: (error) => void this.stop(error) },
+      { onEvent: (event) => this.onConnection(event), onFatal: (error) => void this.stop(error), onReady: () => this.subscribe() },
       this.gate.wrap,
     );
     // 'packetreceive' comes before MQTT.js handles the packet, so before it writes any acknowledgement
-    // (PUBACK, or PUBREC at QoS 2), on MQTT 3.1.1 and 5 alike; the gate holds that acknowledgement
-    // until the record is on disk.
-    this.client.on('packetreceive', (packet) => {
+    // (PUBACK, or PUBREC at QoS 2), on MQTT 3.1.1 and 5 alike (see client-internals.ts); the gate holds
+    // that acknowledgement until the record is on disk.
+    this.connection.client.on('packetreceive', (packet) => {
       if (packet.cmd !== 'publish') return;
       if (this.stopping) {
         this.leftInSession++;
@@ -122,13 +113,13 @@ export class DeliveryVerifier {
     const reason = chapterReason(saved.broker, this.broker, this.options.reset);
     if (reason === null) {
       this.tracker.restore(saved.tracker);
-      this.hadSession = saved.hadSession && !this.options.clean;
+      this.sessions.hadSession = saved.hadSession && !this.options.clean;
       this.emit({ event: 'checkpoint', path, lastValues: this.tracker.lastValues(), received: totals.received, missing: totals.missing });
       return;
     }
     // After --reset the session on the same broker is still this client's; another broker never had it.
     const sameBroker = chapterReason(saved.broker, this.broker, false) === null;
-    if (reason === 'reset' && sameBroker) this.hadSession = saved.hadSession && !this.options.clean;
+    if (reason === 'reset' && sameBroker) this.sessions.hadSession = saved.hadSession && !this.options.clean;
     this.emit({ event: 'chapter', path, reason, previous: saved.broker ?? null, broker: this.broker, earlier: { received: totals.received, missing: totals.missing } });
   }
 
@@ -139,23 +130,10 @@ export class DeliveryVerifier {
   }
 
   private onConnection(event: ConnectionEvent): void {
-    if (event.event === 'connected') {
-      this.connectedAt = Date.now();
-      this.sessionPresent = event.sessionPresent;
-      this.afterReturn = true;
-      this.queuedOnReturn = 0;
-      this.takeoverSuspected = event.previousClosedSilently;
-      this.movedNode = this.lastNode !== undefined && event.node !== this.lastNode;
-      this.lastNode = event.node;
-      this.emit(event);
-      if (this.hadSession && !this.sessionPresent && !this.options.clean) {
-        this.emit({ event: 'session-lost', clientId: this.options.settings.clientId, lastValues: this.tracker.lastValues() });
-      }
-      this.hadSession = !this.options.clean;
-      this.subscribe();
-      return;
-    }
     this.emit(event);
+    if (event.event === 'connected' && this.sessions.connected(event, Date.now()).sessionLost) {
+      this.emit({ event: 'session-lost', clientId: this.options.settings.clientId, lastValues: this.tracker.lastValues() });
+    }
   }
 
   /**
@@ -166,8 +144,8 @@ export class DeliveryVerifier {
    */
   private subscribe(attempt = 1): void {
     const { topic, qos, settings } = this.options;
-    const connection = this.connectedAt;
-    this.client!.subscribe(topic, { qos }, (error, granted, packet) => {
+    const connection = this.sessions.connection;
+    this.connection!.client.subscribe(topic, { qos }, (error, granted, packet) => {
       // A refusal comes as an error that carries the SUBACK: its reason code says why.
       const suback = packet ?? (error as (Error & { packet?: typeof packet }) | null)?.packet;
       const refusal = suback?.granted.find((code) => typeof code === 'number' && code >= 0x80);
@@ -177,7 +155,7 @@ export class DeliveryVerifier {
           this.emit({ event: 'warning', code: 'subscription-retry', topic, reasonCode: refusal, retryInMs: subscribeRetryMs, attempt: attempt + 1, attempts: subscribeAttempts });
           // Not on a connection that has ended meanwhile: the next one subscribes afresh.
           setTimeout(() => {
-            if (!this.stopping && this.connectedAt === connection && this.client?.connected) this.subscribe(attempt + 1);
+            if (!this.stopping && this.sessions.connection === connection && this.connection?.client.connected) this.subscribe(attempt + 1);
           }, subscribeRetryMs);
           return;
         }
@@ -210,11 +188,8 @@ export class DeliveryVerifier {
           this.warnedProperties = true;
           this.emit({ event: 'warning', code: 'malformed-property', topic, ...origin.problem });
         }
-        // RETAIN=1 on a delivery: the topic's retained message, sent because this connection subscribed
-        // (live and queued values come with RETAIN=0, as this consumer never asks for retain-as-published).
         const retained = packet.retain;
-        // Only QoS 1 and 2 are ever queued; a QoS 0 value sent just before the CONNACK was handled was live.
-        const queued = !retained && packet.qos > 0 && origin.sentAt !== undefined && origin.sentAt < this.connectedAt && this.sessionPresent;
+        const { queued, context } = this.sessions.arrived({ retained, qos: packet.qos, sentAt: origin.sentAt });
         const events = this.tracker.accept({
           topic,
           value: parsed.value,
@@ -225,32 +200,12 @@ export class DeliveryVerifier {
           queued,
           retained,
           qos: packet.qos,
-          context: {
-            clean: this.options.clean,
-            sessionPresent: this.sessionPresent,
-            hadSession: this.hadSession,
-            afterReturn: this.afterReturn,
-            queuedOnReturn: this.queuedOnReturn,
-            queueLimit: this.options.queueLimit ?? null,
-            takeoverSuspected: this.takeoverSuspected,
-            movedNode: this.movedNode,
-          },
+          context,
         });
-        for (const event of events) {
-          if (event.event === 'message' && event.queued) {
-            this.backlogCount++;
-            this.queuedOnReturn++;
-            if (event.waitedMs !== null && (this.backlogLongestMs === null || event.waitedMs > this.backlogLongestMs)) {
-              this.backlogLongestMs = event.waitedMs;
-            }
-          }
-        }
-        // A retained copy comes at the SUBACK, amid the backlog or after it: it neither ends nor extends it.
-        if (!retained) {
-          if (queued) this.armBacklogTimer();
-          else this.endBacklog();
-          this.afterReturn = queued;
-        }
+        const queuedWaits = events.flatMap((event) => (event.event === 'message' && event.queued ? [event.waitedMs] : []));
+        const backlog = this.sessions.recorded({ retained, queued }, queuedWaits, now);
+        if (backlog) this.emit(backlog);
+        this.watchBacklog(now);
         for (const event of events) this.options.renderer.render(event);
       }
     }
@@ -258,20 +213,16 @@ export class DeliveryVerifier {
     if (this.options.count !== undefined && this.received >= this.options.count) void this.stop();
   }
 
-  private armBacklogTimer(): void {
+  /** Says the backlog once it has been quiet long enough. */
+  private watchBacklog(now: number): void {
     clearTimeout(this.backlogTimer);
-    this.backlogTimer = setTimeout(() => this.endBacklog(), backlogQuietMs);
+    const quietAt = this.sessions.quietAt;
+    if (quietAt === null) return;
+    this.backlogTimer = setTimeout(() => {
+      const backlog = this.sessions.quiet(Date.now());
+      if (backlog) this.emit(backlog);
+    }, quietAt - now);
     this.backlogTimer.unref();
-  }
-
-  private endBacklog(): void {
-    clearTimeout(this.backlogTimer);
-    this.backlogTimer = undefined;
-    if (this.backlogCount === 0) return;
-    const event = { event: 'backlog', count: this.backlogCount, longestWaitMs: this.backlogLongestMs } as const;
-    this.backlogCount = 0;
-    this.backlogLongestMs = null;
-    this.emit(event);
   }
 
   /** Group commit: one commit runs at a time; whatever arrives meanwhile joins the next one. */
@@ -305,7 +256,7 @@ export class DeliveryVerifier {
         version: 3,
         clientId: this.options.settings.clientId,
         topic: this.options.topic,
-        hadSession: this.hadSession,
+        hadSession: this.sessions.hadSession,
         broker: this.broker,
         sessionExpiry: this.sessionExpiry,
         savedAt: new Date().toISOString(),
@@ -334,20 +285,22 @@ export class DeliveryVerifier {
           failure = commitError;
         }
       }
-      this.endBacklog();
+      clearTimeout(this.backlogTimer);
+      const backlog = this.sessions.endBacklog();
+      if (backlog) this.emit(backlog);
       const departure = {
-        persistentSession: this.hadSession && this.sessionExpiry !== 0,
+        persistentSession: this.sessions.hadSession && this.sessionExpiry !== 0,
         sessionExpiry: this.sessionExpiry,
         at: new Date().toISOString(),
       };
       const summary = { ...this.tracker.summary(), leftInSession: this.leftInSession, group: this.options.group ?? null, departure };
       this.options.renderer.render(summary);
       await this.options.renderer.flush();
-      if (this.client) {
-        // Everything recorded is acknowledged by now: the gate closes the link so that the broker reads it all.
-        const closed = failure === undefined ? this.gate.close() : Promise.resolve();
-        this.client.end(true);
-        await closed;
+      if (this.connection) {
+        // Everything recorded is acknowledged by now: no later message is, and DISCONNECT leaves after all.
+        this.gate.freeze();
+        if (failure === undefined) await this.connection.close();
+        else this.connection.abort();
       }
       if (failure !== undefined) throw failure;
       return summary.missing > 0 ? ExitCode.missing : ExitCode.ok;
