@@ -96,7 +96,7 @@ describe('failover on a 3-node NATS cluster', { skip: natsSkip() }, () => {
     try {
       // Dead links are noticed after 1.5 times the keep-alive (3 s); the pause lasts twice that.
       await consumer.waitUntil('the lost link noticed', () => consumer.eventsOf('offline').length >= 1, 10_000);
-      t.diagnostic(`link to the paused node declared dead after ${Date.now() - pausedAt} ms: ${String(consumer.eventsOf('offline')[0]!.reason)}`);
+      t.diagnostic(`link to the paused node declared dead after ${Date.now() - pausedAt} ms: ${JSON.stringify(consumer.eventsOf('offline')[0]!.reason)}`);
       await consumer
         .waitUntil('a value through another node', () => firstMessageAfterConnection(consumer.events, 2) !== undefined, Math.max(0, pausedAt + 6000 - Date.now()))
         .then(() => (failoverMs = Date.now() - pausedAt))

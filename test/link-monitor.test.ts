@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ConnectionEvent } from '../src/core/events.js';
 import { LinkMonitor, type Connack, type LinkDecision, type LinkSettings } from '../src/core/link-monitor.js';
+import { describeLinkReason } from '../src/core/reasons.js';
 
 const one: LinkSettings = { urls: ['mqtt://a:1883'], clientId: 'c1', protocolVersion: 5, keepalive: 10 };
 const three: LinkSettings = { ...one, urls: ['mqtt://a:1883', 'mqtt://b:1883', 'mqtt://c:1883'] };
@@ -39,7 +40,7 @@ describe('link monitor: connecting', () => {
   it('a broker that cannot be reached is said once, with the retry delay, and tried again after it', () => {
     const monitor = new LinkMonitor(one);
     const first = failAttempt(monitor, 0);
-    assert.deepEqual(said(first), [{ event: 'unreachable', url: 'mqtt://a:1883', reason: 'connect ECONNREFUSED 127.0.0.1:1883', retryInMs: 250 }]);
+    assert.deepEqual(said(first), [{ event: 'unreachable', url: 'mqtt://a:1883', reason: { code: 'socket-error', error: 'connect ECONNREFUSED 127.0.0.1:1883' }, retryInMs: 250 }]);
     assert.deepEqual(retries(first), [250]);
     const second = failAttempt(monitor, 300);
     assert.deepEqual(said(second), [], 'the same reason within 30 s is not said again');
@@ -61,7 +62,7 @@ describe('link monitor: connecting', () => {
     assert.equal(said(failAttempt(monitor, 29_999)).length, 0);
     assert.equal(said(failAttempt(monitor, 30_000)).length, 1);
     assert.deepEqual(
-      said(failAttempt(monitor, 30_001, 'getaddrinfo ENOTFOUND a')).map((e) => (e.event === 'unreachable' ? e.reason : '')),
+      said(failAttempt(monitor, 30_001, 'getaddrinfo ENOTFOUND a')).map((e) => (e.event === 'unreachable' ? describeLinkReason(e.reason) : '')),
       ['getaddrinfo ENOTFOUND a'],
     );
   });
@@ -87,7 +88,7 @@ describe('link monitor: connecting', () => {
       monitor.attempt();
       monitor.socketConnected();
       const closedByBroker = said(monitor.closed(1));
-      return [...silent, ...closedByBroker].map((e) => (e.event === 'unreachable' ? e.reason : ''));
+      return [...silent, ...closedByBroker].map((e) => (e.event === 'unreachable' ? describeLinkReason(e.reason) : ''));
     };
     assert.deepEqual(reasons(one), [
       'no answer',
@@ -118,7 +119,7 @@ describe('link monitor: what retrying cannot fix', () => {
     assert.deepEqual(monitor.connack({ code: 0x89, sessionPresent: false, receiveMaximum: null }, 0), []);
     monitor.error({ kind: 'other', text: 'Connection refused: Server busy' });
     const decisions = monitor.closed(1);
-    assert.deepEqual(said(decisions), [{ event: 'unreachable', url: 'mqtt://a:1883', reason: 'refused the connection: the broker is busy', retryInMs: 250 }]);
+    assert.deepEqual(said(decisions), [{ event: 'unreachable', url: 'mqtt://a:1883', reason: { code: 'refused', connackCode: 0x89, protocolVersion: 5 }, retryInMs: 250 }]);
     assert.deepEqual(retries(decisions), [250]);
   });
 
@@ -169,12 +170,12 @@ describe('link monitor: a connection lost', () => {
     const monitor = new LinkMonitor(one);
     connect(monitor, 0);
     monitor.error({ kind: 'keepalive-timeout' });
-    reasons.push(...said(monitor.closed(100_000)).map((e) => (e.event === 'offline' ? e.reason : '')));
+    reasons.push(...said(monitor.closed(100_000)).map((e) => (e.event === 'offline' ? describeLinkReason(e.reason) : '')));
     connect(monitor, 100_300);
     monitor.disconnectPacket(0x8b);
-    reasons.push(...said(monitor.closed(200_000)).map((e) => (e.event === 'offline' ? e.reason : '')));
+    reasons.push(...said(monitor.closed(200_000)).map((e) => (e.event === 'offline' ? describeLinkReason(e.reason) : '')));
     connect(monitor, 200_300);
-    reasons.push(...said(monitor.closed(300_000)).map((e) => (e.event === 'offline' ? e.reason : '')));
+    reasons.push(...said(monitor.closed(300_000)).map((e) => (e.event === 'offline' ? describeLinkReason(e.reason) : '')));
     assert.deepEqual(reasons, ['no answer from the broker within 1.5 times the keep-alive (15 s): the link is dead', 'the broker is shutting down', 'connection lost']);
   });
 

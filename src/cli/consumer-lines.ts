@@ -5,6 +5,7 @@ import { causeText } from './causes.js';
 import { brokerText, formatDuration, formatRange, nodeOf, sequenceName } from './format.js';
 import { invalidText, stateInUseLine, warningLine } from './notices.js';
 import { summaryLines } from './summary-lines.js';
+import { describeLinkReason } from '../core/reasons.js';
 
 /** The producers a consumer's output has named: a value's producer is shown once there are several. */
 export class ProducersSeen {
@@ -26,9 +27,9 @@ export function consumerLine(event: ConsumerEvent, chalk: ChalkInstance, produce
         (event.sessionPresent ? chalk.green('session resumed (session present)') : 'new session (no session present)')
       );
     case 'offline':
-      return chalk.yellow(`Connection lost (${event.reason}); reconnecting...`);
+      return chalk.yellow(`Connection lost (${describeLinkReason(event.reason)}); reconnecting...`);
     case 'unreachable':
-      return chalk.yellow(`Cannot reach ${event.url} (${event.reason}); retrying...`);
+      return chalk.yellow(`Cannot reach ${event.url} (${describeLinkReason(event.reason)}); retrying...`);
     case 'subscribed':
       return `Subscribed to ${event.topic} (QoS ${event.qos})`;
     case 'checkpoint': {

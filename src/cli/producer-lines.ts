@@ -3,15 +3,16 @@ import type { ChalkInstance } from 'chalk';
 import type { ProducerEvent } from '../core/events.js';
 import { nodeOf } from './format.js';
 import { stateInUseLine, warningLine } from './notices.js';
+import { describeLinkReason } from '../core/reasons.js';
 
 export function producerLine(event: ProducerEvent, chalk: ChalkInstance): string | null {
   switch (event.event) {
     case 'connected':
       return chalk.bold(`Connected to ${event.url}${nodeOf(event)} as ${event.clientId}`);
     case 'offline':
-      return chalk.yellow(`Connection lost (${event.reason}); still counting, values are kept until the broker is back`);
+      return chalk.yellow(`Connection lost (${describeLinkReason(event.reason)}); still counting, values are kept until the broker is back`);
     case 'unreachable':
-      return chalk.yellow(`Cannot reach ${event.url} (${event.reason}); still counting, values are kept until the broker is back`);
+      return chalk.yellow(`Cannot reach ${event.url} (${describeLinkReason(event.reason)}); still counting, values are kept until the broker is back`);
     case 'sent':
       return event.again ? `Sent: ${event.value} ${chalk.dim('(again)')}` : `Sent: ${event.value}`;
     case 'kept':

@@ -118,8 +118,25 @@ export type ConnectionEvent =
       /** The connection before this one was closed by the broker without a word, as in a session takeover. */
       previousClosedSilently: boolean;
     }
-  | { event: 'offline'; url: string; reason: string }
-  | { event: 'unreachable'; url: string; reason: string; retryInMs: number };
+  | { event: 'offline'; url: string; reason: LinkReason }
+  | { event: 'unreachable'; url: string; reason: LinkReason; retryInMs: number };
+
+/** Why a link failed or an attempt did not connect, as data: the words are made where it is shown. */
+export type LinkReason =
+  /** The CONNACK refused it with this return code (3.1.1) or reason code (5). */
+  | { code: 'refused'; connackCode: number; protocolVersion: 4 | 5 }
+  /** Nothing came from the broker for 1.5 keep-alive periods. */
+  | { code: 'keepalive-timeout'; keepalive: number }
+  /** The broker sent DISCONNECT (MQTT 5) with this reason code. */
+  | { code: 'disconnected'; reasonCode: number }
+  /** The system's own error, as it gave it (e.g. connect ECONNREFUSED 127.0.0.1:1883). */
+  | { code: 'socket-error'; error: string }
+  /** The socket connected, then the broker closed it without a CONNACK. */
+  | { code: 'no-connack'; protocolVersion: 4 | 5 }
+  /** No answer at all. */
+  | { code: 'no-answer' }
+  /** Closed without a word from either side. */
+  | { code: 'connection-lost' };
 
 export interface SubscribedEvent {
   event: 'subscribed';

@@ -4,8 +4,8 @@
  * and no clock: the caller passes the times and carries out the decisions.
  */
 import { CliError } from './errors.js';
-import type { ConnectionEvent } from './events.js';
-import { explainConnackCode, explainDisconnect, explainKeepaliveTimeout, isFatalConnackCode } from './reasons.js';
+import type { ConnectionEvent, LinkReason } from './events.js';
+import { describeLinkReason, explainConnackCode, explainDisconnect, isFatalConnackCode } from './reasons.js';
 
 export interface LinkSettings {
   /** The brokers, as shown (credentials masked): several for the nodes of a cluster, tried in turn. */
@@ -63,9 +63,9 @@ export class LinkMonitor {
   private reachedBroker = false;
   /** The current attempt was refused by its CONNACK: the error that follows says nothing new. */
   private refused = false;
-  private lastError = '';
+  private lastError: LinkReason | null = null;
   private lastErrorWasReset = false;
-  private lastReason = '';
+  private lastReason: LinkReason | null = null;
   private deadline: number | null = null;
   private connectedAt = 0;
   /** The last connection was closed by the broker without a word (no DISCONNECT, no error). */
@@ -101,7 +101,7 @@ export class LinkMonitor {
       if (isFatalConnackCode(connack.code, protocolVersion)) {
         return this.stop(`${this.url} refused the connection: ${explainConnackCode(connack.code, protocolVersion)}`);
       }
-      this.lastError = `refused the connection: ${explainConnackCode(connack.code, protocolVersion)}`;
+      this.lastError = { code: 'refused', connackCode: connack.code, protocolVersion };
       this.lastErrorWasReset = false;
       return [];
     }
@@ -127,7 +127,7 @@ export class LinkMonitor {
   error(error: LinkError): LinkDecision[] {
     if (this.state === 'closed' || this.refused) return [];
     if (error.kind === 'tls-refusal') return this.stop(`cannot connect securely to ${this.url}: ${error.text}`);
-    this.lastError = error.kind === 'keepalive-timeout' ? explainKeepaliveTimeout(this.settings.keepalive) : error.text;
+    this.lastError = error.kind === 'keepalive-timeout' ? { code: 'keepalive-timeout', keepalive: this.settings.keepalive } : { code: 'socket-error', error: error.text };
     this.lastErrorWasReset = error.kind === 'reset';
     return [];
   }
@@ -137,7 +137,7 @@ export class LinkMonitor {
     if (this.state === 'closed') return [];
     const explained = explainDisconnect(reasonCode);
     if (explained.fatal) return this.stop(`${this.url} closed the connection: ${explained.text}`);
-    this.lastError = explained.text;
+    this.lastError = { code: 'disconnected', reasonCode };
     this.lastErrorWasReset = false;
     return [];
   }
@@ -164,16 +164,17 @@ export class LinkMonitor {
     if (this.state === 'connected') {
       this.afterSilentClose = silent;
       this.state = 'offline';
-      decisions.push({ decision: 'say', event: { event: 'offline', url: this.url, reason: this.lastError || 'connection lost' } });
+      decisions.push({ decision: 'say', event: { event: 'offline', url: this.url, reason: this.lastError ?? { code: 'connection-lost' } } });
       decisions.push(...this.armDeadline(now));
     } else {
       // Said at the first failure, then again only for a reason not said in the last 30 s: a client that
       // keeps trying shows it is still at it without a line per attempt.
-      const reason = this.lastError || this.unanswered();
-      const saidAt = this.reasonsSaid.get(reason);
+      const reason = this.lastError ?? this.unanswered();
+      const key = JSON.stringify(reason);
+      const saidAt = this.reasonsSaid.get(key);
       if (saidAt === undefined || now - saidAt >= sayAgainMs) {
         decisions.push({ decision: 'say', event: { event: 'unreachable', url: this.url, reason, retryInMs } });
-        this.reasonsSaid.set(reason, now);
+        this.reasonsSaid.set(key, now);
       }
       if (this.state !== 'offline') this.state = 'unreachable';
     }
@@ -181,8 +182,8 @@ export class LinkMonitor {
     this.current = (this.current + 1) % this.settings.urls.length;
     // The delay grows only once a whole round of servers has failed.
     if (this.failedAttempts % this.settings.urls.length === 0) this.retryMs = Math.min(longestRetryMs, retryInMs * 2);
-    this.lastReason = this.lastError || (this.reachedBroker ? this.unanswered() : this.lastReason);
-    this.lastError = '';
+    this.lastReason = this.lastError ?? (this.reachedBroker ? this.unanswered() : this.lastReason);
+    this.lastError = null;
     this.lastErrorWasReset = false;
     decisions.push({ decision: 'reconnect', inMs: retryInMs });
     return decisions;
@@ -192,7 +193,7 @@ export class LinkMonitor {
   deadlineReached(now: number): LinkDecision[] {
     if (this.state === 'closed' || this.deadline === null || now < this.deadline) return [];
     const { urls, connectTimeoutMs } = this.settings;
-    return this.stop(`gave up: no connection to ${urls.join(', ')} for ${connectTimeoutMs! / 1000} s (${this.lastError || this.lastReason || 'no answer'})`);
+    return this.stop(`gave up: no connection to ${urls.join(', ')} for ${connectTimeoutMs! / 1000} s (${describeLinkReason(this.lastError ?? this.lastReason ?? { code: 'no-answer' })})`);
   }
 
   /** The user stops: whatever happens to the link from now on decides nothing. */
@@ -220,11 +221,7 @@ export class LinkMonitor {
     return [{ decision: 'stop', error: new CliError(message) }];
   }
 
-  // Some brokers close an MQTT 5 CONNECT without a word (RabbitMQ 3.10 speaks only 3.1.1).
-  private unanswered(): string {
-    if (!this.reachedBroker) return 'no answer';
-    return this.settings.protocolVersion === 5
-      ? 'the broker closed the connection without answering the CONNECT; a broker that speaks only MQTT 3.1.1 (RabbitMQ 3.10) does so to MQTT 5: try -V 4'
-      : 'the broker closed the connection without answering the CONNECT';
+  private unanswered(): LinkReason {
+    return this.reachedBroker ? { code: 'no-connack', protocolVersion: this.settings.protocolVersion } : { code: 'no-answer' };
   }
 }

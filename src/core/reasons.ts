@@ -1,4 +1,5 @@
 /** What the broker's reason codes and return codes mean to a person running these commands. */
+import type { LinkReason } from './events.js';
 
 const connackV4: Record<number, string> = {
   1: 'the broker does not accept MQTT 3.1.1 (unacceptable protocol version): connect with -V 5',
@@ -137,4 +138,27 @@ export function explainTlsError(error: Error & { code?: unknown }, host: string)
     return `the broker's certificate is not signed by a trusted CA (${error.message}): give the CA certificate that signed it with --ca FILE`;
   }
   return undefined;
+}
+
+/** Why a link failed, in words (the commands show it; the JSON carries the LinkReason itself). */
+export function describeLinkReason(reason: LinkReason): string {
+  switch (reason.code) {
+    case 'refused':
+      return `refused the connection: ${explainConnackCode(reason.connackCode, reason.protocolVersion)}`;
+    case 'keepalive-timeout':
+      return explainKeepaliveTimeout(reason.keepalive);
+    case 'disconnected':
+      return explainDisconnect(reason.reasonCode).text;
+    case 'socket-error':
+      return reason.error;
+    // Some brokers close an MQTT 5 CONNECT without a word (RabbitMQ 3.10 speaks only 3.1.1).
+    case 'no-connack':
+      return reason.protocolVersion === 5
+        ? 'the broker closed the connection without answering the CONNECT; a broker that speaks only MQTT 3.1.1 (RabbitMQ 3.10) does so to MQTT 5: try -V 4'
+        : 'the broker closed the connection without answering the CONNECT';
+    case 'no-answer':
+      return 'no answer';
+    case 'connection-lost':
+      return 'connection lost';
+  }
 }

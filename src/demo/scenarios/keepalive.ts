@@ -1,6 +1,8 @@
 import { formatDuration } from '../../cli/output.js';
 import { LinkProxy } from '../link-proxy.js';
 import { consumer, finish, firstUrl, throughLink, lastSummary, names, producer, receive, verdictOf, type Scenario } from '../story.js';
+import type { LinkReason } from '../../core/events.js';
+import { describeLinkReason } from '../../core/reasons.js';
 
 const keepaliveSeconds = 2;
 
@@ -23,7 +25,7 @@ export const keepalive: Scenario = {
       context.say(`The consumer's link goes half-open: the sockets stay open, nothing gets through (keep-alive ${keepaliveSeconds} s).`);
       const offline = await receiver.waitForEvent('offline', () => true, keepaliveSeconds * 1500 + 5000);
       const noticedMs = Date.now() - stalledAt;
-      context.say(`The consumer notices after ${formatDuration(noticedMs)}: ${String(offline.reason)}.`);
+      context.say(`The consumer notices after ${formatDuration(noticedMs)}: ${describeLinkReason(offline.reason as LinkReason)}.`);
       await receiver.waitUntil('the reconnect', () => receiver.eventsOf('connected').length >= 2, 10_000);
       const back = receiver.eventsOf('connected')[1]!;
       context.say(`It reconnects: ${back.sessionPresent ? 'the broker resumed its session' : 'the broker had no session for it'}.`);
@@ -31,7 +33,7 @@ export const keepalive: Scenario = {
       const facts = {
         keepaliveSeconds,
         noticedMs,
-        reason: String(offline.reason),
+        reason: (offline.reason as LinkReason).code,
         sessionResumed: back.sessionPresent === true,
         missing: missing.length,
         gaps: receiver.eventsOf('gap').length,
