@@ -38,14 +38,15 @@ export class ChildCommand {
     });
     ChildCommand.running.add(this);
     this.exited = new Promise((resolve) => {
-      this.child.once('exit', (code, signal) => {
+      const done = (code: number | null, signal: NodeJS.Signals | null): void => {
         ChildCommand.running.delete(this);
-        // Let the last output arrive.
-        setTimeout(() => {
-          resolve({ code, signal });
-          this.notify();
-        }, 50);
-      });
+        resolve({ code, signal });
+        this.notify();
+      };
+      // 'close' comes once its output has all arrived; a process it left behind holding the pipes
+      // open would delay that for ever, so the exit is taken alone after a while.
+      this.child.once('close', done);
+      this.child.once('exit', (code, signal) => setTimeout(() => done(code, signal), 5000).unref());
     });
   }
 
