@@ -11,6 +11,7 @@ import { explainRefusal } from '../core/reasons.js';
 import { valuePayload, valueProperties } from '../core/wire.js';
 import { fromRanges, toRanges, type ProducerStateFile } from '../state/producer-state.js';
 import { openConnection, type Connection } from './connection.js';
+import { publishRefusalCode } from './client-internals.js';
 import type { ConnectionSettings } from './settings.js';
 
 export interface PublisherOptions {
@@ -271,8 +272,8 @@ export class CounterPublisher {
     this.inflight.add(value);
     this.link!.client.publish(topic, payload, publishOptions, (error) => {
       if (error) {
-        const code = (error as Error & { code?: number }).code;
-        if (typeof code === 'number') {
+        const code = publishRefusalCode(error);
+        if (code !== undefined) {
           void this.stop(new CliError(`the broker refused value ${value} on ${topic}: ${explainRefusal(code)}`));
         }
         return; // the connection went away: MQTT.js sends it again on reconnect

@@ -14,6 +14,7 @@ import { parseValue, readValueProperties } from '../core/wire.js';
 import type { Checkpoint, CheckpointData } from '../state/checkpoint.js';
 import { AcknowledgementGate } from './ack-gate.js';
 import { openConnection, type Connection } from './connection.js';
+import { subackOf } from './client-internals.js';
 import type { ConnectionSettings } from './settings.js';
 
 export interface VerifierOptions {
@@ -147,7 +148,7 @@ export class DeliveryVerifier {
     const connection = this.sessions.connection;
     this.connection!.client.subscribe(topic, { qos }, (error, granted, packet) => {
       // A refusal comes as an error that carries the SUBACK: its reason code says why.
-      const suback = packet ?? (error as (Error & { packet?: typeof packet }) | null)?.packet;
+      const suback = subackOf(error, packet);
       const refusal = suback?.granted.find((code) => typeof code === 'number' && code >= 0x80);
       if (typeof refusal === 'number') {
         const transient = refusal === 0x80 && settings.servers.length > 1;
