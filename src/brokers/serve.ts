@@ -8,10 +8,13 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../package-root.js';
 import { CliError } from '../core/errors.js';
+import type { Served, ServedNodes } from '../core/events.js';
 import { brokerEntry, type BrokerKind } from './catalogue.js';
 import { findMosquitto, PrivateMosquitto, projectConfig } from './mosquitto.js';
 import { portTaken } from './ports.js';
 import { protectedMosquitto } from './protected.js';
+
+export type { Served, ServedLocal, ServedNodes } from '../core/events.js';
 
 export interface BrokerRequest {
   kind: BrokerKind;
@@ -21,30 +24,6 @@ export interface BrokerRequest {
   /** The protected Mosquitto, with this password for its users. */
   protectedPassword?: string;
 }
-
-/** One broker on localhost: the embedded one, or a Mosquitto with one of the project's configs. */
-export interface ServedLocal {
-  kind: 'embedded' | 'mosquitto';
-  port: number;
-  protected: boolean;
-  /** Where Mosquitto keeps its data (absolute). */
-  dataDir?: string;
-  mosquittoInstalled: boolean;
-}
-
-/** The nodes of a kind the project starts as processes, on free ports of 127.0.0.1. */
-export interface ServedNodes {
-  kind: BrokerKind;
-  /** What it is ("a NATS cluster of 3 nodes"). */
-  description: string;
-  protocolVersions: ReadonlyArray<4 | 5>;
-  /** Its config and data, removed when it stops. */
-  dir: string;
-  nodes: Array<{ index: number; url: string; pid: number | undefined }>;
-  urls: string[];
-}
-
-export type Served = (ServedLocal & { started: 'local' }) | (ServedNodes & { started: 'nodes' });
 
 export interface ServedBroker {
   served: Served;

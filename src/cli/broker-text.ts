@@ -1,28 +1,8 @@
 /** What the broker command says about the broker it started, and while it starts. */
 import { relative } from 'node:path';
 import { packageRoot } from '../package-root.js';
+import type { Served, ServedLocal, ServedNodes } from '../core/events.js';
 import { commandLine } from './invocation.js';
-
-/** A broker on localhost: the embedded one or a Mosquitto with one of the project's configs. */
-export interface LocalBrokerFacts {
-  kind: 'embedded' | 'mosquitto';
-  port: number;
-  protected: boolean;
-  dataDir?: string;
-  mosquittoInstalled: boolean;
-}
-
-/** Nodes started on free ports of 127.0.0.1 (NATS, RabbitMQ, ejabberd). */
-export interface NodesFacts {
-  kind: string;
-  description: string;
-  protocolVersions: ReadonlyArray<4 | 5>;
-  dir: string;
-  nodes: Array<{ index: number; url: string; pid: number | undefined }>;
-  urls: string[];
-}
-
-export type BrokerFacts = (LocalBrokerFacts & { started: 'local' }) | (NodesFacts & { started: 'nodes' });
 
 const counted = (nodes: number): string => `${nodes} node${nodes === 1 ? '' : 's'}`;
 
@@ -39,7 +19,7 @@ function shownDir(dir: string): string {
   return inside.startsWith('..') ? dir : `${inside}/`;
 }
 
-function localLines(broker: LocalBrokerFacts, users: { producer: string; consumer: string }): string[] {
+function localLines(broker: ServedLocal, users: { producer: string; consumer: string }): string[] {
   const at = `localhost:${broker.port}`;
   if (broker.kind === 'mosquitto' && broker.protected) {
     return [
@@ -60,7 +40,7 @@ function localLines(broker: LocalBrokerFacts, users: { producer: string; consume
   ];
 }
 
-function nodesLines(cluster: NodesFacts): string[] {
+function nodesLines(cluster: ServedNodes): string[] {
   const speaks4Only = !cluster.protocolVersions.includes(5);
   const version = speaks4Only ? '-V 4 ' : '';
   // A NATS node is one process; a RabbitMQ or ejabberd node is a script and its VM, killed as a group.
@@ -80,11 +60,11 @@ function nodesLines(cluster: NodesFacts): string[] {
 }
 
 /** What a started broker says: where it listens, where its data is, how to use it and stop it. */
-export function startedLines(broker: BrokerFacts, users: { producer: string; consumer: string }): string[] {
+export function startedLines(broker: Served, users: { producer: string; consumer: string }): string[] {
   return broker.started === 'local' ? localLines(broker, users) : nodesLines(broker);
 }
 
 /** The last line, once Ctrl+C stopped it. */
-export function stoppedLine(broker: BrokerFacts): string {
+export function stoppedLine(broker: Served): string {
   return `${broker.started === 'local' ? 'Broker' : 'Cluster'} stopped.`;
 }

@@ -269,3 +269,28 @@ export interface Renderer<E> {
    */
   flush(): Promise<void>;
 }
+
+/** One broker on localhost: the embedded one, or a Mosquitto with one of the project's configs. */
+export interface ServedLocal {
+  kind: 'embedded' | 'mosquitto';
+  port: number;
+  protected: boolean;
+  /** Where Mosquitto keeps its data (absolute). */
+  dataDir?: string;
+  mosquittoInstalled: boolean;
+}
+
+/** The nodes of a kind the project starts as processes, on free ports of 127.0.0.1. */
+export interface ServedNodes {
+  /** A kind of the broker catalogue (src/brokers/catalogue.ts). */
+  kind: string;
+  /** What it is ("a NATS cluster of 3 nodes"). */
+  description: string;
+  protocolVersions: ReadonlyArray<4 | 5>;
+  /** Its config and data, removed when it stops. */
+  dir: string;
+  nodes: Array<{ index: number; url: string; pid: number | undefined }>;
+  urls: string[];
+}
+
+export type Served = (ServedLocal & { started: 'local' }) | (ServedNodes & { started: 'nodes' });
