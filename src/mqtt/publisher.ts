@@ -48,6 +48,8 @@ export class CounterPublisher {
   private fresh: number[] = [];
   /** QoS 1 and 2 values published and not yet acknowledged. */
   private readonly inflight = new Set<number>();
+  /** Values whose publish failed before MQTT.js kept them for a resend: published again first. */
+  private returned: number[] = [];
   /**
    * QoS 0 values handed to the connection whose write has not completed (the socket's buffer is full):
    * nothing acknowledges them, but they pace the next ones. Only the current connection's count.
@@ -143,7 +145,7 @@ export class CounterPublisher {
   }
 
   private get outstanding(): number {
-    return this.inflight.size + (this.unsent.length - this.unsentHead) + this.fresh.length;
+    return this.inflight.size + this.returned.length + (this.unsent.length - this.unsentHead) + this.fresh.length;
   }
 
   /** One value per interval, connected or not: a broker outage does not stop the counter. */
@@ -205,7 +207,7 @@ export class CounterPublisher {
   }
 
   private unacknowledgedValues(): number[] {
-    const values = [...this.inflight];
+    const values = [...this.inflight, ...this.returned];
     for (let i = this.unsentHead; i < this.unsent.length; i++) values.push(this.unsent[i]!);
     values.push(...this.fresh);
     return values.sort((a, b) => a - b);
@@ -235,6 +237,7 @@ export class CounterPublisher {
   /** Publishes durable values while the broker's window has room; back to back with --interval 0. */
   private pump(): void {
     if (!this.connected || !this.link?.client.connected) return;
+    while (this.inflight.size + this.writing < this.window && this.returned.length > 0) this.publish(this.returned.shift()!);
     while (this.inflight.size + this.writing < this.window && this.unsentHead < this.unsent.length) {
       this.publish(this.unsent[this.unsentHead++]!);
     }
@@ -276,7 +279,13 @@ export class CounterPublisher {
         if (code !== undefined) {
           void this.stop(new CliError(`the broker refused value ${value} on ${topic}: ${explainRefusal(code)}`));
         }
-        return; // the connection went away: MQTT.js sends it again on reconnect
+        // An error is a publish MQTT.js did not complete: one that was waiting for the resends of the
+        // last connection when this one ended is not kept for the next, so it is published again here.
+        if (this.inflight.delete(value)) {
+          this.returned.push(value);
+          this.again.add(value);
+        }
+        return;
       }
       this.inflight.delete(value);
       this.acknowledged++;
