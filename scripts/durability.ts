@@ -100,28 +100,37 @@ interface Row {
 
 const versionArgs = (running: Running): string[] => (running.protocolVersion === 4 ? ['-V', '4'] : []);
 
-/** The latency of each value: its send time (the producer's user property) to its line at a consumer that is online. */
+/** A command of the package, each JSON line it prints handed over with the moment it arrived. */
+function linesOf(name: 'producer' | 'consumer', args: string[], onEvent: (event: { event: string; value?: number }, at: number) => void): Promise<void> {
+  const child = spawn(process.execPath, [...commandArgs(name), ...args, '--json'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NO_COLOR: '1' } });
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    const at = Date.now();
+    if (line.startsWith('{')) onEvent(JSON.parse(line) as { event: string; value?: number }, at);
+  });
+  const timeout = setTimeout(() => child.kill(), 120_000);
+  return new Promise((resolve) => child.once('exit', () => resolve(clearTimeout(timeout))));
+}
+
+/**
+ * The latency of each value, the consumer online: from the producer's line saying it sent it to the
+ * consumer's line saying it received it, both read by this script as they come (MQTT 3.1.1 has no user
+ * property to carry the send time).
+ */
 async function latency(running: Running): Promise<number[]> {
-  const waits: number[] = [];
-  const consumer = spawn(process.execPath, [...commandArgs('consumer'), '-L', running.sessionUrl, '-i', 'latency', '-t', 'latency', '--no-state', '--json', '-C', String(latencyValues), ...versionArgs(running)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, NO_COLOR: '1' },
+  const sentAt = new Map<number, number>();
+  const receivedAt = new Map<number, number>();
+  let subscribed = (): void => {};
+  const ready = new Promise<void>((resolve) => (subscribed = resolve));
+  const consumer = linesOf('consumer', ['-L', running.sessionUrl, '-i', 'latency', '-t', 'latency', '--no-state', '-C', String(latencyValues), ...versionArgs(running)], (event, at) => {
+    if (event.event === 'subscribed') subscribed();
+    if (event.event === 'message' && !receivedAt.has(event.value!)) receivedAt.set(event.value!, at);
   });
-  const exited = new Promise<void>((resolve) => consumer.once('exit', () => resolve()));
-  const subscribed = new Promise<void>((resolve) => {
-    createInterface({ input: consumer.stdout }).on('line', (line) => {
-      const at = Date.now();
-      if (!line.startsWith('{')) return;
-      const event = JSON.parse(line) as { event: string; sentAt?: number | null };
-      if (event.event === 'subscribed') resolve();
-      if (event.event === 'message' && typeof event.sentAt === 'number') waits.push(at - event.sentAt);
-    });
+  await Promise.race([ready, consumer]);
+  const producer = linesOf('producer', ['-L', running.publishUrl, '-t', 'latency', '--interval', String(latencyIntervalMs), '-C', String(latencyValues), ...versionArgs(running)], (event, at) => {
+    if (event.event === 'sent' && !sentAt.has(event.value!)) sentAt.set(event.value!, at);
   });
-  await Promise.race([subscribed, exited]);
-  const producer = ChildCommand.producer(['-L', running.publishUrl, '-t', 'latency', '--interval', String(latencyIntervalMs), '-C', String(latencyValues), ...versionArgs(running)]);
-  const timeout = setTimeout(() => consumer.kill(), 60_000);
-  await Promise.all([exited, producer.exited]);
-  clearTimeout(timeout);
+  await Promise.all([consumer, producer]);
+  const waits = [...receivedAt].filter(([value]) => sentAt.has(value)).map(([value, at]) => at - sentAt.get(value)!);
   if (waits.length !== latencyValues) fail(`latency: the consumer printed ${waits.length} of ${latencyValues} values`);
   return waits;
 }
@@ -190,7 +199,7 @@ export async function main(): Promise<void> {
   }
   print();
   print(`- publish: \`producer --interval 0 -C ${values}\` (QoS 1), timed from its connection to its exit (every value acknowledged), to a persistent session that subscribed and left: the values are queued for it, which is what persistence writes.`);
-  print(`- latency: ${latencyValues} values, one every ${latencyIntervalMs} ms, from the producer's send time to the consumer's JSON line, the consumer online.`);
+  print(`- latency: ${latencyValues} values, one every ${latencyIntervalMs} ms, the consumer online: from the producer's JSON line saying it sent a value to the consumer's saying it received it, as this script reads them.`);
   print('- SIGKILL: right after the producer exited, the node that holds the session (node 1; Mosquitto is then started again with its data) is killed; the session returns (through nodes 2 and 3 for a cluster) and receives until every value came or none for 5 s.');
   print('- Mosquitto: max_queued_messages 0 (no limit), max_inflight_messages 1000; the clusters: 3 nodes, the session made on node 1, the producer on node 2, MQTT 3.1.1.');
 }
