@@ -3,6 +3,7 @@
  * on the same work, one process per measurement timed from its start to its exit, rounds alternating
  * the two, medians and ratios. Whatever the C client publishes is counted at a subscriber.
  *   npm run bench [-- --rounds N --max-load L --max-wait S]
+ *   npm run bench -- --durability: what durability costs (scripts/durability.ts)
  */
 import { spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
@@ -203,4 +204,6 @@ async function latencyC(port: number): Promise<number[]> {
   return waits;
 }
 
-void main().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
+// --durability is a benchmark of its own: scripts/durability.ts.
+const run = process.argv.includes('--durability') ? () => import('./durability.js').then((durability) => durability.main()) : main;
+void run().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));

@@ -15,6 +15,7 @@ interface BrokerOptions {
   broker?: BrokerKind;
   nodes?: NodesRequest;
   protected?: boolean;
+  bridge?: string | true;
   port: number;
 }
 
@@ -23,6 +24,8 @@ const program = createProgram('broker', 'Start an MQTT broker on localhost for t
   { args: '--broker embedded', note: 'the embedded broker (sessions in memory)' },
   { args: '--port 1884', note: 'another port' },
   { env: 'MQTT_PASSWORD=choose-one', args: '--protected', note: 'only the users tutorial-producer and tutorial-consumer' },
+  { args: '--bridge', note: 'an edge Mosquitto on localhost:1883 bridged to a central Mosquitto on a free port' },
+  { args: '--bridge mqtt://central.example:1883', note: 'an edge Mosquitto bridged to your central broker' },
   { args: '--broker nats --nodes 3', note: 'a NATS JetStream cluster of 3 nodes on free ports (MQTT 3.1.1: use -V 4)' },
   { args: '--broker rabbitmq', note: 'a private RabbitMQ node with its MQTT plugin on a free port (MQTT 3.1.1: use -V 4)' },
   { args: '--broker rabbitmq-quorum --nodes 3', note: '3 RabbitMQ nodes keeping sessions in quorum queues' },
@@ -34,6 +37,12 @@ const program = createProgram('broker', 'Start an MQTT broker on localhost for t
     new Option(
       '--protected',
       `Mosquitto with scripts/mosquitto-protected.conf: only the users ${protectedUsers.producer} (may publish to my_topic) and ${protectedUsers.consumer} (may subscribe to it), both with the password in MQTT_PASSWORD`,
+    ),
+  )
+  .addOption(
+    new Option(
+      '--bridge [url]',
+      'an edge Mosquitto on --port that forwards every topic (QoS 1, cleansession false, persistence on) to the central broker at URL (mqtt://), or, without URL, to a private central Mosquitto on a free port',
     ),
   )
   .addOption(new Option('-p, --port <port>', 'port to listen on (mosquitto, embedded)').argParser(integerIn(1, 65535, 'the port')).default(1883))
@@ -60,11 +69,13 @@ runCommand('broker', async () => {
   if (brokerEntry(kind).startsNodes && program.getOptionValueSource('port') === 'cli') {
     throw new UsageError(`--port is for mosquitto and embedded: the nodes of --broker ${kind} listen on free ports of 127.0.0.1, printed when they start`);
   }
+  if (options.bridge !== undefined && kind !== 'mosquitto') throw new UsageError(`--bridge starts an edge Mosquitto: it cannot be used with --broker ${kind}`);
+  if (options.bridge !== undefined && options.protected) throw new UsageError('--bridge and --protected cannot be used together: the edge Mosquitto lets anyone in');
   const password = options.protected ? protectedPassword() : undefined;
   const say = (lines: string[]): void => void process.stdout.write(lines.map((line) => `${line}\n`).join(''));
   // Listening from the start: a Ctrl+C while the broker starts stops it once it has, never half-way.
   const interrupted = new Promise<void>((resolveStop) => onInterrupt(() => resolveStop()));
-  const { served, close } = await serveBroker({ kind, nodes, port: options.port, protectedPassword: password }, () => say([startingLine(kind, nodes)]));
+  const { served, close } = await serveBroker({ kind, nodes, port: options.port, protectedPassword: password, bridgeTo: options.bridge }, () => say([startingLine(kind, nodes)]));
   say(startedLines(served, protectedUsers));
   await interrupted;
   await close();

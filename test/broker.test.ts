@@ -31,7 +31,7 @@ function asNobodySkip(): string | false {
 }
 
 /** user: run as that user (when the tests run as root). */
-async function runBroker(args: string[], check: (url: string) => Promise<void>, env: Record<string, string> = {}, user?: { uid: number; gid: number }): Promise<string> {
+async function runBroker(args: string[], check: (url: string, printed: () => string) => Promise<void>, env: Record<string, string> = {}, user?: { uid: number; gid: number }): Promise<string> {
   const port = await freePort();
   const child = spawn(process.execPath, [...brokerArgs, '--port', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env }, ...user });
   let output = '';
@@ -41,7 +41,7 @@ async function runBroker(args: string[], check: (url: string) => Promise<void>, 
   try {
     await waitFor('the broker to start', () => output.includes('Ctrl+C stops it') || child.exitCode !== null, { detail: () => output });
     assert.equal(child.exitCode, null, `the broker stopped: ${output}`);
-    await check(`mqtt://localhost:${port}`);
+    await check(`mqtt://localhost:${port}`, () => output);
   } finally {
     child.kill('SIGINT');
   }
@@ -70,6 +70,40 @@ describe('npm run broker', () => {
   it('starts Mosquitto with the tutorial config when it is installed', { skip: mosquittoSkip() }, async () => {
     const output = await runBroker([], sessionSurvivesReconnect);
     assert.match(output, /Mosquitto on localhost:\d+, with scripts\/mosquitto.conf/);
+  });
+
+  it('--bridge starts an edge Mosquitto whose values reach a central Mosquitto', { skip: mosquittoSkip() }, async () => {
+    let centre = '';
+    const output = await runBroker(['--bridge'], async (edge, printed) => {
+      centre = /bridged to (mqtt:\/\/127\.0\.0\.1:\d+)/.exec(printed())?.[1] ?? '';
+      assert.ok(centre, 'the central broker is named');
+      const session = { clientId: 'bridge-test', clean: false, protocolVersion: 4 as const, reconnectPeriod: 0 };
+      const consumer = await connectAsync(centre, session);
+      const received: string[] = [];
+      consumer.on('message', (_topic, payload) => received.push(payload.toString()));
+      await consumer.subscribeAsync('bridged/values', { qos: 1 });
+      const producer = await connectAsync(edge, { protocolVersion: 5 });
+      for (let value = 1; value <= 5; value++) await producer.publishAsync('bridged/values', String(value), { qos: 1 });
+      await waitFor('the values at the centre', () => received.length >= 5, { detail: () => received.join(' ') });
+      await producer.endAsync();
+      await consumer.endAsync();
+      assert.deepEqual(received, ['1', '2', '3', '4', '5']);
+    });
+    assert.match(output, /Edge Mosquitto on localhost:\d+, with scripts\/mosquitto.conf \(persistence in .*mosquitto-edge\/\), bridged to mqtt:\/\/127\.0\.0\.1:\d+: .*topic # out, QoS 1, cleansession false/);
+    assert.match(output, /Central Mosquitto on mqtt:\/\/127\.0\.0\.1:\d+/);
+    assert.match(output, /Broker stopped/);
+  });
+
+  it('--bridge is an edge Mosquitto: with another --broker, invalid usage, one line, exit 2', () => {
+    const result = spawnSync(process.execPath, [...brokerArgs, '--bridge', '--broker', 'embedded', '--port', '1'], { encoding: 'utf8' });
+    assert.equal(result.status, 2, result.stderr);
+    assert.equal(result.stderr.trim(), 'broker: --bridge starts an edge Mosquitto: it cannot be used with --broker embedded');
+  });
+
+  it('--bridge to a URL the bridge cannot use says so in one line and exits 1', { skip: mosquittoSkip() }, async () => {
+    const result = spawnSync(process.execPath, [...brokerArgs, '--bridge', 'mqtts://central.example:8883', '--port', String(await freePort())], { encoding: 'utf8' });
+    assert.equal(result.status, 1, result.stderr);
+    assert.equal(result.stderr.trim(), 'broker: the bridge connects with mqtt:// only (a TLS bridge needs its certificates in mosquitto.conf): mqtts://central.example:8883');
   });
 
   it('a user who cannot write the project folder gets the broker data under their own state folder', { skip: mosquittoSkip() || asNobodySkip() }, async () => {

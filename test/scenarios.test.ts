@@ -14,6 +14,7 @@ import { ChildCommand } from '../src/demo/processes.js';
 import { NatsCluster } from '../src/brokers/nats.js';
 import { notApplicable } from '../src/demo/run.js';
 import { clusterScenarios, findScenario, scenarios } from '../src/demo/scenarios.js';
+import { bridgeSetUps } from '../src/demo/scenarios/bridge.js';
 import { stopScenarioBrokers, type Facts, type Scenario } from '../src/demo/story.js';
 import { mosquittoSkip } from './support/mosquitto.js';
 import { natsSkip } from './support/nats.js';
@@ -83,6 +84,22 @@ const expectations: Record<string, (facts: Facts) => void> = {
     assert.equal(facts.missing, 0);
     assert.equal(facts.gaps, 0);
     assert.equal(facts.exit, 0);
+  },
+  bridge(facts) {
+    for (const setUp of bridgeSetUps) {
+      const fact = (name: string): Facts[string] | undefined => facts[`${setUp.name}.${name}`];
+      assert.equal(fact('unacknowledged'), 0, `${setUp.name}: the edge acknowledged every value`);
+      assert.ok((fact('duringOutage') as number) >= 30, `${setUp.name}: 30 values or more were sent while the link was down`);
+      if (setUp.keepsAll) assert.equal(fact('lostValues'), '', `${setUp.name}: no acknowledged value lost`);
+    }
+    assert.ok((facts['durable.acknowledged'] as number) >= 40, 'the values before, during and after the outage');
+    // What was sent during the outage, give or take the values in flight when the link went.
+    assert.ok((facts['no-persistence.lost'] as number) >= 20, 'the restart without persistence lost what the edge had queued');
+    assert.ok((facts['clean-session.lost'] as number) >= 20, 'a clean local session queues nothing while the link is down');
+    assert.ok((facts['qos0.lost'] as number) >= 20, 'QoS 0 on the bridge queues nothing while the link is down');
+    const kept = facts['queue-limit.keptFromOutage'] as number;
+    assert.ok(kept >= 8 && kept <= 12, `the edge kept about its limit of 10 of the values sent during the outage, ${kept} kept`);
+    assert.ok((facts['queue-limit.lost'] as number) >= (facts['queue-limit.duringOutage'] as number) - 12, 'and dropped the rest');
   },
   group(facts) {
     assert.ok((facts.sentWhileAway as number) >= 10, `about 20 values were sent while member b was away, ${String(facts.sentWhileAway)} seen`);

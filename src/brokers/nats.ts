@@ -105,6 +105,8 @@ export interface NatsClusterOptions {
   size: number;
   /** Where the nodes keep their config and JetStream data (default: a new temporary folder, removed by dispose). */
   dir?: string;
+  /** How many nodes keep each MQTT stream (stream_replicas; default: every node). */
+  streamReplicas?: number;
 }
 
 export class NatsCluster implements BrokerCluster {
@@ -143,7 +145,7 @@ export class NatsCluster implements BrokerCluster {
       const index = i + 1;
       const configPath = join(this.dir, `node${index}.conf`);
       mkdirSync(join(this.dir, `node${index}`), { recursive: true });
-      writeFileSync(configPath, nodeConfig(index, own, ports, join(this.dir, `node${index}`)));
+      writeFileSync(configPath, nodeConfig(index, own, ports, join(this.dir, `node${index}`), this.options.streamReplicas));
       this.nodes.push(new NatsNode(index, own, configPath));
     });
     try {
@@ -175,13 +177,13 @@ export class NatsCluster implements BrokerCluster {
 
 /**
  * One node's configuration. A cluster needs, per node, its own server_name and JetStream store_dir,
- * and routes to the others; `stream_replicas` is set to the cluster size so that the MQTT streams are
+ * and routes to the others; `stream_replicas` is by default the cluster size so that the MQTT streams are
  * replicated on every node however many had joined when the first client connected. NATS 2.9 sends a
  * message again only once its `ack_wait` has passed (30 s by default), also when the session resumes on
  * another node, so values in flight at a node's death would come 30 s late, behind newer ones; 1 s
  * makes them come first after a failover.
  */
-export function nodeConfig(index: number, own: NodePorts, all: NodePorts[], storeDir: string): string {
+export function nodeConfig(index: number, own: NodePorts, all: NodePorts[], storeDir: string, streamReplicas = all.length): string {
   const lines = [
     `server_name: node${index}`,
     `listen: 127.0.0.1:${own.client}`,
@@ -192,7 +194,7 @@ export function nodeConfig(index: number, own: NodePorts, all: NodePorts[], stor
     const routes = all.filter((p) => p !== own).map((p) => `nats-route://127.0.0.1:${p.route}`);
     lines.push(`cluster { name: mqtt-persistent-sessions, listen: 127.0.0.1:${own.route}, routes: [${routes.join(', ')}] }`);
   }
-  lines.push(`mqtt { listen: 127.0.0.1:${own.mqtt}, stream_replicas: ${all.length}, ack_wait: "1s" }`, '');
+  lines.push(`mqtt { listen: 127.0.0.1:${own.mqtt}, stream_replicas: ${streamReplicas}, ack_wait: "1s" }`, '');
   return lines.join('\n');
 }
 

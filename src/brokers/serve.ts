@@ -8,13 +8,14 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../package-root.js';
 import { CliError } from '../core/errors.js';
-import type { Served, ServedNodes } from '../core/events.js';
+import type { Served, ServedBridge, ServedNodes } from '../core/events.js';
+import { edgeMosquitto } from './bridge.js';
 import { brokerEntry, type BrokerKind } from './catalogue.js';
 import { findMosquitto, PrivateMosquitto, projectConfig } from './mosquitto.js';
-import { portTaken } from './ports.js';
+import { freePort, portTaken } from './ports.js';
 import { protectedMosquitto } from './protected.js';
 
-export type { Served, ServedLocal, ServedNodes } from '../core/events.js';
+export type { Served, ServedBridge, ServedLocal, ServedNodes } from '../core/events.js';
 
 export interface BrokerRequest {
   kind: BrokerKind;
@@ -23,6 +24,8 @@ export interface BrokerRequest {
   port: number;
   /** The protected Mosquitto, with this password for its users. */
   protectedPassword?: string;
+  /** An edge Mosquitto bridged to this central broker's URL, or to a private central Mosquitto the command starts (true). */
+  bridgeTo?: string | true;
 }
 
 export interface ServedBroker {
@@ -57,6 +60,33 @@ async function serveMosquitto(folder: string, make: (dataDir: string) => Private
     rmSync(mosquitto.dir, { recursive: true, force: true });
   };
   return { dataDir, close };
+}
+
+/**
+ * An edge Mosquitto on localhost:port, with the tutorial's config, forwarding every topic at QoS 1 with a
+ * persistent session to the central broker: one at a URL, or a private central Mosquitto on a free port.
+ */
+async function serveBridge(port: number, bridgeTo: string | true): Promise<{ dataDir: string; bridge: ServedBridge; close: () => Promise<void> }> {
+  let centre: { url: string; dataDir: string; close: () => Promise<void> } | undefined;
+  if (bridgeTo === true) {
+    const centrePort = await freePort();
+    const started = await serveMosquitto('mosquitto-centre', (dir) => new PrivateMosquitto({ port: centrePort, config: projectConfig('mosquitto.conf'), persistenceLocation: dir }));
+    centre = { url: `mqtt://127.0.0.1:${centrePort}`, ...started };
+  }
+  const bridge: ServedBridge = { name: 'mqtt-ps-edge', centre: centre?.url ?? (bridgeTo as string), centreDataDir: centre?.dataDir, topic: '#', qos: 1, cleanSession: false };
+  try {
+    const edge = await serveMosquitto('mosquitto-edge', (dir) =>
+      edgeMosquitto({ bridge, persistence: true, port, listenHost: 'localhost', persistenceLocation: dir, config: projectConfig('mosquitto.conf') }),
+    );
+    const close = async (): Promise<void> => {
+      await edge.close();
+      await centre?.close();
+    };
+    return { dataDir: edge.dataDir, bridge, close };
+  } catch (error) {
+    await centre?.close();
+    throw error;
+  }
 }
 
 /** Starts the nodes of a kind of the catalogue; starting() is called once they are about to start. */
@@ -96,6 +126,10 @@ export async function serveBroker(request: BrokerRequest, starting: () => void =
   if (request.kind === 'mosquitto') {
     if (!mosquittoInstalled) {
       throw new CliError(password === undefined ? `--broker mosquitto: ${brokerEntry('mosquitto').missing()}` : 'the protected broker needs Mosquitto (Debian, Ubuntu: sudo apt-get install mosquitto)');
+    }
+    if (request.bridgeTo !== undefined) {
+      const { dataDir, bridge, close } = await serveBridge(request.port, request.bridgeTo);
+      return { served: { started: 'local', kind: 'mosquitto', protected: false, dataDir, bridge, ...local }, close };
     }
     const { dataDir, close } =
       password === undefined

@@ -1,7 +1,8 @@
 /** What the broker command says about the broker it started, and while it starts. */
 import { relative } from 'node:path';
 import { packageRoot } from '../package-root.js';
-import type { Served, ServedLocal, ServedNodes } from '../core/events.js';
+import type { Served, ServedBridge, ServedLocal, ServedNodes } from '../core/events.js';
+import { maskUrls } from '../mqtt/settings.js';
 import { commandLine } from './invocation.js';
 
 const counted = (nodes: number): string => `${nodes} node${nodes === 1 ? '' : 's'}`;
@@ -19,8 +20,20 @@ function shownDir(dir: string): string {
   return inside.startsWith('..') ? dir : `${inside}/`;
 }
 
+function bridgeLines(at: string, dataDir: string, bridge: ServedBridge): string[] {
+  const centre = maskUrls(bridge.centre);
+  return [
+    `Edge Mosquitto on ${at}, with scripts/mosquitto.conf (persistence in ${shownDir(dataDir)}), bridged to ${centre}: what is published to it goes there (topic ${bridge.topic} out, QoS ${bridge.qos}, cleansession ${String(bridge.cleanSession)}). Ctrl+C stops it.`,
+    ...(bridge.centreDataDir === undefined ? [] : [`Central Mosquitto on ${centre}, with scripts/mosquitto.conf (persistence in ${shownDir(bridge.centreDataDir)}).`]),
+    'Try:',
+    `  ${commandLine('consumer', `--id my-consumer --url ${centre}`)}`,
+    `  ${commandLine('producer', `--url mqtt://${at}`)}`,
+  ];
+}
+
 function localLines(broker: ServedLocal, users: { producer: string; consumer: string }): string[] {
   const at = `localhost:${broker.port}`;
+  if (broker.bridge) return bridgeLines(at, broker.dataDir!, broker.bridge);
   if (broker.kind === 'mosquitto' && broker.protected) {
     return [
       `Protected Mosquitto on ${at}, with scripts/mosquitto-protected.conf (data in ${shownDir(broker.dataDir!)}): users ${users.producer} and ${users.consumer}, password from MQTT_PASSWORD. Ctrl+C stops it.`,

@@ -278,6 +278,20 @@ export interface ServedLocal {
   /** Where Mosquitto keeps its data (absolute). */
   dataDir?: string;
   mosquittoInstalled: boolean;
+  /** An edge Mosquitto: what it forwards, and to which central broker. */
+  bridge?: ServedBridge;
+}
+
+export interface ServedBridge {
+  /** The bridge's name, its client id on the central broker. */
+  name: string;
+  /** The central broker's URL, as given (it may hold a password: masked when shown). */
+  centre: string;
+  /** Where the central Mosquitto keeps its data, when the broker command started it; undefined for a broker given by URL. */
+  centreDataDir?: string;
+  topic: string;
+  qos: 0 | 1;
+  cleanSession: boolean;
 }
 
 /** The nodes of a kind the project starts as processes, on free ports of 127.0.0.1. */

@@ -9,6 +9,7 @@ import { killProducerNode } from './scenarios/cluster/kill-producer-node.js';
 import { killWhileAway } from './scenarios/cluster/kill-while-away.js';
 import { pauseNode } from './scenarios/cluster/pause-node.js';
 import { restartNode } from './scenarios/cluster/restart-node.js';
+import { bridge } from './scenarios/bridge.js';
 import { brokerRestart } from './scenarios/broker-restart.js';
 import { cleanRestart } from './scenarios/clean-restart.js';
 import { cleanSession } from './scenarios/clean-session.js';
@@ -21,7 +22,7 @@ import { queueLimit } from './scenarios/queue-limit.js';
 import { sessionExpiry } from './scenarios/session-expiry.js';
 import type { Scenario } from './story.js';
 
-export const scenarios: Scenario[] = [persistent, cleanSession, qos0, sessionExpiry, brokerRestart, cleanRestart, queueLimit, offlineProducer, keepalive, group];
+export const scenarios: Scenario[] = [persistent, cleanSession, qos0, sessionExpiry, brokerRestart, cleanRestart, queueLimit, offlineProducer, bridge, keepalive, group];
 
 /** Faults injected into a 3-node NATS cluster (`--cluster`): not in `--all`, which is the article on one broker. */
 export const clusterScenarios: Scenario[] = [killConsumerNode, killWhileAway, pauseNode, restartNode, killProducerNode];

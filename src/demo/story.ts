@@ -73,8 +73,9 @@ export function mosquittoAvailable(): boolean {
 /** The Mosquittos that scenarios start, so that an interrupted demo leaves none running. */
 const startedBrokers = new Set<PrivateMosquitto>();
 
-export async function startMosquitto(options: MosquittoOptions): Promise<PrivateMosquitto> {
-  const broker = new PrivateMosquitto(options);
+/** Starts a Mosquitto of the scenario's own: one made from options, or one made elsewhere (an edge with its bridge). */
+export async function startMosquitto(options: MosquittoOptions | PrivateMosquitto): Promise<PrivateMosquitto> {
+  const broker = options instanceof PrivateMosquitto ? options : new PrivateMosquitto(options);
   startedBrokers.add(broker);
   try {
     return await broker.start();
