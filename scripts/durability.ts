@@ -108,7 +108,12 @@ function linesOf(name: 'producer' | 'consumer', args: string[], onEvent: (event:
     if (line.startsWith('{')) onEvent(JSON.parse(line) as { event: string; value?: number }, at);
   });
   const timeout = setTimeout(() => child.kill(), 120_000);
-  return new Promise((resolve) => child.once('exit', () => resolve(clearTimeout(timeout))));
+  return new Promise((resolve) =>
+    child.once('exit', () => {
+      clearTimeout(timeout);
+      resolve();
+    }),
+  );
 }
 
 /**

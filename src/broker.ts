@@ -62,7 +62,7 @@ function protectedPassword(): string {
 runCommand('broker', async () => {
   if (!parseArguments(program, process.argv)) return ExitCode.ok;
   const options = program.opts<BrokerOptions>();
-  const kind: BrokerKind = options.broker ?? (options.protected || findMosquitto() !== undefined ? 'mosquitto' : 'embedded');
+  const kind: BrokerKind = options.broker ?? (options.protected || options.bridge !== undefined || findMosquitto() !== undefined ? 'mosquitto' : 'embedded');
   const nodes = options.nodes?.start ?? 1;
   checkNodes(kind, nodes);
   if (options.protected && kind !== 'mosquitto') throw new UsageError(`--protected is a Mosquitto: it cannot be used with --broker ${kind}`);
