@@ -21,7 +21,7 @@ runCommand('demo', async () => {
     return ExitCode.ok;
   }
   const broker = plan.broker ? await startDemoBroker(plan.broker.kind, plan.broker.nodes, plan.broker.url, plan.protocolVersion) : undefined;
-  const demo = createDemoRun(broker, out, plan.ownFaultNodes);
+  const demo = createDemoRun(broker, out, plan.ownFaultNodes, plan.history);
   onInterrupt(() => void demo.stop().then(() => process.exit(130)));
   onOutputClosed(() => void demo.stop().then(() => process.exit(ExitCode.ok)));
   let failed: number;

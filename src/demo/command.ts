@@ -18,6 +18,7 @@ interface DemoOptions {
   all?: boolean;
   cluster?: boolean;
   interval: number;
+  history?: string;
 }
 
 export const demoExamples: Example[] = [
@@ -29,6 +30,7 @@ export const demoExamples: Example[] = [
   { args: '--broker nats --nodes 3', note: 'the tutorial on a 3-node NATS cluster it starts (needs nats-server; MQTT 3.1.1)' },
   { args: '--cluster', note: 'the fault scenarios on a 3-node NATS cluster it starts (needs nats-server)' },
   { args: '--cluster --broker rabbitmq', note: 'the same on 3 RabbitMQ nodes (or ejabberd, rabbitmq-mirrored, rabbitmq-quorum; --nodes 5 for 5)' },
+  { args: '--cluster --history run.jsonl', note: 'the same, every operation and fault written to run.jsonl; npm run report -- --history run.jsonl checks it again' },
   { args: '--url mqtt://localhost:1883', note: 'the report card of a running broker: every claim that needs no control of it, and probes' },
   { args: '--url mqtt://localhost:1883 --scenario qos0', note: 'one claim against a running broker' },
 ];
@@ -46,6 +48,7 @@ export function demoProgram(): Command {
     .addOption(new Option('--scenario <name>', `one claim: ${[...scenarios, ...clusterScenarios].map((s) => s.name).join(', ')}`).default('persistent'))
     .addOption(new Option('--all', "run every claim of the article (on one broker)"))
     .addOption(new Option('--cluster', `run the fault scenarios on the nodes of --broker (${faultClusterNodes} or more), or, without --broker, on a NATS cluster of their own: ${clusterScenarios.map((s) => s.name).join(', ')}`).conflicts('url'))
+    .addOption(new Option('--history <file>', "write the scenarios' history to this file as JSON lines: every publish, acknowledgement, delivery, connection and fault, timed, the scenario named on each (checked again by the report command's --history)").conflicts('url'))
     .addOption(new Option('--interval <ms>', 'milliseconds between values (the tutorial uses 1000)').argParser(integerIn(10, 10_000, 'the interval')).default(100))
     .addHelpText('after', '\nExit status: 0 every scenario passed (or was skipped, or is not applicable), 1 a scenario failed (or the broker could not be reached), 2 invalid usage.\n');
 }
@@ -62,6 +65,8 @@ export type DemoPlan =
       ownFaultNodes: number;
       protocolVersion: 4 | 5;
       interval: number;
+      /** Where the history of every scenario is written, as JSON lines. */
+      history?: string;
     };
 
 function unknownScenario(name: string): never {
@@ -98,5 +103,6 @@ export function demoPlan(program: Command): DemoPlan {
     ownFaultNodes: ownCluster ? nodes : faultClusterNodes,
     protocolVersion,
     interval,
+    history: options.history,
   };
 }
