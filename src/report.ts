@@ -16,7 +16,7 @@ const program = createProgram(
 )
   .argument('[records...]', "the members' state files or --json outputs")
   .addOption(new Option('--json', 'print the report as one JSON object (see docs/producers-and-groups.md)'))
-  .addOption(new Option('--history <file>', 'check again a history saved by the demo (--history FILE): each scenario\'s verdict and the checkers\' figures, from its operations alone (see docs/faults.md)'))
+  .addOption(new Option('--history <file>', 'check again a history saved by the demo (--history FILE): each scenario\'s verdict and the checkers\' figures, from its operations alone (see docs/clusters.md)'))
   .addHelpText(
     'after',
     "\nA value no member has is waiting, not missing, when it comes after the last value of its producer that a member received before leaving with a session the broker still keeps (by its expiry): it may be parked there until that member returns.\n" +

@@ -103,8 +103,13 @@ describe('unavailability', () => {
     assert.deepEqual(unavailability([at.delivered(900, 3), at.delivered(100, 1, { session: 'other' }), at.delivered(400, 2)]), { longestMs: 500, from: 400, to: 900 });
   });
 
-  it('none measured with fewer than two deliveries', () => {
+  it('counts from the first value sent: a first delivery long after it is a time without delivery', () => {
+    assert.deepEqual(unavailability([at.sent(100, 1), at.sent(200, 2), at.delivered(2000, 1), at.delivered(2100, 2)]), { longestMs: 1900, from: 100, to: 2000 });
+  });
+
+  it('none measured with one delivery and nothing sent, or nothing delivered', () => {
     assert.deepEqual(unavailability([at.delivered(5, 1)]), { longestMs: null, from: null, to: null });
+    assert.deepEqual(unavailability([at.sent(1, 1)]), { longestMs: null, from: null, to: null });
     assert.deepEqual(unavailability([]), { longestMs: null, from: null, to: null });
   });
 });
@@ -223,7 +228,7 @@ describe('the fault verdicts, combined from the checkers', () => {
   it('the figures of a history are every checker at once', () => {
     const figures = checkHistory(consumerNodeKilled);
     assert.deepEqual(figures.lost, acknowledgedLost(consumerNodeKilled));
-    assert.deepEqual(figures.unavailability, { longestMs: 8, from: 5, to: 13 });
+    assert.deepEqual(figures.unavailability, { longestMs: 8, from: 5, to: 13 }, 'the values sent from 1 on, delivered at 5, then none until 13');
     assert.equal(figures.failovers.length, 1);
   });
 });

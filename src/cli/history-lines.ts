@@ -2,7 +2,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { HistoryFigures, StreamValues } from '../core/checkers.js';
 import type { FailoverMeasure, FaultJudgement } from '../core/fault-verdicts.js';
-import type { FaultKind, FaultOperation } from '../core/history.js';
+import type { FaultKind } from '../core/history.js';
 import { formatRanges, formatSeconds } from './format.js';
 
 /** What a condition of a claim says when it does not hold. */
@@ -35,11 +35,6 @@ export function faultText(kind: FaultKind, node: number | null): string {
   return `the ${faultWords[kind](node)}`;
 }
 
-/** The line the nemesis says when a scheduled fault begins: "The nemesis: kill node 2 (SIGKILL) at 12.3 s.". */
-export function scheduledFaultLine(fault: Pick<FaultOperation, 'kind' | 'node'>, atMs: number): string {
-  return `The nemesis: ${faultWords[fault.kind](fault.node)} at ${formatSeconds(atMs)}.`;
-}
-
 /** Values by stream, as ranges: "3-5, 9" for one stream, "a: 3-5; b: 9" for several. */
 export function streamValuesText(streams: readonly StreamValues[]): string {
   if (streams.length === 1) return formatRanges(streams[0]!.ranges, Infinity);
@@ -48,7 +43,14 @@ export function streamValuesText(streams: readonly StreamValues[]): string {
 
 function failoverText(judgement: FaultJudgement): string {
   const failover = judgement.failover;
-  if (!failover) return 'no fault happened';
+  if (!failover) {
+    // A run of many faults: the slowest of them.
+    const times = judgement.figures.failovers.map((each) => each.firstDeliveryMs);
+    if (times.length === 0) return 'none: no fault happened';
+    const known = times.filter((ms) => ms !== null);
+    const slowest = known.length > 0 ? `at most ${formatSeconds(Math.max(...known))} from a fault to the first value after it` : 'no value after any';
+    return `${slowest} (${times.length} faults${known.length < times.length ? `, ${times.length - known.length} with no value after them` : ''})`;
+  }
   const from = `${faultText(failover.kind, failover.node)} to ${measureWords[failover.measure]}`;
   return failover.ms === null ? `no value within the time after ${from}` : `${formatSeconds(failover.ms)} from ${from}`;
 }
@@ -82,7 +84,7 @@ export function figureLines(figures: HistoryFigures): string[] {
     `Duplicates: ${duplicates.count}${duplicates.count > 0 ? ` (${streamValuesText(duplicates.streams)})` : ''}`,
     `Out of order: ${outOfOrder.count}`,
     `Sent, never acknowledged (outcome unknown): ${unanswered}`,
-    `Longest time without delivery: ${unavailability.longestMs === null ? 'none measured (fewer than two deliveries)' : `${formatSeconds(unavailability.longestMs)} (from ${formatSeconds(unavailability.from!)} to ${formatSeconds(unavailability.to!)})`}`,
+    `Longest time without delivery: ${unavailability.longestMs === null ? 'none measured (nothing delivered)' : `${formatSeconds(unavailability.longestMs)} (from ${formatSeconds(unavailability.from!)} to ${formatSeconds(unavailability.to!)})`}`,
     ...(failovers.length === 0
       ? ['Failover: no fault']
       : failovers.map(
@@ -91,6 +93,11 @@ export function figureLines(figures: HistoryFigures): string[] {
             `${failover.otherNodeMs === null ? '' : `, through another node after ${formatSeconds(failover.otherNodeMs)}`}`,
         )),
   ];
+}
+
+/** A verdict from a history: the Observed line, PASS or FAIL, and every figure, indented. */
+export function verdictLines(judgement: FaultJudgement, chalk: ChalkInstance): string[] {
+  return [`Observed: ${judgementObserved(judgement)}`, judgement.pass ? chalk.green.bold('PASS') : chalk.red.bold('FAIL'), ...figureLines(judgement.figures).map((line) => `  ${line}`)];
 }
 
 /** One scenario of a saved history, judged again: its verdict and figures, or why it has none. */
@@ -107,11 +114,10 @@ export function historyReportLines(verdicts: readonly HistoryVerdict[], chalk: C
   for (const { scenario, figures, judgement } of verdicts) {
     lines.push(chalk.bold(`== ${scenario}`));
     if (judgement) {
-      lines.push(`Observed: ${judgementObserved(judgement)}`);
-      lines.push(judgement.pass ? chalk.green.bold('PASS') : chalk.red.bold('FAIL'));
-    } else {
-      lines.push(`No verdict from its history: the verdict of ${scenario} is not a combination of the checkers; their figures:`);
+      lines.push(...verdictLines(judgement, chalk));
+      continue;
     }
+    lines.push(`No verdict from its history: the verdict of ${scenario} is not a combination of the checkers; their figures:`);
     for (const line of figureLines(figures)) lines.push(`  ${line}`);
   }
   return lines;

@@ -33,7 +33,7 @@ export interface OutOfOrder {
 }
 
 export interface Unavailability {
-  /** The longest time between two deliveries (any session), from the first delivery to the last; null with fewer than two. */
+  /** The longest time without a delivery (any session), from the first value sent to the last delivery; null with no delivery. */
   longestMs: number | null;
   /** Where it began and ended, ms since the run's start. */
   from: number | null;
@@ -125,7 +125,11 @@ export function outOfOrder(history: readonly Operation[]): OutOfOrder {
 }
 
 export function unavailability(history: readonly Operation[]): Unavailability {
-  const times = deliveries(history).map((op) => op.time).sort((a, b) => a - b);
+  const times = deliveries(history).map((op) => op.time);
+  // Before the first value is sent nothing can be delivered: the wait for it counts from there.
+  const firstSent = history.find((op) => op.f === 'publish' && op.type === 'invoke');
+  if (times.length > 0 && firstSent) times.push(firstSent.time);
+  times.sort((a, b) => a - b);
   let longest: Unavailability = { longestMs: null, from: null, to: null };
   for (let i = 1; i < times.length; i++) {
     const gap = times[i]! - times[i - 1]!;
