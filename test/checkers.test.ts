@@ -48,7 +48,7 @@ function publishedAndAcked(from: number, to: number, stream = 't'): Operation[] 
 describe('acknowledged lost', () => {
   it('nothing lost when every acknowledged value was delivered; values sent and never acknowledged may be missing', () => {
     const history = [at.connected(0), ...publishedAndAcked(1, 3), at.sent(4, 4), at.delivered(5, 1), at.delivered(6, 2), at.delivered(7, 3)];
-    assert.deepEqual(acknowledgedLost(history), { acknowledged: 3, delivered: 3, lost: 0, streams: [] });
+    assert.deepEqual(acknowledgedLost(history), { acknowledged: 3, delivered: 3, lost: 0, streams: [], published: 1 });
   });
 
   it('lists the acknowledged values never delivered, as values and ranges, by stream', () => {
@@ -61,6 +61,7 @@ describe('acknowledged lost', () => {
         { stream: 't', values: [2, 3, 5, 6], ranges: [{ from: 2, to: 3 }, { from: 5, to: 6 }] },
         { stream: 'u', values: [1], ranges: [{ from: 1, to: 1 }] },
       ],
+      published: 2,
     });
   });
 

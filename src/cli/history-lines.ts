@@ -35,9 +35,9 @@ export function faultText(kind: FaultKind, node: number | null): string {
   return `the ${faultWords[kind](node)}`;
 }
 
-/** Values by stream, as ranges: "3-5, 9" for one stream, "a: 3-5; b: 9" for several. */
-export function streamValuesText(streams: readonly StreamValues[]): string {
-  if (streams.length === 1) return formatRanges(streams[0]!.ranges, Infinity);
+/** Values by stream, as ranges: "3-5, 9" when the run had one stream, "a: 3-5; b: 9" when it had several. */
+export function streamValuesText(streams: readonly StreamValues[], published: number): string {
+  if (streams.length === 1 && published <= 1) return formatRanges(streams[0]!.ranges, Infinity);
   return streams.map((stream) => `${stream.stream}: ${formatRanges(stream.ranges, Infinity)}`).join('; ');
 }
 
@@ -60,7 +60,7 @@ export function judgementObserved(judgement: FaultJudgement): string {
   const { lost, duplicates, outOfOrder } = judgement.figures;
   const failed = judgement.conditions.filter((condition) => !condition.holds).map((condition) => failedConditionWords[condition.fact] ?? `${condition.fact} does not hold`);
   return [
-    `${lost.acknowledged} acknowledged, ${lost.delivered} delivered, ${lost.lost} acknowledged lost${lost.lost > 0 ? ` (${streamValuesText(lost.streams)})` : ''}`,
+    `${lost.acknowledged} acknowledged, ${lost.delivered} delivered, ${lost.lost} acknowledged lost${lost.lost > 0 ? ` (${streamValuesText(lost.streams, lost.published)})` : ''}`,
     `${duplicates.count} duplicates, ${outOfOrder.count} out of order`,
     `failover ${failoverText(judgement)}`,
     ...failed,
@@ -70,7 +70,7 @@ export function judgementObserved(judgement: FaultJudgement): string {
 /** The finding said as the story ends, when acknowledged values were lost. */
 export function lostFinding(figures: HistoryFigures): string | null {
   if (figures.lost.lost === 0) return null;
-  return `FINDING: ${figures.lost.lost} values acknowledged to the producer never arrived: ${streamValuesText(figures.lost.streams)}.`;
+  return `FINDING: ${figures.lost.lost} values acknowledged to the producer never arrived: ${streamValuesText(figures.lost.streams, figures.lost.published)}.`;
 }
 
 /** Every checker's figures, a line each: the end of a random run, and a saved history re-checked. */
@@ -80,8 +80,8 @@ export function figureLines(figures: HistoryFigures): string[] {
   return [
     `Acknowledged: ${lost.acknowledged}`,
     `Delivered: ${lost.delivered}`,
-    `Acknowledged lost: ${lost.lost}${lost.lost > 0 ? ` (${streamValuesText(lost.streams)})` : ''}`,
-    `Duplicates: ${duplicates.count}${duplicates.count > 0 ? ` (${streamValuesText(duplicates.streams)})` : ''}`,
+    `Acknowledged lost: ${lost.lost}${lost.lost > 0 ? ` (${streamValuesText(lost.streams, lost.published)})` : ''}`,
+    `Duplicates: ${duplicates.count}${duplicates.count > 0 ? ` (${streamValuesText(duplicates.streams, lost.published)})` : ''}`,
     `Out of order: ${outOfOrder.count}`,
     `Sent, never acknowledged (outcome unknown): ${unanswered}`,
     `Longest time without delivery: ${unavailability.longestMs === null ? 'none measured (nothing delivered)' : `${formatSeconds(unavailability.longestMs)} (from ${formatSeconds(unavailability.from!)} to ${formatSeconds(unavailability.to!)})`}`,

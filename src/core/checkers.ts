@@ -19,6 +19,8 @@ export interface AcknowledgedLost {
   /** How many acknowledged values some session never delivered, and which, by stream. */
   lost: number;
   streams: StreamValues[];
+  /** How many streams values were published on: with more than one, a value is named with its stream. */
+  published: number;
 }
 
 export interface Duplicates {
@@ -94,7 +96,8 @@ export function acknowledgedLost(history: readonly Operation[]): AcknowledgedLos
   const lost = new Map<string, { stream: string; value: number }>();
   for (const keys of seen.values()) for (const [key, found] of acknowledged) if (!keys.has(key)) lost.set(key, found);
   const streams = byStream(lost.values());
-  return { acknowledged: acknowledged.size, delivered: delivered.length, lost: lost.size, streams };
+  const published = new Set(history.flatMap((op) => (op.f === 'publish' ? [op.stream] : []))).size;
+  return { acknowledged: acknowledged.size, delivered: delivered.length, lost: lost.size, streams, published };
 }
 
 export function duplicates(history: readonly Operation[]): Duplicates {
