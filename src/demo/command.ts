@@ -59,7 +59,7 @@ export function demoProgram(): Command {
     .addOption(new Option('--time-limit <seconds>', 'how long the random run lasts (default: 60)').argParser(integerIn(20, 3600, 'the time limit')))
     .addOption(new Option('--seed <n>', `the random run's seed, to replay its schedule of faults (0 to ${maxSeed}; default: a random one, printed)`).argParser(integerIn(0, maxSeed, 'the seed')))
     .addOption(new Option('--interval <ms>', 'milliseconds between values (the tutorial uses 1000)').argParser(integerIn(10, 10_000, 'the interval')).default(100))
-    .addHelpText('after', '\nExit status: 0 every scenario passed (or was skipped, or is not applicable), 1 a scenario failed (or the broker could not be reached), 2 invalid usage.\n');
+    .addHelpText('after', '\nExit status: 0 every scenario passed (or was skipped, or is not applicable), 1 a scenario failed (or the broker could not be reached; with --random: acknowledged values were lost), 2 invalid usage.\n');
 }
 
 /** What the options ask for: the report card of a running broker, scenarios on a broker, or a random fault run on a cluster. */
