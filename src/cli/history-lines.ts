@@ -49,7 +49,7 @@ function failoverText(judgement: FaultJudgement): string {
     if (times.length === 0) return 'none: no fault happened';
     const known = times.filter((ms) => ms !== null);
     const slowest = known.length > 0 ? `at most ${formatSeconds(Math.max(...known))} from a fault to the first value after it` : 'no value after any';
-    return `${slowest} (${times.length} faults${known.length < times.length ? `, ${times.length - known.length} with no value after them` : ''})`;
+    return `${slowest} (${times.length} ${times.length === 1 ? 'fault' : 'faults'}${known.length < times.length ? `, ${times.length - known.length} with no value after them` : ''})`;
   }
   const from = `${faultText(failover.kind, failover.node)} to ${measureWords[failover.measure]}`;
   return failover.ms === null ? `no value within the time after ${from}` : `${formatSeconds(failover.ms)} from ${from}`;
