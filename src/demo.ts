@@ -20,8 +20,17 @@ runCommand('demo', async () => {
     if (failed > 0) throw new CliError(`${failed} of ${card.claims.length} claims failed on this broker`);
     return ExitCode.ok;
   }
+  if (plan.mode === 'random') {
+    const { randomDemo } = await import('./demo/random-run.js');
+    const lost = await randomDemo(plan, out, (stop) => {
+      onInterrupt(() => void stop().then(() => process.exit(130)));
+      onOutputClosed(() => void stop().then(() => process.exit(ExitCode.ok)));
+    });
+    if (lost > 0) throw new CliError(`${lost} acknowledged values were lost`);
+    return ExitCode.ok;
+  }
   const broker = plan.broker ? await startDemoBroker(plan.broker.kind, plan.broker.nodes, plan.broker.url, plan.protocolVersion) : undefined;
-  const demo = createDemoRun(broker, out, plan.ownFaultNodes);
+  const demo = createDemoRun(broker, out, plan.ownFaultNodes, plan.history);
   onInterrupt(() => void demo.stop().then(() => process.exit(130)));
   onOutputClosed(() => void demo.stop().then(() => process.exit(ExitCode.ok)));
   let failed: number;

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** The group report: the records of a consumer group's members merged, per producer. */
+/** The group report: the records of a consumer group's members merged, per producer; or a saved history of the demo checked again. */
 import { Option } from 'commander';
 import { createProgram, parseArguments } from './cli/program.js';
 import { runCommand } from './cli/run.js';
@@ -11,18 +11,28 @@ const program = createProgram(
   [
     { args: '~/.local/state/mqtt-persistent-sessions/member-1.json ~/.local/state/mqtt-persistent-sessions/member-2.json', note: "the members' state files" },
     { args: 'member-1.jsonl member-2.jsonl --json', note: "their --json output; the report as one JSON object" },
+    { args: '--history demo-history.jsonl', note: "a history the demo saved (demo --history FILE) checked again: the same verdicts and figures" },
   ],
 )
-  .argument('<records...>', "the members' state files or --json outputs")
+  .argument('[records...]', "the members' state files or --json outputs")
   .addOption(new Option('--json', 'print the report as one JSON object (see docs/producers-and-groups.md)'))
+  .addOption(new Option('--history <file>', 'check again a history saved by the demo (--history FILE): each scenario\'s verdict and the checkers\' figures, from its operations alone (see docs/clusters.md)'))
   .addHelpText(
     'after',
     "\nA value no member has is waiting, not missing, when it comes after the last value of its producer that a member received before leaving with a session the broker still keeps (by its expiry): it may be parked there until that member returns.\n" +
-      '\nExit status: 0 every value reached a member, 3 values missing from the whole group, 4 nothing missing but values waiting for an absent member, 2 invalid usage, 1 a record that cannot be read.\n',
+      '\nExit status: 0 every value reached a member, 3 values missing from the whole group, 4 nothing missing but values waiting for an absent member, 2 invalid usage, 1 a record that cannot be read.\n' +
+      'With --history: 0 every scenario judged passes, 3 one fails (acknowledged values lost, or another condition of its claim), 1 a history that cannot be read (the first bad line is named).\n',
   );
 
 runCommand('report', async () => {
   if (!parseArguments(program, process.argv)) return ExitCode.ok;
+  const historyFile = program.opts<{ history?: string }>().history;
+  if (historyFile !== undefined) {
+    if (program.args.length > 0) throw new UsageError('--history checks a saved history alone: give no member records with it');
+    const { recheckHistory } = await import('./cli/history-report.js');
+    return recheckHistory(historyFile);
+  }
+  if (program.args.length === 0) throw new UsageError("give the members' records (state files or --json outputs), or --history FILE");
   const [{ renderGroupReport }, { mergeGroup }, { readMemberRecord }] = await Promise.all([
     import('./cli/group-render.js'),
     import('./core/group.js'),

@@ -7,9 +7,23 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { checkDelivery } from '../src/core/history.js';
 import { CliProcess, messageValues, type JsonEvent } from './support/cli.js';
 import { natsSkip, TestNatsCluster } from './support/nats.js';
+
+/** Acknowledged against delivered, counted here with no help from the code under test. */
+function checkDelivery(acknowledged: number[], delivered: number[]): { acknowledged: number; delivered: number; lost: number[]; duplicates: number; outOfOrder: number } {
+  const seen = new Set<number>();
+  let duplicates = 0;
+  let outOfOrder = 0;
+  let highest = -Infinity;
+  for (const value of delivered) {
+    if (seen.has(value)) duplicates += 1;
+    else if (value < highest) outOfOrder += 1;
+    seen.add(value);
+    highest = Math.max(highest, value);
+  }
+  return { acknowledged: acknowledged.length, delivered: delivered.length, lost: acknowledged.filter((value) => !seen.has(value)), duplicates, outOfOrder };
+}
 
 /** Values 1..n: what a producer run with --count n that exited 0 had acknowledged. */
 const upTo = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);

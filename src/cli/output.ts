@@ -3,3 +3,4 @@ export { chalkFor, colorLevel } from './stream.js';
 export { summaryLines } from './summary-lines.js';
 export { formatDuration, formatRange, formatSeconds, formatValues } from './format.js';
 export { connectWords, probeFinding, probeName } from './probe-findings.js';
+export { faultText, figureLines, judgementObserved, lostFinding, streamValuesText, verdictLines } from './history-lines.js';

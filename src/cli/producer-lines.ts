@@ -15,6 +15,9 @@ export function producerLine(event: ProducerEvent, chalk: ChalkInstance): string
       return chalk.yellow(`Cannot reach ${event.url} (${describeLinkReason(event.reason)}); still counting, values are kept until the broker is back`);
     case 'sent':
       return event.again ? `Sent: ${event.value} ${chalk.dim('(again)')}` : `Sent: ${event.value}`;
+    case 'acknowledged':
+      // Every value is acknowledged in the normal run: a line each would drown the others.
+      return null;
     case 'kept':
       return chalk.yellow(`Kept: ${event.value} (broker unreachable; ${event.pending} values waiting)`);
     case 'state':

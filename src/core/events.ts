@@ -229,6 +229,13 @@ export interface SentEvent {
   again: boolean;
 }
 
+/** A value the broker acknowledged (PUBACK at QoS 1, PUBCOMP at QoS 2): JSON only, for a history of the run. */
+export interface AcknowledgedEvent {
+  event: 'acknowledged';
+  topic: string;
+  value: number;
+}
+
 /** A value counted while the broker is away: kept, sent when it is back. */
 export interface KeptEvent {
   event: 'kept';
@@ -257,7 +264,7 @@ export interface ProducerSummary {
   lastValue: number | null;
 }
 
-export type ProducerEvent = ConnectionEvent | SentEvent | KeptEvent | ProducerStateEvent | StateInUseEvent | WarningEvent | ProducerSummary;
+export type ProducerEvent = ConnectionEvent | SentEvent | AcknowledgedEvent | KeptEvent | ProducerStateEvent | StateInUseEvent | WarningEvent | ProducerSummary;
 
 /** Where events go: lines for a person or JSON lines, made by the command line's renderers. */
 export interface Renderer<E> {

@@ -5,6 +5,8 @@ import { nodesOption, type NodesRequest } from '../cli/nodes-option.js';
 import { parseProtocolVersion } from '../cli/options.js';
 import { createProgram, integerIn, type Example } from '../cli/program.js';
 import { UsageError } from '../core/errors.js';
+import { maxSeed } from '../core/schedule.js';
+import { randomClients, randomFaultKinds } from './random-run.js';
 import { faultClusterNodes, spokenVersion } from './run.js';
 import { clusterScenarios, findScenario, scenarios } from './scenarios.js';
 import type { Scenario } from './story.js';
@@ -18,6 +20,10 @@ interface DemoOptions {
   all?: boolean;
   cluster?: boolean;
   interval: number;
+  history?: string;
+  random?: boolean;
+  timeLimit?: number;
+  seed?: number;
 }
 
 export const demoExamples: Example[] = [
@@ -29,6 +35,8 @@ export const demoExamples: Example[] = [
   { args: '--broker nats --nodes 3', note: 'the tutorial on a 3-node NATS cluster it starts (needs nats-server; MQTT 3.1.1)' },
   { args: '--cluster', note: 'the fault scenarios on a 3-node NATS cluster it starts (needs nats-server)' },
   { args: '--cluster --broker rabbitmq', note: 'the same on 3 RabbitMQ nodes (or ejabberd, rabbitmq-mirrored, rabbitmq-quorum; --nodes 5 for 5)' },
+  { args: '--cluster --history run.jsonl', note: 'the same, every operation and fault written to run.jsonl; npm run report -- --history run.jsonl checks it again' },
+  { args: '--cluster --random --time-limit 60 --seed 42', note: 'producers and consumers for 60 s while the nemesis kills and pauses nodes on a schedule drawn from seed 42 (the same seed, the same schedule)' },
   { args: '--url mqtt://localhost:1883', note: 'the report card of a running broker: every claim that needs no control of it, and probes' },
   { args: '--url mqtt://localhost:1883 --scenario qos0', note: 'one claim against a running broker' },
 ];
@@ -46,13 +54,29 @@ export function demoProgram(): Command {
     .addOption(new Option('--scenario <name>', `one claim: ${[...scenarios, ...clusterScenarios].map((s) => s.name).join(', ')}`).default('persistent'))
     .addOption(new Option('--all', "run every claim of the article (on one broker)"))
     .addOption(new Option('--cluster', `run the fault scenarios on the nodes of --broker (${faultClusterNodes} or more), or, without --broker, on a NATS cluster of their own: ${clusterScenarios.map((s) => s.name).join(', ')}`).conflicts('url'))
+    .addOption(new Option('--history <file>', "write the scenarios' history to this file as JSON lines: every publish, acknowledgement, delivery, connection and fault, timed, the scenario named on each (checked again by the report command's --history)").conflicts('url'))
+    .addOption(new Option('--random', `a random fault run instead of the scenarios: ${randomClients.producers} producers and ${randomClients.consumers} consumers on the cluster while the nemesis injects faults (${randomFaultKinds.join(', ')}) at random times, then the checkers' figures`).conflicts(['url', 'all', 'scenario']))
+    .addOption(new Option('--time-limit <seconds>', 'how long the random run lasts (default: 60)').argParser(integerIn(20, 3600, 'the time limit')))
+    .addOption(new Option('--seed <n>', `the random run's seed, to replay its schedule of faults (0 to ${maxSeed}; default: a random one, printed)`).argParser(integerIn(0, maxSeed, 'the seed')))
     .addOption(new Option('--interval <ms>', 'milliseconds between values (the tutorial uses 1000)').argParser(integerIn(10, 10_000, 'the interval')).default(100))
-    .addHelpText('after', '\nExit status: 0 every scenario passed (or was skipped, or is not applicable), 1 a scenario failed (or the broker could not be reached), 2 invalid usage.\n');
+    .addHelpText('after', '\nExit status: 0 every scenario passed (or was skipped, or is not applicable), 1 a scenario failed (or the broker could not be reached; with --random: acknowledged values were lost), 2 invalid usage.\n');
 }
 
-/** What the options ask for: the report card of a running broker, or scenarios on a broker. */
+/** What the options ask for: the report card of a running broker, scenarios on a broker, or a random fault run on a cluster. */
 export type DemoPlan =
   | { mode: 'report-card'; url: string; protocolVersion: 4 | 5; interval: number }
+  | {
+      mode: 'random';
+      /** The seed given, or none: one is drawn and printed. */
+      seed?: number;
+      timeLimitMs: number;
+      /** The cluster: a NATS one of its own, or the nodes of --broker. */
+      kind: BrokerKind;
+      nodes: number;
+      protocolVersion: 4 | 5;
+      interval: number;
+      history?: string;
+    }
   | {
       mode: 'scenarios';
       chosen: Scenario[];
@@ -62,6 +86,8 @@ export type DemoPlan =
       ownFaultNodes: number;
       protocolVersion: 4 | 5;
       interval: number;
+      /** Where the history of every scenario is written, as JSON lines. */
+      history?: string;
     };
 
 function unknownScenario(name: string): never {
@@ -72,6 +98,8 @@ function unknownScenario(name: string): never {
 export function demoPlan(program: Command): DemoPlan {
   const options = program.opts<DemoOptions>();
   const { protocolVersion, interval } = options;
+  if (!options.random && (options.timeLimit !== undefined || options.seed !== undefined)) throw new UsageError('--time-limit and --seed shape a random run: add --random');
+  if (options.random) return randomPlan(program, options);
   if (options.url && !options.all && !options.cluster && program.getOptionValueSource('scenario') === 'default') {
     return { mode: 'report-card', url: options.url, protocolVersion, interval };
   }
@@ -98,5 +126,25 @@ export function demoPlan(program: Command): DemoPlan {
     ownFaultNodes: ownCluster ? nodes : faultClusterNodes,
     protocolVersion,
     interval,
+    history: options.history,
+  };
+}
+
+/** A random run: on the nodes of --broker, or on a NATS cluster of its own; 3 nodes or more. */
+function randomPlan(program: Command, options: DemoOptions): DemoPlan {
+  const kind: BrokerKind = program.getOptionValueSource('broker') === 'cli' ? options.broker : 'nats';
+  const nodes = options.nodes?.start ?? faultClusterNodes;
+  if (!brokerEntry(kind).startsNodes) throw new UsageError(`--random kills and pauses nodes of a cluster the demo starts: choose --broker nats, rabbitmq..., or ejabberd`);
+  if (nodes < faultClusterNodes) throw new UsageError(`--random kills and pauses nodes: it needs --nodes ${faultClusterNodes} or more`);
+  checkNodes(kind, nodes);
+  return {
+    mode: 'random',
+    seed: options.seed,
+    timeLimitMs: (options.timeLimit ?? 60) * 1000,
+    kind,
+    nodes,
+    protocolVersion: spokenVersion(kind, options.protocolVersion),
+    interval: options.interval,
+    history: options.history,
   };
 }

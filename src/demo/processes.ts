@@ -19,6 +19,10 @@ export class ChildCommand {
   stdout = '';
   stderr = '';
   readonly exited: Promise<Exit>;
+  /** When it ended (Date.now()), once it has. */
+  exitedAt: number | undefined;
+  /** When each complete line of stdout arrived (Date.now()), in order. */
+  private readonly lineTimes: number[] = [];
   private waiters: Array<() => void> = [];
 
   /** launcher: a command that starts this one (the words before it), given a pipe as its standard input. */
@@ -29,7 +33,10 @@ export class ChildCommand {
       stdio: [launcher.length > 0 ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     });
     this.child.stdout!.on('data', (d: Buffer) => {
-      this.stdout += d.toString();
+      const text = d.toString();
+      this.stdout += text;
+      const now = Date.now();
+      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) this.lineTimes.push(now);
       this.notify();
     });
     this.child.stderr!.on('data', (d: Buffer) => {
@@ -39,6 +46,7 @@ export class ChildCommand {
     ChildCommand.running.add(this);
     this.exited = new Promise((resolve) => {
       const done = (code: number | null, signal: NodeJS.Signals | null): void => {
+        this.exitedAt ??= Date.now();
         ChildCommand.running.delete(this);
         resolve({ code, signal });
         this.notify();
@@ -87,6 +95,22 @@ export class ChildCommand {
       }
     }
     return events;
+  }
+
+  /** The JSON events with when each line arrived (Date.now()); a line cut by a kill is skipped. */
+  get timedEvents(): Array<{ at: number; event: JsonEvent }> {
+    const timed: Array<{ at: number; event: JsonEvent }> = [];
+    const lines = this.stdout.split('\n');
+    for (const [index, line] of lines.entries()) {
+      const at = this.lineTimes[index];
+      if (at === undefined || !line.startsWith('{')) continue;
+      try {
+        timed.push({ at, event: JSON.parse(line) as JsonEvent });
+      } catch {
+        // a line cut by a kill
+      }
+    }
+    return timed;
   }
 
   eventsOf(name: string): JsonEvent[] {

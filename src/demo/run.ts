@@ -1,5 +1,5 @@
 /** Runs the chosen scenarios one after another against one broker and prints each story and verdict. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Chalk } from 'chalk';
@@ -8,6 +8,8 @@ import type { BrokerCluster } from '../brokers/cluster.js';
 import { colorLevel, summaryLines } from '../cli/output.js';
 import type { Summary } from '../core/events.js';
 import { CliError, UsageError } from '../core/errors.js';
+import { historyLines } from '../core/history.js';
+import { HistoryRecorder } from './history-recorder.js';
 import { maskUrls } from '../mqtt/settings.js';
 import { ChildCommand } from './processes.js';
 import { endRememberedSessions } from './sessions.js';
@@ -72,7 +74,7 @@ export interface DemoRun {
  * broker: the one the article's scenarios share; none when only fault scenarios run and it has too few
  * nodes for them: they start a NATS cluster of their own, of ownFaultNodes.
  */
-export function createDemoRun(broker: DemoBroker | undefined, out: (line?: string) => void, ownFaultNodes = faultClusterNodes): DemoRun {
+export function createDemoRun(broker: DemoBroker | undefined, out: (line?: string) => void, ownFaultNodes = faultClusterNodes, historyFile?: string): DemoRun {
   const chalk = new Chalk({ level: colorLevel() });
   const dir = mkdtempSync(join(tmpdir(), 'mqtt-persistent-sessions-demo-'));
   let cluster: Promise<BrokerCluster> | undefined;
@@ -96,7 +98,7 @@ export function createDemoRun(broker: DemoBroker | undefined, out: (line?: strin
     return cluster;
   }
 
-  async function runOne(scenario: Scenario, intervalMs: number): Promise<Outcome> {
+  async function runOne(scenario: Scenario, intervalMs: number, history: HistoryRecorder): Promise<Outcome> {
     out();
     out(chalk.bold(`== ${scenario.name}: ${scenario.title}`));
     out(`Claim: ${scenario.claim}`);
@@ -112,20 +114,23 @@ export function createDemoRun(broker: DemoBroker | undefined, out: (line?: strin
     if (scenario.needsCluster) {
       const started = await startFaultCluster();
       const own = broker?.cluster === started;
-      return scenario.run({ url: started.urls.join(','), intervalMs, dir, tag, say, cluster: started, protocolVersion: own ? broker!.target.protocolVersion : 4 });
+      return scenario.run({ url: started.urls.join(','), intervalMs, dir, tag, say, cluster: started, protocolVersion: own ? broker!.target.protocolVersion : 4, history });
     }
     if (!broker) throw new Error(`no broker for ${scenario.name}`);
     const reason = notApplicable(scenario, broker.target);
     if (reason) return { verdict: 'N/A', observed: `not applicable: ${reason}`, facts: {} };
-    return scenario.run({ url: broker.url, intervalMs, dir, tag, say, cluster: broker.cluster, protocolVersion: broker.target.protocolVersion });
+    return scenario.run({ url: broker.url, intervalMs, dir, tag, say, cluster: broker.cluster, protocolVersion: broker.target.protocolVersion, history });
   }
 
   async function run(chosen: Scenario[], intervalMs: number): Promise<ScenarioResult[]> {
     if (broker) out(chalk.bold(`Broker: ${broker.description} at ${broker.url}`));
     const results: Array<{ scenario: Scenario; outcome: Outcome }> = [];
+    if (historyFile) writeFileSync(historyFile, '');
     for (const scenario of chosen) {
-      const outcome = await runOne(scenario, intervalMs).catch(storyStopped);
+      const history = new HistoryRecorder(scenario.name);
+      const outcome = await runOne(scenario, intervalMs, history).catch(storyStopped);
       await stopScenarios(out);
+      if (historyFile) appendFileSync(historyFile, historyLines(history.operations()));
       const colour = outcome.verdict === 'PASS' ? chalk.green.bold : outcome.verdict === 'FAIL' ? chalk.red.bold : chalk.yellow.bold;
       out(`Observed: ${outcome.observed}`);
       out(colour(outcome.verdict));

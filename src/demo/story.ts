@@ -8,6 +8,7 @@ import { formatSeconds } from '../cli/output.js';
 import { findMosquitto, PrivateMosquitto, type MosquittoOptions } from '../brokers/mosquitto.js';
 import type { BrokerKind } from '../brokers/catalogue.js';
 import type { BrokerCluster } from '../brokers/cluster.js';
+import { HistoryRecorder } from './history-recorder.js';
 import { ChildCommand, messageValues, sentValues, type Exit, type JsonEvent } from './processes.js';
 import { forgetSessionsOn, rememberSession } from './sessions.js';
 
@@ -23,6 +24,13 @@ export interface ScenarioContext {
   cluster?: BrokerCluster;
   /** The MQTT version the producer and consumer speak (default 5; NATS speaks only 3.1.1). */
   protocolVersion?: 4 | 5;
+  /** Where the scenario's producers, consumers and faults are recorded (made on first use when not given). */
+  history?: HistoryRecorder;
+}
+
+/** The scenario's history, made on first use. */
+export function historyOf(context: ScenarioContext): HistoryRecorder {
+  return (context.history ??= new HistoryRecorder(context.tag));
 }
 
 /** What a scenario runs against: the kind of broker (or a running one, url), its nodes, and the MQTT version spoken to it. */
@@ -112,13 +120,15 @@ export function protocolArgs(context: ScenarioContext): string[] {
 
 /** The producer connects with a clean start and no session expiry: the broker keeps nothing of it. */
 export function producer(context: ScenarioContext, url: string, topic: string, extra: string[] = []): ChildCommand {
-  return ChildCommand.producer(['--url', url, '-t', topic, '--interval', String(context.intervalMs), '--json', ...protocolArgs(context), ...extra]);
+  const command = ChildCommand.producer(['--url', url, '-t', topic, '--interval', String(context.intervalMs), '--json', ...protocolArgs(context), ...extra]);
+  return historyOf(context).watch(command, 'producer');
 }
 
 /** A consumer on url (the scenario's broker, a link in front of it, or a broker of the scenario's own); its session is remembered, to be ended. */
 export function consumer(context: ScenarioContext, url: string, id: string, topic: string, state: string, extra: string[] = []): ChildCommand {
   rememberSession({ clientId: id, url: context.url, connectedTo: url, protocolVersion: context.protocolVersion ?? 5 });
-  return ChildCommand.consumer(['--url', url, '-i', id, '-t', topic, '--state', state, '--json', ...protocolArgs(context), ...extra]);
+  const command = ChildCommand.consumer(['--url', url, '-i', id, '-t', topic, '--state', state, '--json', ...protocolArgs(context), ...extra]);
+  return historyOf(context).watch(command, 'consumer');
 }
 
 /** The first URL of a list, for what needs one broker address (a link proxy in front of it). */

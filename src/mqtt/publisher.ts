@@ -289,6 +289,7 @@ export class CounterPublisher {
       }
       this.inflight.delete(value);
       this.acknowledged++;
+      this.emit({ event: 'acknowledged', topic, value });
       if (this.options.stateFile && this.inflight.size === 0) void this.makeDurable();
       this.pumpSoon();
     });

@@ -1,6 +1,6 @@
 import { edgeMosquitto, type BridgeSettings } from '../../brokers/bridge.js';
 import { formatValues } from '../../cli/output.js';
-import { checkDelivery } from '../../core/history.js';
+import { checkDelivery } from '../../core/checkers.js';
 import { LinkProxy } from '../link-proxy.js';
 import { messageValues, sentValues } from '../processes.js';
 import { rememberSession } from '../sessions.js';

@@ -21,25 +21,12 @@ export const killConsumerNode: Scenario = {
     try {
       await receive(receiver, 1000, 30_000);
       const killedAt = await nemesis.kill(1);
-      const failoverMs = await msUntil(receiver, killedAt, 'a value through another node', () => firstValueAfterConnection(receiver.events, 2) !== undefined, 30_000);
+      await msUntil(receiver, killedAt, 'a value through another node', () => firstValueAfterConnection(receiver.events, 2) !== undefined, 30_000);
       const reconnected = receiver.eventsOf('connected')[1];
       if (reconnected) context.say(`The consumer goes on through node ${String(nemesis.nodeAt(reconnected.url))}: ${reconnected.sessionPresent === true ? 'session resumed' : 'no session there'}.`);
-      const acknowledged = await acknowledgedBy(values, count);
-      if ('values' in acknowledged) await awaitDelivery(receiver, acknowledged.values);
+      await awaitDelivery(receiver, await acknowledgedBy(values, count, context.say));
       await receiver.interrupt();
-      return judge(
-        {
-          acknowledged,
-          receivers: [receiver],
-          failoverMs,
-          failoverFrom: 'the SIGKILL to the first value through another node',
-          also: [
-            { fact: 'sessionResumed', value: reconnected?.sessionPresent === true, says: 'the session was not resumed on another node' },
-            { fact: 'otherNode', value: reconnected !== undefined && nemesis.nodeAt(reconnected.url) !== 1, says: 'the consumer did not reach another node' },
-          ],
-        },
-        context.say,
-      );
+      return judge('kill-consumer-node', nemesis.history, receiver, context.say);
     } finally {
       await values.kill();
       await receiver.kill();

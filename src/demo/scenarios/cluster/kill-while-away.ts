@@ -18,19 +18,17 @@ export const killWhileAway: Scenario = {
     await first.interrupt();
     context.say(`The consumer subscribes through node ${String(nemesis.nodeAt(first.eventsOf('connected')[0]!.url))}, and leaves.`);
     const values = producer(context, nemesis.urls(2, 3), topic, ['--interval', '0', '--count', String(count)]);
-    const acknowledged = await acknowledgedBy(values, count);
+    const acknowledged = await acknowledgedBy(values, count, context.say);
     context.say(`The producer has ${count} values acknowledged through node 2 while the consumer is away.`);
-    const killedAt = await nemesis.kill(1);
+    await nemesis.kill(1);
     const second = consumer(context, nemesis.urls(1, 2, 3), id, topic, state);
     return judgeReturn(
-      context.say,
-      { acknowledged, first, returning: second, producer: values, faultAt: killedAt },
+      { say: context.say, history: nemesis.history, scenario: 'kill-while-away' },
+      { acknowledged, returning: second, producer: values },
       {
         firstValue: 'a value after the return',
-        failoverFrom: 'the SIGKILL to the first queued value through another node',
         returned: (resumed) =>
           `The consumer returns with the same three URLs and reaches node ${String(nemesis.nodeAt(second.eventsOf('connected')[0]!.url))}: ${resumed ? 'session resumed' : 'no session there'}.`,
-        notResumed: 'the session was not resumed on another node',
       },
     );
   },

@@ -19,18 +19,16 @@ export const restartNode: Scenario = {
     await first.interrupt();
     context.say(`With node 3 down, the consumer subscribes through node ${String(nemesis.nodeAt(first.eventsOf('connected')[0]!.url))}, and leaves.`);
     const values = producer(context, nemesis.urls(2, 1), topic, ['--interval', '5', '--count', String(count)]);
-    const acknowledged = await acknowledgedBy(values, count);
+    const acknowledged = await acknowledgedBy(values, count, context.say);
     context.say(`The producer has ${count} values acknowledged through node 2 while node 3 is down.`);
-    const restartedAt = await nemesis.restart(3);
+    await nemesis.restart(3);
     const second = consumer(context, nemesis.urls(3), id, topic, state);
     return judgeReturn(
-      context.say,
-      { acknowledged, first, returning: second, producer: values, faultAt: restartedAt },
+      { say: context.say, history: nemesis.history, scenario: 'restart-node' },
+      { acknowledged, returning: second, producer: values },
       {
         firstValue: 'a value through node 3',
-        failoverFrom: 'the restart of node 3 to the first value through it',
         returned: (resumed) => `The consumer returns through node 3 only: ${resumed ? 'session resumed' : 'no session there'}.`,
-        notResumed: 'the restarted node did not know the session',
       },
     );
   },

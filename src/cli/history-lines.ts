@@ -1,0 +1,124 @@
+/** The checkers' findings and the fault verdicts in words: the same lines at the end of a run and from a saved history. */
+import type { ChalkInstance } from 'chalk';
+import type { HistoryFigures, StreamValues } from '../core/checkers.js';
+import type { FailoverMeasure, FaultJudgement } from '../core/fault-verdicts.js';
+import type { FaultKind } from '../core/history.js';
+import { formatRanges, formatSeconds } from './format.js';
+
+/** What a condition of a claim says when it does not hold. */
+const failedConditionWords: Record<string, string> = {
+  everyValueAcknowledged: 'values sent were never acknowledged to the producer',
+  sessionResumed: 'the session was not resumed',
+  otherNode: 'the consumer did not reach another node',
+  killedWhilePublishing: 'the producer had sent everything before its node was killed: the fault was not exercised',
+  producerReconnected: 'the producer did not reconnect to another node',
+  deadLinkNoticed: 'the dead link was not noticed during the pause',
+};
+
+const faultWords: Record<FaultKind, (node: number | null) => string> = {
+  kill: (node) => `kill of node ${String(node)} (SIGKILL)`,
+  start: (node) => `start of node ${String(node)}`,
+  pause: (node) => `pause of node ${String(node)} (SIGSTOP)`,
+  resume: (node) => `resume of node ${String(node)} (SIGCONT)`,
+  'restart-all': () => 'clean restart of every node',
+  heal: () => 'heal (every node running and awake)',
+};
+
+const measureWords: Record<FailoverMeasure, string> = {
+  'first-delivery': 'the first value after it',
+  'other-node': 'the first value through another node',
+  'published-after': 'the first value published after it',
+};
+
+/** "the kill of node 2 (SIGKILL)". */
+export function faultText(kind: FaultKind, node: number | null): string {
+  return `the ${faultWords[kind](node)}`;
+}
+
+/** Values by stream, as ranges: "3-5, 9" when the run had one stream, "a: 3-5; b: 9" when it had several. */
+export function streamValuesText(streams: readonly StreamValues[], published: number): string {
+  if (streams.length === 1 && published <= 1) return formatRanges(streams[0]!.ranges, Infinity);
+  return streams.map((stream) => `${stream.stream}: ${formatRanges(stream.ranges, Infinity)}`).join('; ');
+}
+
+function failoverText(judgement: FaultJudgement): string {
+  const failover = judgement.failover;
+  if (!failover) {
+    // A run of many faults: the slowest of them.
+    const times = judgement.figures.failovers.map((each) => each.firstDeliveryMs);
+    if (times.length === 0) return 'none: no fault happened';
+    const known = times.filter((ms) => ms !== null);
+    const slowest = known.length > 0 ? `at most ${formatSeconds(Math.max(...known))} from a fault to the first value after it` : 'no value after any';
+    return `${slowest} (${times.length} ${times.length === 1 ? 'fault' : 'faults'}${known.length < times.length ? `, ${times.length - known.length} with no value after them` : ''})`;
+  }
+  const from = `${faultText(failover.kind, failover.node)} to ${measureWords[failover.measure]}`;
+  return failover.ms === null ? `no value within the time after ${from}` : `${formatSeconds(failover.ms)} from ${from}`;
+}
+
+/** The observed line of a fault scenario: the headline figures, the failover, and the conditions that failed. */
+export function judgementObserved(judgement: FaultJudgement): string {
+  const { lost, duplicates, outOfOrder } = judgement.figures;
+  const failed = judgement.conditions.filter((condition) => !condition.holds).map((condition) => failedConditionWords[condition.fact] ?? `${condition.fact} does not hold`);
+  return [
+    `${lost.acknowledged} acknowledged, ${lost.delivered} delivered, ${lost.lost} acknowledged lost${lost.lost > 0 ? ` (${streamValuesText(lost.streams, lost.published)})` : ''}`,
+    `${duplicates.count} duplicates, ${outOfOrder.count} out of order`,
+    `failover ${failoverText(judgement)}`,
+    ...failed,
+  ].join('; ');
+}
+
+/** The finding said as the story ends, when acknowledged values were lost. */
+export function lostFinding(figures: HistoryFigures): string | null {
+  if (figures.lost.lost === 0) return null;
+  return `FINDING: ${figures.lost.lost} values acknowledged to the producer never arrived: ${streamValuesText(figures.lost.streams, figures.lost.published)}.`;
+}
+
+/** Every checker's figures, a line each: the end of a random run, and a saved history re-checked. */
+export function figureLines(figures: HistoryFigures): string[] {
+  const { lost, duplicates, outOfOrder, unavailability, failovers, unacknowledged } = figures;
+  const unanswered = unacknowledged.reduce((sum, stream) => sum + stream.values.length, 0);
+  return [
+    `Acknowledged: ${lost.acknowledged}`,
+    `Delivered: ${lost.delivered}`,
+    `Acknowledged lost: ${lost.lost}${lost.lost > 0 ? ` (${streamValuesText(lost.streams, lost.published)})` : ''}`,
+    `Duplicates: ${duplicates.count}${duplicates.count > 0 ? ` (${streamValuesText(duplicates.streams, lost.published)})` : ''}`,
+    `Out of order: ${outOfOrder.count}`,
+    `Sent, never acknowledged (outcome unknown): ${unanswered}`,
+    `Longest time without delivery: ${unavailability.longestMs === null ? 'none measured (nothing delivered)' : `${formatSeconds(unavailability.longestMs)} (from ${formatSeconds(unavailability.from!)} to ${formatSeconds(unavailability.to!)})`}`,
+    ...(failovers.length === 0
+      ? ['Failover: no fault']
+      : failovers.map(
+          (failover) =>
+            `Failover after ${faultText(failover.kind, failover.node)} at ${formatSeconds(failover.at)}: ${failover.firstDeliveryMs === null ? 'no value after it' : `first value after ${formatSeconds(failover.firstDeliveryMs)}`}` +
+            `${failover.otherNodeMs === null ? '' : `, through another node after ${formatSeconds(failover.otherNodeMs)}`}`,
+        )),
+  ];
+}
+
+/** A verdict from a history: the Observed line, PASS or FAIL, and every figure, indented. */
+export function verdictLines(judgement: FaultJudgement, chalk: ChalkInstance): string[] {
+  return [`Observed: ${judgementObserved(judgement)}`, judgement.pass ? chalk.green.bold('PASS') : chalk.red.bold('FAIL'), ...figureLines(judgement.figures).map((line) => `  ${line}`)];
+}
+
+/** One scenario of a saved history, judged again: its verdict and figures, or why it has none. */
+export interface HistoryVerdict {
+  scenario: string;
+  figures: HistoryFigures;
+  /** Undefined for a scenario whose verdict is not a combination of the checkers. */
+  judgement: FaultJudgement | undefined;
+}
+
+/** The report of a saved history, a block a scenario: the same Observed line and verdict as the demo's, then every figure. */
+export function historyReportLines(verdicts: readonly HistoryVerdict[], chalk: ChalkInstance): string[] {
+  const lines: string[] = [];
+  for (const { scenario, figures, judgement } of verdicts) {
+    lines.push(chalk.bold(`== ${scenario}`));
+    if (judgement) {
+      lines.push(...verdictLines(judgement, chalk));
+      continue;
+    }
+    lines.push(`No verdict from its history: the verdict of ${scenario} is not a combination of the checkers; their figures:`);
+    for (const line of figureLines(figures)) lines.push(`  ${line}`);
+  }
+  return lines;
+}

@@ -1,0 +1,228 @@
+/**
+ * The checkers: pure functions of a history, each returning what it found as data. Every verdict of a
+ * fault test is a combination of them; none of them looks at anything but the operations.
+ */
+import { valueRanges, type DeliverOperation, type FaultKind, type FaultOperation, type Operation } from './history.js';
+
+/** Values of one stream (topic), sorted, and the same as runs of consecutive values. */
+export interface StreamValues {
+  stream: string;
+  values: number[];
+  ranges: Array<{ from: number; to: number }>;
+}
+
+export interface AcknowledgedLost {
+  /** Distinct values acknowledged to a producer. */
+  acknowledged: number;
+  /** Deliveries, duplicates included. */
+  delivered: number;
+  /** How many acknowledged values some session never delivered, and which, by stream. */
+  lost: number;
+  streams: StreamValues[];
+  /** How many streams values were published on: with more than one, a value is named with its stream. */
+  published: number;
+}
+
+export interface Duplicates {
+  /** Deliveries of a value the same session had delivered before. */
+  count: number;
+  streams: StreamValues[];
+}
+
+export interface OutOfOrder {
+  /** First deliveries of a value lower than one the same session had delivered before on its stream. */
+  count: number;
+}
+
+export interface Unavailability {
+  /** The longest time without a delivery (any session), from the first value sent to the last delivery; null with no delivery. */
+  longestMs: number | null;
+  /** Where it began and ended, ms since the run's start. */
+  from: number | null;
+  to: number | null;
+}
+
+export interface Failover {
+  kind: FaultKind;
+  node: number | null;
+  /** When the fault began, ms since the run's start. */
+  at: number;
+  /** From the fault to the first delivery after it; null when none came. */
+  firstDeliveryMs: number | null;
+  /** ... to the first delivery through a node other than the one struck. */
+  otherNodeMs: number | null;
+  /** ... to the first delivery of a value first published after the fault. */
+  publishedAfterMs: number | null;
+}
+
+/** The faults that interrupt a node or the cluster: each one's failover is measured. */
+export const disruptiveFaults: readonly FaultKind[] = ['kill', 'pause', 'start', 'restart-all'];
+
+const keyOf = (stream: string, value: number): string => `${value}\t${stream}`;
+
+function byStream(keys: Iterable<{ stream: string; value: number }>): StreamValues[] {
+  const streams = new Map<string, Set<number>>();
+  for (const { stream, value } of keys) {
+    const values = streams.get(stream) ?? new Set<number>();
+    values.add(value);
+    streams.set(stream, values);
+  }
+  return [...streams]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([stream, set]) => {
+      const values = [...set].sort((a, b) => a - b);
+      return { stream, values, ranges: valueRanges(values) };
+    });
+}
+
+function deliveries(history: readonly Operation[]): DeliverOperation[] {
+  return history.filter((op): op is DeliverOperation => op.f === 'deliver');
+}
+
+/** The consumers' sessions: those that connected as a consumer or delivered. */
+function sessions(history: readonly Operation[]): string[] {
+  const found = new Set<string>();
+  for (const op of history) if ((op.f === 'connect' && op.role === 'consumer') || op.f === 'deliver') found.add(op.session);
+  return [...found];
+}
+
+/** Acknowledged to a producer and never delivered in a session that was there: the figure that must be 0. */
+export function acknowledgedLost(history: readonly Operation[]): AcknowledgedLost {
+  const acknowledged = new Map<string, { stream: string; value: number }>();
+  for (const op of history) if (op.f === 'publish' && op.type === 'ok') acknowledged.set(keyOf(op.stream, op.value), { stream: op.stream, value: op.value });
+  const delivered = deliveries(history);
+  const seen = new Map<string, Set<string>>(sessions(history).map((session) => [session, new Set<string>()]));
+  for (const op of delivered) seen.get(op.session)!.add(keyOf(op.stream, op.value));
+  const lost = new Map<string, { stream: string; value: number }>();
+  for (const keys of seen.values()) for (const [key, found] of acknowledged) if (!keys.has(key)) lost.set(key, found);
+  const streams = byStream(lost.values());
+  const published = new Set(history.flatMap((op) => (op.f === 'publish' ? [op.stream] : []))).size;
+  return { acknowledged: acknowledged.size, delivered: delivered.length, lost: lost.size, streams, published };
+}
+
+export function duplicates(history: readonly Operation[]): Duplicates {
+  const seen = new Set<string>();
+  const again: Array<{ stream: string; value: number }> = [];
+  for (const op of deliveries(history)) {
+    const key = `${op.session}\n${keyOf(op.stream, op.value)}`;
+    if (seen.has(key)) again.push({ stream: op.stream, value: op.value });
+    seen.add(key);
+  }
+  return { count: again.length, streams: byStream(again) };
+}
+
+export function outOfOrder(history: readonly Operation[]): OutOfOrder {
+  const seen = new Set<string>();
+  const highest = new Map<string, number>();
+  let count = 0;
+  for (const op of deliveries(history)) {
+    const sequence = `${op.session}\n${op.stream}`;
+    const key = `${sequence}\n${op.value}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const before = highest.get(sequence);
+    if (before !== undefined && op.value < before) count += 1;
+    highest.set(sequence, Math.max(before ?? -Infinity, op.value));
+  }
+  return { count };
+}
+
+export function unavailability(history: readonly Operation[]): Unavailability {
+  const times = deliveries(history).map((op) => op.time);
+  // Before the first value is sent nothing can be delivered: the wait for it counts from there.
+  const firstSent = history.find((op) => op.f === 'publish' && op.type === 'invoke');
+  if (times.length > 0 && firstSent) times.push(firstSent.time);
+  times.sort((a, b) => a - b);
+  let longest: Unavailability = { longestMs: null, from: null, to: null };
+  for (let i = 1; i < times.length; i++) {
+    const gap = times[i]! - times[i - 1]!;
+    if (longest.longestMs === null || gap > longest.longestMs) longest = { longestMs: gap, from: times[i - 1]!, to: times[i]! };
+  }
+  return longest;
+}
+
+/** For each disruptive fault (its invoke), how long until deliveries came again, measured three ways. */
+export function failover(history: readonly Operation[]): Failover[] {
+  const firstPublished = new Map<string, number>();
+  for (const op of history) {
+    if (op.f === 'publish' && op.type === 'invoke' && !firstPublished.has(keyOf(op.stream, op.value))) firstPublished.set(keyOf(op.stream, op.value), op.time);
+  }
+  const delivered = deliveries(history).sort((a, b) => a.time - b.time);
+  const faults = history.filter((op): op is FaultOperation => op.f === 'fault' && op.type === 'invoke' && disruptiveFaults.includes(op.kind));
+  return faults.map((fault) => {
+    const after = delivered.filter((op) => op.time >= fault.time);
+    const since = (op: DeliverOperation | undefined): number | null => (op === undefined ? null : op.time - fault.time);
+    return {
+      kind: fault.kind,
+      node: fault.node,
+      at: fault.time,
+      firstDeliveryMs: since(after[0]),
+      otherNodeMs: since(after.find((op) => op.node !== null && op.node !== fault.node)),
+      publishedAfterMs: since(after.find((op) => (firstPublished.get(keyOf(op.stream, op.value)) ?? -Infinity) >= fault.time)),
+    };
+  });
+}
+
+/** The published values (by stream) that were never acknowledged: sent, and then nothing or an unknown outcome. */
+export function unacknowledged(history: readonly Operation[]): StreamValues[] {
+  const open = new Map<string, { stream: string; value: number }>();
+  const acknowledged = new Set<string>();
+  for (const op of history) {
+    if (op.f !== 'publish') continue;
+    const key = keyOf(op.stream, op.value);
+    if (op.type === 'ok') acknowledged.add(key);
+    else open.set(key, { stream: op.stream, value: op.value });
+  }
+  return byStream([...open].filter(([key]) => !acknowledged.has(key)).map(([, found]) => found));
+}
+
+/** What every checker found, together: the figures of a run. */
+export interface HistoryFigures {
+  lost: AcknowledgedLost;
+  duplicates: Duplicates;
+  outOfOrder: OutOfOrder;
+  unavailability: Unavailability;
+  failovers: Failover[];
+  unacknowledged: StreamValues[];
+}
+
+export function checkHistory(history: readonly Operation[]): HistoryFigures {
+  return {
+    lost: acknowledgedLost(history),
+    duplicates: duplicates(history),
+    outOfOrder: outOfOrder(history),
+    unavailability: unavailability(history),
+    failovers: failover(history),
+    unacknowledged: unacknowledged(history),
+  };
+}
+
+/** Acknowledged values against delivered ones, for a scenario that counts values rather than recording a history (the bridge). */
+export interface DeliveryCheck {
+  acknowledged: number;
+  delivered: number;
+  /** Acknowledged to the producer, never delivered: the figure that must be 0. */
+  lost: number[];
+  /** Deliveries of a value delivered before. */
+  duplicates: number;
+  /** Deliveries of a value lower than one delivered before it (first deliveries only). */
+  outOfOrder: number;
+}
+export function checkDelivery(acknowledged: Iterable<number>, delivered: readonly number[]): DeliveryCheck {
+  const acked = new Set(acknowledged);
+  const seen = new Set<number>();
+  let duplicates = 0;
+  let outOfOrder = 0;
+  let highest = -Infinity;
+  for (const value of delivered) {
+    if (seen.has(value)) {
+      duplicates += 1;
+      continue;
+    }
+    seen.add(value);
+    if (value < highest) outOfOrder += 1;
+    highest = Math.max(highest, value);
+  }
+  const lost = [...acked].filter((value) => !seen.has(value)).sort((a, b) => a - b);
+  return { acknowledged: acked.size, delivered: delivered.length, lost, duplicates, outOfOrder };
+}

@@ -1,0 +1,149 @@
+/**
+ * The verdicts of the fault tests, each a combination of the checkers applied to the history the run
+ * recorded: nothing acknowledged lost, and the claim's other conditions, read from the operations
+ * too. The same history gives the same verdict, whether judged at the end of the run or read back.
+ */
+import { checkHistory, unacknowledged, type HistoryFigures } from './checkers.js';
+import type { ConnectOperation, FaultKind, FaultOperation, Operation } from './history.js';
+
+/** What the failover time measures: from the fault to the first delivery, through another node, or of a value published after it. */
+export type FailoverMeasure = 'first-delivery' | 'other-node' | 'published-after';
+
+export interface Condition {
+  /** What it checks, as a name the renderers and the tests know. */
+  fact: string;
+  holds: boolean;
+}
+
+export interface FaultJudgement {
+  scenario: string;
+  figures: HistoryFigures;
+  /** The fault the claim is about and how long deliveries took to come again after it; null when it never happened. */
+  failover: { kind: FaultKind; node: number | null; measure: FailoverMeasure; ms: number | null } | null;
+  conditions: Condition[];
+  /** Further figures of the claim (how long the link took to be found dead, ...). */
+  facts: Record<string, number | null>;
+  pass: boolean;
+}
+
+interface Rule {
+  /** The fault the claim is about: the first of this kind. */
+  fault: FaultKind | null;
+  measure: FailoverMeasure;
+  conditions: (history: readonly Operation[], fault: FaultOperation | undefined) => Condition[];
+  facts?: (history: readonly Operation[], fault: FaultOperation | undefined) => Record<string, number | null>;
+}
+
+function connects(history: readonly Operation[], role: 'producer' | 'consumer', type: 'ok' | 'info' = 'ok'): ConnectOperation[] {
+  return history.filter((op): op is ConnectOperation => op.f === 'connect' && op.role === role && op.type === type);
+}
+
+/** The first connection of that side after the fault. */
+function connectAfter(history: readonly Operation[], role: 'producer' | 'consumer', fault: FaultOperation | undefined): ConnectOperation | undefined {
+  return fault && connects(history, role).find((op) => op.time >= fault.time);
+}
+
+const everyValueAcknowledged = (history: readonly Operation[]): Condition => ({ fact: 'everyValueAcknowledged', holds: unacknowledged(history).length === 0 });
+
+/** The consumer's first connection after the fault found its session. */
+const sessionResumed = (history: readonly Operation[], fault: FaultOperation | undefined): Condition => ({
+  fact: 'sessionResumed',
+  holds: connectAfter(history, 'consumer', fault)?.sessionPresent === true,
+});
+
+const onOtherNode = (op: ConnectOperation | undefined, fault: FaultOperation | undefined): boolean => op !== undefined && op.node !== null && op.node !== fault?.node;
+
+/** The first value published after the fault, if it came: the highest sent before it is the one just below. */
+function firstPublishedAfter(history: readonly Operation[], fault: FaultOperation | undefined): number | undefined {
+  if (!fault) return undefined;
+  const sentBefore = new Set<string>();
+  for (const op of history) {
+    if (op.f !== 'publish' || op.type !== 'invoke') continue;
+    const key = `${op.value}\t${op.stream}`;
+    if (op.time < fault.time) sentBefore.add(key);
+    else if (!sentBefore.has(key)) return op.value;
+  }
+  return undefined;
+}
+
+const returnAfterFault = (kind: FaultKind): Rule => ({
+  fault: kind,
+  measure: 'first-delivery',
+  conditions: (history, fault) => [everyValueAcknowledged(history), sessionResumed(history, fault)],
+});
+
+export const faultRules: Readonly<Record<string, Rule>> = {
+  'kill-consumer-node': {
+    fault: 'kill',
+    measure: 'other-node',
+    conditions: (history, fault) => [
+      everyValueAcknowledged(history),
+      sessionResumed(history, fault),
+      { fact: 'otherNode', holds: onOtherNode(connectAfter(history, 'consumer', fault), fault) },
+    ],
+  },
+  'kill-producer-node': {
+    fault: 'kill',
+    measure: 'published-after',
+    conditions: (history, fault) => [
+      everyValueAcknowledged(history),
+      { fact: 'killedWhilePublishing', holds: firstPublishedAfter(history, fault) !== undefined },
+      { fact: 'producerReconnected', holds: onOtherNode(connectAfter(history, 'producer', fault), fault) },
+    ],
+    facts: (history, fault) => {
+      const sent = history.filter((op) => op.f === 'publish' && op.type === 'invoke' && fault !== undefined && op.time < fault.time).map((op) => (op as { value: number }).value);
+      return { sentBeforeKill: sent.length > 0 ? Math.max(...sent) : null };
+    },
+  },
+  'kill-while-away': returnAfterFault('kill'),
+  'restart-node': returnAfterFault('start'),
+  'clean-restart': returnAfterFault('restart-all'),
+  'pause-node': {
+    fault: 'pause',
+    measure: 'other-node',
+    conditions: (history, fault) => {
+      const reconnections = connects(history, 'consumer').slice(1);
+      return [
+        everyValueAcknowledged(history),
+        { fact: 'deadLinkNoticed', holds: pauseFacts(history, fault).noticedMs !== null },
+        { fact: 'sessionResumed', holds: reconnections.length > 0 && reconnections.every((op) => op.sessionPresent === true) },
+      ];
+    },
+    facts: (history, fault) => pauseFacts(history, fault),
+  },
+  /** A random run: only the headline, nothing acknowledged lost. */
+  random: { fault: null, measure: 'first-delivery', conditions: () => [] },
+};
+
+/** How long the pause lasted, and how long the consumer took to declare its link dead during it. */
+function pauseFacts(history: readonly Operation[], pause: FaultOperation | undefined): { pauseMs: number | null; noticedMs: number | null } {
+  if (!pause) return { pauseMs: null, noticedMs: null };
+  const resume = history.find((op): op is FaultOperation => op.f === 'fault' && op.type === 'invoke' && op.kind === 'resume' && op.time >= pause.time);
+  const end = resume?.time ?? Infinity;
+  const noticed = connects(history, 'consumer', 'info').find((op) => op.time >= pause.time && op.time <= end);
+  return { pauseMs: resume ? resume.time - pause.time : null, noticedMs: noticed ? noticed.time - pause.time : null };
+}
+
+/** The scenarios whose verdict a history gives. */
+export function judgedScenarios(): string[] {
+  return Object.keys(faultRules);
+}
+
+/** The verdict of one scenario's history; undefined for a scenario that has no rule here. */
+export function judgeFaultHistory(scenario: string, history: readonly Operation[]): FaultJudgement | undefined {
+  const rule = faultRules[scenario];
+  if (!rule) return undefined;
+  const figures = checkHistory(history);
+  const fault = rule.fault === null ? undefined : history.find((op): op is FaultOperation => op.f === 'fault' && op.type === 'invoke' && op.kind === rule.fault);
+  const measured = fault && figures.failovers.find((failover) => failover.at === fault.time && failover.kind === fault.kind);
+  const ms = measured ? { 'first-delivery': measured.firstDeliveryMs, 'other-node': measured.otherNodeMs, 'published-after': measured.publishedAfterMs }[rule.measure] : null;
+  const conditions = rule.conditions(history, fault);
+  return {
+    scenario,
+    figures,
+    failover: fault ? { kind: fault.kind, node: fault.node, measure: rule.measure, ms } : null,
+    conditions,
+    facts: rule.facts?.(history, fault) ?? {},
+    pass: figures.lost.lost === 0 && conditions.every((condition) => condition.holds),
+  };
+}

@@ -1,0 +1,154 @@
+/**
+ * A random fault run, replayable: producers and consumers at work on a cluster while the nemesis
+ * injects faults drawn from its repertoire on a schedule computed up front from a seed
+ * (src/core/schedule.ts); then the checkers' figures on the history the run recorded.
+ */
+import { randomInt } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { BrokerKind } from '../brokers/catalogue.js';
+import type { BrokerCluster } from '../brokers/cluster.js';
+import { commandLine } from '../cli/invocation.js';
+import { chalkFor, formatSeconds, lostFinding, verdictLines } from '../cli/output.js';
+import type { HistoryFigures } from '../core/checkers.js';
+import { judgeFaultHistory } from '../core/fault-verdicts.js';
+import { historyLines } from '../core/history.js';
+import { faultSchedule, maxSeed, type ScheduledFault } from '../core/schedule.js';
+import { HistoryRecorder } from './history-recorder.js';
+import { Nemesis } from './nemesis.js';
+import type { ChildCommand } from './processes.js';
+import { startDemoBroker, stopScenarios } from './run.js';
+import { consumer, producer, type ScenarioContext } from './story.js';
+
+/** How many producers and consumers a random run starts. */
+export const randomClients = { producers: 2, consumers: 2 };
+
+/**
+ * The nemesis's repertoire for random runs: each fault, and how it is undone. A new kind of fault is
+ * one more line here (and its kind in src/core/history.ts).
+ */
+const repertoire = {
+  kill: { inject: (nemesis: Nemesis, node: number, planned: number) => nemesis.kill(node, planned), undo: (nemesis: Nemesis, node: number, planned: number) => nemesis.restart(node, planned) },
+  pause: { inject: (nemesis: Nemesis, node: number, planned: number) => nemesis.pause(node, planned), undo: (nemesis: Nemesis, node: number, planned: number) => nemesis.resume(node, planned) },
+} as const;
+
+export type RandomFaultKind = keyof typeof repertoire;
+
+export const randomFaultKinds = Object.keys(repertoire) as RandomFaultKind[];
+
+export interface RandomRunOptions {
+  seed: number;
+  timeLimitMs: number;
+  producers: number;
+  consumers: number;
+  intervalMs: number;
+  protocolVersion: 4 | 5;
+  dir: string;
+  tag: string;
+}
+
+export interface RandomRunResult {
+  schedule: Array<ScheduledFault<RandomFaultKind>>;
+  history: HistoryRecorder;
+  figures: HistoryFigures;
+}
+
+/** The schedule of a seed on a cluster of that many nodes, for that long: the same whenever asked. */
+export function randomSchedule(seed: number, timeLimitMs: number, nodes: number): Array<ScheduledFault<RandomFaultKind>> {
+  return faultSchedule(seed, { timeLimitMs, nodes, kinds: randomFaultKinds });
+}
+
+/** Resolves at this many ms after the start (at once when that is past). */
+async function until(start: number, atMs: number): Promise<void> {
+  await sleep(Math.max(0, start + atMs - Date.now()));
+}
+
+export async function runRandom(cluster: BrokerCluster, options: RandomRunOptions, out: (line?: string) => void): Promise<RandomRunResult> {
+  const history = new HistoryRecorder('random');
+  const say = (line: string): void => out(`  [${formatSeconds(history.now())}] ${line}`);
+  const nemesis = new Nemesis(cluster, say, history);
+  const schedule = randomSchedule(options.seed, options.timeLimitMs, cluster.nodes.length);
+  out(`The nemesis plans ${schedule.length} ${schedule.length === 1 ? 'fault' : 'faults'}: ${schedule.map((fault) => `${fault.kind} node ${fault.node} at ${formatSeconds(fault.at)} for ${formatSeconds(fault.durationMs)}`).join(', ') || 'none'}.`);
+  await nemesis.heal();
+  const all = cluster.nodes.map((node) => node.index);
+  const context: ScenarioContext = { url: cluster.urls.join(','), intervalMs: options.intervalMs, dir: options.dir, tag: options.tag, say, cluster, protocolVersion: options.protocolVersion, history };
+  const base = `demo/random/${options.tag}`;
+  // Every client is given every node, starting at a different one, and notices a frozen node within 3 s.
+  const rotated = (i: number): string => nemesis.urls(...all.slice(i % all.length), ...all.slice(0, i % all.length));
+  const consumers: ChildCommand[] = [];
+  for (let i = 1; i <= options.consumers; i++) consumers.push(consumer(context, rotated(i - 1), `demo-random-${options.tag}-c${i}`, `${base}/#`, `${options.dir}/random-${options.tag}-c${i}.json`, ['-k', '2']));
+  for (const receiver of consumers) await receiver.waitForEvent('subscribed', () => true, 60_000);
+  const producers: ChildCommand[] = [];
+  for (let i = 1; i <= options.producers; i++) producers.push(producer(context, rotated(i), `${base}/p${i}`, ['-k', '2']));
+  say(`${options.consumers} consumers subscribed to ${base}/#; ${options.producers} producers publish a value every ${options.intervalMs} ms each, each on its own topic.`);
+  const start = Date.now() - history.now();
+  try {
+    for (const fault of schedule) {
+      await until(start, fault.at);
+      await repertoire[fault.kind].inject(nemesis, fault.node, fault.at);
+      await until(start, fault.at + fault.durationMs);
+      await repertoire[fault.kind].undo(nemesis, fault.node, fault.at + fault.durationMs);
+    }
+    await until(start, options.timeLimitMs);
+    say('Time is up: the producers stop once what they sent is acknowledged, the consumers once they have it.');
+    await Promise.all(producers.map((values) => values.interrupt()));
+    const acknowledged = producers.flatMap((values) => values.eventsOf('acknowledged').map((event) => `${String(event.topic)}\t${String(event.value)}`));
+    const deliveredAll = (receiver: ChildCommand) => (): boolean => {
+      const seen = new Set(receiver.eventsOf('message').map((event) => `${String(event.topic)}\t${String(event.value)}`));
+      return acknowledged.every((key) => seen.has(key));
+    };
+    // Bounded: what has not come by then is what the checker counts as lost.
+    await Promise.all(consumers.map((receiver) => receiver.waitUntil('every acknowledged value', deliveredAll(receiver), 30_000).catch(() => {})));
+    await Promise.all(consumers.map((receiver) => receiver.interrupt()));
+  } finally {
+    for (const command of [...producers, ...consumers]) await command.kill();
+    await nemesis.heal().catch(() => {});
+  }
+  const judgement = judgeFaultHistory('random', history.operations())!;
+  const finding = lostFinding(judgement.figures);
+  if (finding) out(finding);
+  for (const line of verdictLines(judgement, chalkFor())) out(line);
+  return { schedule, history, figures: judgement.figures };
+}
+
+export interface RandomDemoPlan {
+  seed?: number;
+  timeLimitMs: number;
+  kind: BrokerKind;
+  nodes: number;
+  protocolVersion: 4 | 5;
+  interval: number;
+  history?: string;
+}
+
+/**
+ * The demo's random run: the seed said first (drawn when none was given), the cluster started, the
+ * run, the history written; resolves to the number of acknowledged values lost.
+ */
+export async function randomDemo(plan: RandomDemoPlan, out: (line?: string) => void, onStop: (stop: () => Promise<void>) => void): Promise<number> {
+  const seed = plan.seed ?? randomInt(0, maxSeed);
+  const seconds = plan.timeLimitMs / 1000;
+  out(`Seed: ${seed} (${commandLine('demo', `--cluster --random --time-limit ${seconds} --seed ${seed}`)} replays this schedule)`);
+  const dir = mkdtempSync(join(tmpdir(), 'mqtt-persistent-sessions-random-'));
+  const broker = await startDemoBroker(plan.kind, plan.nodes, undefined, plan.protocolVersion);
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      await stopScenarios(out);
+      await broker.close();
+      rmSync(dir, { recursive: true, force: true });
+    })());
+  onStop(stop);
+  try {
+    out(`Cluster: ${broker.description}, ${broker.cluster!.nodes.map((node) => `node ${node.index} ${node.url}`).join(', ')}`);
+    const tag = `${process.pid}-${Date.now().toString(36)}`;
+    const options = { seed, timeLimitMs: plan.timeLimitMs, ...randomClients, intervalMs: plan.interval, protocolVersion: broker.target.protocolVersion, dir, tag };
+    const result = await runRandom(broker.cluster!, options, out);
+    if (plan.history) writeFileSync(plan.history, historyLines(result.history.operations()));
+    return result.figures.lost.lost;
+  } finally {
+    await stop();
+  }
+}
