@@ -19,6 +19,7 @@ interface DemoOptions {
   cluster?: boolean;
   interval: number;
   history?: string;
+  html?: string;
 }
 
 export const demoExamples: Example[] = [
@@ -31,6 +32,7 @@ export const demoExamples: Example[] = [
   { args: '--cluster', note: 'the fault scenarios on a 3-node NATS cluster it starts (needs nats-server)' },
   { args: '--cluster --broker rabbitmq', note: 'the same on 3 RabbitMQ nodes (or ejabberd, rabbitmq-mirrored, rabbitmq-quorum; --nodes 5 for 5)' },
   { args: '--cluster --history run.jsonl', note: 'the same, every operation and fault written to run.jsonl; npm run report -- --history run.jsonl checks it again' },
+  { args: '--cluster --html run.html', note: 'the same, and a page that shows each scenario as a timeline: the values, the faults, what was lost, the failover' },
   { args: '--url mqtt://localhost:1883', note: 'the report card of a running broker: every claim that needs no control of it, and probes' },
   { args: '--url mqtt://localhost:1883 --scenario qos0', note: 'one claim against a running broker' },
 ];
@@ -49,6 +51,7 @@ export function demoProgram(): Command {
     .addOption(new Option('--all', "run every claim of the article (on one broker)"))
     .addOption(new Option('--cluster', `run the fault scenarios on the nodes of --broker (${faultClusterNodes} or more), or, without --broker, on a NATS cluster of their own: ${clusterScenarios.map((s) => s.name).join(', ')}`).conflicts('url'))
     .addOption(new Option('--history <file>', "write the scenarios' history to this file as JSON lines: every publish, acknowledgement, delivery, connection and fault, timed, the scenario named on each (checked again by the report command's --history)").conflicts('url'))
+    .addOption(new Option('--html <file>', "write a page (HTML, self-contained, opens offline) that shows each scenario's history as a timeline: values sent, acknowledged and delivered, the faults, the lost values, the failover, beside the checkers' figures"))
     .addOption(new Option('--interval <ms>', 'milliseconds between values (the tutorial uses 1000)').argParser(integerIn(10, 10_000, 'the interval')).default(100))
     .addHelpText('after', '\nExit status: 0 every scenario passed (or was skipped, or is not applicable), 1 a scenario failed (or the broker could not be reached), 2 invalid usage.\n');
 }
@@ -67,6 +70,8 @@ export type DemoPlan =
       interval: number;
       /** Where the history of every scenario is written, as JSON lines. */
       history?: string;
+      /** Where the page that draws every scenario's history is written. */
+      html?: string;
     };
 
 function unknownScenario(name: string): never {
@@ -78,6 +83,7 @@ export function demoPlan(program: Command): DemoPlan {
   const options = program.opts<DemoOptions>();
   const { protocolVersion, interval } = options;
   if (options.url && !options.all && !options.cluster && program.getOptionValueSource('scenario') === 'default') {
+    if (options.html) throw new UsageError('--html draws the scenarios the demo runs: the report card of --url alone runs probes, not scenarios (add --all or --scenario NAME)');
     return { mode: 'report-card', url: options.url, protocolVersion, interval };
   }
   const chosen: Scenario[] =
@@ -104,5 +110,6 @@ export function demoPlan(program: Command): DemoPlan {
     protocolVersion,
     interval,
     history: options.history,
+    html: options.html,
   };
 }
