@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { checkHistory } from '../src/core/checkers.js';
 import type { Operation } from '../src/core/history.js';
-import { binWidth, faultWindows, maxBins, runPicture } from '../src/core/run-picture.js';
+import { binWidth, faultWindows, maxBins, rateSpans, runPicture } from '../src/core/run-picture.js';
 import { runPageHtml, sectionId } from '../src/cli/run-page.js';
 
 const scenario = 'kill-consumer-node';
@@ -143,5 +143,19 @@ describe('the page', () => {
     assert.match(html, /<g class="fault" data-fault="clock-skew" data-node="2" data-from-ms="700" data-to-ms="900">/);
     assert.match(html, />clock-skew node 2<\/text>/);
     assert.match(html, /another fault, labelled by its name/);
+  });
+});
+
+describe('the rate of a run', () => {
+  it('is read over spans of whole bins, at most 60, covering the run', () => {
+    const history = ordered([...steady(100, 100)]);
+    const picture = runPicture(history, checkHistory(history));
+    const spans = rateSpans(picture);
+    assert.ok(spans.length <= 60, `${spans.length} spans`);
+    assert.equal(spans[0]!.from, 0);
+    assert.ok(spans.at(-1)!.to >= picture.durationMs && spans.at(-1)!.from < picture.durationMs);
+    // One value a 100 ms is 10 a second in every whole span after the first value.
+    assert.deepEqual(new Set(spans.slice(1, -1).map((span) => Math.round(span.perSecond.sent))), new Set([10]));
+    assert.equal(spans.reduce((sum, span) => sum + span.perSecond.delivered * ((span.to - span.from) / 1000), 0).toFixed(6), (100).toFixed(6));
   });
 });

@@ -82,15 +82,15 @@ export function legendHtml(picture: RunPicture): string {
     `<li>${swatch(`<line x1="4" x2="26" y1="7" y2="7" stroke="${failoverColour}" stroke-width="2.5" marker-end="url(#arrow-failover)"/>`)} failover: from the fault to the first value after it</li>`,
     `<li>${swatch('<line x1="6" x2="28" y1="7" y2="7" stroke="#000" stroke-width="1.5" marker-start="url(#arrow-gap-start)" marker-end="url(#arrow-gap)"/>')} the longest time without delivery</li>`,
   );
-  return `<ul class="legend">${items.join('')}</ul><p class="note">Each value is counted in a time bin of ${formatDuration(binMs)}; the lines join the highest value of each bin.</p>`;
+  return `<ul class="legend">${items.join('')}</ul><p class="note">Each value is counted in a time bin of ${formatDuration(binMs)}; each line holds the highest value so far (flat: nothing new came); values/s are counted over a few bins.</p>`;
 }
 
 const verdictMark: Record<string, string> = { PASS: '✓ PASS', FAIL: '✗ FAIL', SKIPPED: '– SKIPPED', 'N/A': '○ N/A' };
 
 /** One scenario: heading and verdict, the picture, the legend and the figures beside it. */
 export function sectionHtml(section: RunSection): string {
-  const figures = checkHistory(section.operations);
   const judgement = judgeFaultHistory(section.scenario, section.operations);
+  const figures = judgement?.figures ?? checkHistory(section.operations);
   const picture = runPicture(section.operations, figures, judgement?.failover);
   const verdict = section.verdict ?? (judgement ? (judgement.pass ? 'PASS' : 'FAIL') : null);
   const observed = section.observed ?? (judgement ? judgementObserved(judgement) : null);

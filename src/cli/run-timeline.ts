@@ -9,7 +9,7 @@ import { scaleLinear, type ScaleLinear } from 'd3-scale';
 import { area, curveStepAfter, line } from 'd3-shape';
 import { faultKinds, type FaultKind } from '../core/history.js';
 import type { FailoverMeasure } from '../core/fault-verdicts.js';
-import type { RunPicture, SeriesKind, TimeBin } from '../core/run-picture.js';
+import { rateSpans, type RateSpan, type RunPicture, type SeriesKind, type TimeBin } from '../core/run-picture.js';
 import { formatSeconds } from './format.js';
 import { faultText } from './history-lines.js';
 
@@ -68,22 +68,28 @@ function axisTicks(scale: ScaleLinear<number, number>, count: number, place: (at
     .join('');
 }
 
-function seriesPaths(picture: RunPicture, kind: SeriesKind, x: (time: number) => number, value: ScaleLinear<number, number>, rate: ScaleLinear<number, number>): string {
+function seriesPaths(picture: RunPicture, spans: RateSpan[], kind: SeriesKind, x: (time: number) => number, value: ScaleLinear<number, number>, rate: ScaleLinear<number, number>): string {
   const style = seriesStyle[kind];
   const stroke = `fill="none" stroke="${style.colour}" stroke-width="${style.width}"${style.dash ? ` stroke-dasharray="${style.dash}"` : ''}`;
   const middle = (bin: TimeBin): number => x((bin.from + bin.to) / 2);
-  const highest = line<TimeBin>()
-    .defined((bin) => bin.values[kind].high !== null)
-    .x(middle)
-    .y((bin) => value(bin.values[kind].high ?? 0))
-    .digits(1)(picture.bins);
-  const perSecond = (bin: TimeBin): number => bin.values[kind].count / (picture.binMs / 1000);
-  const last = picture.bins.at(-1)!;
+  // The highest value so far, held until a higher one comes: a plateau is a time when nothing new came.
+  let highestSoFar: number | null = null;
+  const soFar = picture.bins.flatMap((bin) => {
+    const high = bin.values[kind].high;
+    if (high === null) return [];
+    highestSoFar = Math.max(highestSoFar ?? high, high);
+    return [{ at: middle(bin), high: highestSoFar }];
+  });
+  const highest = line<{ at: number; high: number }>()
+    .curve(curveStepAfter)
+    .x((point) => point.at)
+    .y((point) => value(point.high))
+    .digits(1)(soFar);
   const rateSteps = line<{ at: number; rate: number }>()
     .curve(curveStepAfter)
     .x((point) => x(point.at))
     .y((point) => rate(point.rate))
-    .digits(1)([...picture.bins.map((bin) => ({ at: bin.from, rate: perSecond(bin) })), { at: Math.min(last.to, picture.durationMs), rate: perSecond(last) }]);
+    .digits(1)([...spans.map((span) => ({ at: span.from, rate: span.perSecond[kind] })), { at: spans.at(-1)!.to, rate: spans.at(-1)!.perSecond[kind] }]);
   const band =
     kind === 'delivered'
       ? `<path class="band" d="${area<TimeBin>()
@@ -94,12 +100,11 @@ function seriesPaths(picture: RunPicture, kind: SeriesKind, x: (time: number) =>
           .digits(1)(picture.bins) ?? ''}" fill="${style.colour}" fill-opacity="0.18"/>`
       : '';
   // A few markers on each line, where a bin has values, so the series is known without its colour.
-  const filled = picture.bins.filter((bin) => bin.values[kind].high !== null);
-  const step = Math.max(1, Math.ceil(filled.length / 8));
+  const step = Math.max(1, Math.ceil(soFar.length / 8));
   const offset = seriesKindsOrder.indexOf(kind);
-  const markers = filled
+  const markers = soFar
     .filter((_, i) => i % step === Math.min(offset, step - 1))
-    .map((bin) => markerShape(style.shape, middle(bin), value(bin.values[kind].high!), style.colour))
+    .map((point) => markerShape(style.shape, point.at, value(point.high), style.colour))
     .join('');
   return `<g class="series" data-series="${kind}">${band}<path class="values" d="${highest ?? ''}" ${stroke}/><path class="rate" d="${rateSteps ?? ''}" ${stroke}/>${markers}</g>`;
 }
@@ -124,7 +129,8 @@ export function timelineSvg(picture: RunPicture, label: string): string {
     .domain(range.low === range.high ? [range.low - 1, range.high + 1] : [range.low, range.high])
     .nice()
     .range([lanes.valuesBottom, lanes.valuesTop]);
-  const highestRate = Math.max(1, ...picture.bins.flatMap((bin) => seriesKindsOrder.map((kind) => bin.values[kind].count / (picture.binMs / 1000))));
+  const spans = rateSpans(picture);
+  const highestRate = Math.max(1, ...spans.flatMap((span) => seriesKindsOrder.map((kind) => span.perSecond[kind])));
   const rate = scaleLinear().domain([0, highestRate]).nice().range([lanes.rateBottom, lanes.rateTop]);
   const parts: string[] = [];
 
@@ -158,7 +164,7 @@ export function timelineSvg(picture: RunPicture, label: string): string {
       `<line x1="${left}" x2="${width - right}" y1="${lanes.axis}" y2="${lanes.axis}" stroke="#333"/></g>`,
   );
 
-  parts.push(...seriesKindsOrder.map((kind) => seriesPaths(picture, kind, x, value, rate)));
+  parts.push(...seriesKindsOrder.map((kind) => seriesPaths(picture, spans, kind, x, value, rate)));
 
   parts.push(
     `<g class="lost" data-lost="${picture.lost.reduce((sum, mark) => sum + mark.count, 0)}">` +

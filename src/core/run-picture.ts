@@ -144,7 +144,8 @@ export function runPicture(history: readonly Operation[], figures: HistoryFigure
   const binAt = (time: number): TimeBin => bins[Math.min(count - 1, Math.floor(time / binMs))]!;
   let low = Infinity;
   let high = -Infinity;
-  const firstSent = new Map<string, number>();
+  // When each lost value was first sent: only those are looked up.
+  const firstSent = new Map<string, number | undefined>(figures.lost.streams.flatMap((stream) => stream.values.map((value) => [`${value}\t${stream.stream}`, undefined] as const)));
   for (const op of history) {
     if (op.f !== 'publish' && op.f !== 'deliver') continue;
     low = Math.min(low, op.value);
@@ -153,8 +154,9 @@ export function runPicture(history: readonly Operation[], figures: HistoryFigure
     else if (op.type === 'ok') add(binAt(op.time).values.acknowledged, op.value);
     else if (op.type === 'invoke') {
       add(binAt(op.time).values.sent, op.value);
+      if (firstSent.size === 0) continue;
       const key = `${op.value}\t${op.stream}`;
-      if (!firstSent.has(key)) firstSent.set(key, op.time);
+      if (firstSent.has(key) && firstSent.get(key) === undefined) firstSent.set(key, op.time);
     }
   }
   const lostByBin = new Map<number, LostMark>();
@@ -184,4 +186,27 @@ export function runPicture(history: readonly Operation[], figures: HistoryFigure
       return { kind: failover.kind, node: failover.node, at: failover.at, recoveredAt: ms === null ? null : failover.at + ms, measure };
     }),
   };
+}
+
+export interface RateSpan {
+  from: number;
+  to: number;
+  perSecond: Record<SeriesKind, number>;
+}
+
+/** Values a second of each kind, over spans of whole bins, at most `most` of them: a rate read over a few values, not one bin's 0 or 1. */
+export function rateSpans(picture: RunPicture, most = 60): RateSpan[] {
+  const per = Math.max(1, Math.ceil(picture.bins.length / most));
+  const spans: RateSpan[] = [];
+  for (let i = 0; i < picture.bins.length; i += per) {
+    const group = picture.bins.slice(i, i + per);
+    const from = group[0]!.from;
+    // The last span ends with the run, so its rate is not diluted by time after it.
+    const to = Math.max(from + 1, Math.min(group.at(-1)!.to, Math.max(picture.durationMs, from + picture.binMs)));
+    const seconds = (to - from) / 1000;
+    const perSecond = { sent: 0, acknowledged: 0, delivered: 0 };
+    for (const kind of seriesKinds) perSecond[kind] = group.reduce((sum, bin) => sum + bin.values[kind].count, 0) / seconds;
+    spans.push({ from, to, perSecond });
+  }
+  return spans;
 }
