@@ -127,6 +127,20 @@ ul.legend{list-style:none;display:flex;flex-wrap:wrap;gap:4px 18px;padding:0;mar
 table.overview{border-collapse:collapse;font-size:13px}table.overview th,table.overview td{border:1px solid #bbb;padding:3px 8px;text-align:left}table.overview a{text-decoration:none}
 nav ul{columns:2}`;
 
+/** A table of runs (a matrix's): a row each, a column each, every cell its text, linked to its run's section when it has one. */
+export function overviewTableHtml(rows: readonly string[], columns: readonly string[], cell: (row: string, column: string) => { text: string; section?: string }): string {
+  const head = `<tr><th></th>${columns.map((column) => `<th>${escapeXml(column)}</th>`).join('')}</tr>`;
+  const body = rows.map((row) => {
+    const cells = columns.map((column) => {
+      const { text, section } = cell(row, column);
+      const shown = escapeXml(verdictMark[text] ?? text);
+      return `<td>${section ? `<a href="#${section}">${shown}</a>` : shown}</td>`;
+    });
+    return `<tr><th>${escapeXml(row)}</th>${cells.join('')}</tr>`;
+  });
+  return `<table class="overview">${head}${body.join('')}</table>`;
+}
+
 /** The whole page: every section, a table of contents (or the overview given), styles inline. */
 export function runPageHtml(page: RunPage): string {
   const contents =
