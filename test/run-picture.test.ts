@@ -59,7 +59,7 @@ describe('the fault windows of a run', () => {
     assert.deepEqual(windows, [{ kind: 'isolate', node: 3, from: 1000, to: 4800, undoneBy: 'heal', open: false, failed: false }]);
   });
 
-  it('a kill never undone lasts to the end of the run; a kind not known here lasts its own operation, by its name; a failed fault ends where it failed', () => {
+  it('a kill never undone lasts to the end of the run; a kind not known here lasts its own operation, by its name; a failed fault ends where it failed; an unfinished undo where it began', () => {
     const windows = faultWindows(
       [
         at.fault(500, 'invoke', 'clock-skew', 1),
@@ -70,6 +70,9 @@ describe('the fault windows of a run', () => {
         at.fault(4100, 'fail', 'pause', 2),
         at.fault(5000, 'invoke', 'restart-all', null),
         at.fault(9000, 'ok', 'restart-all', null),
+        at.fault(10_000, 'invoke', 'pause', 3),
+        at.fault(10_001, 'ok', 'pause', 3),
+        at.fault(11_000, 'invoke', 'resume', 3),
       ],
       12_000,
     );
@@ -78,6 +81,8 @@ describe('the fault windows of a run', () => {
       { kind: 'kill', node: 1, from: 3000, to: 12_000, undoneBy: null, open: true, failed: false },
       { kind: 'pause', node: 2, from: 4000, to: 4100, undoneBy: null, open: false, failed: true },
       { kind: 'restart-all', node: null, from: 5000, to: 9000, undoneBy: null, open: false, failed: false },
+      // The resume began and the run ended before it was done: the pause ends where the resume began.
+      { kind: 'pause', node: 3, from: 10_000, to: 11_000, undoneBy: 'resume', open: false, failed: false },
     ]);
   });
 });

@@ -105,13 +105,13 @@ function add(values: BinValues, value: number): void {
 export function faultWindows(history: readonly Operation[], durationMs: number): FaultWindow[] {
   const windows: FaultWindow[] = [];
   /** Windows waiting for the end of the undo that began (by the undo's kind and node). */
-  const undoing: Array<{ window: FaultWindow; kind: string; node: number | null }> = [];
+  const undoing: Array<{ window: FaultWindow; kind: string; node: number | null; began: number }> = [];
   for (const op of history) {
     if (op.f !== 'fault') continue;
     const kind: string = op.kind;
     if (op.type === 'invoke') {
       const closed = windows.filter((w) => w.open && !undoing.some((u) => u.window === w) && (kind === 'heal' || (undoOf[w.kind] === kind && (op.node === null || w.node === op.node))));
-      for (const window of closed) undoing.push({ window, kind, node: op.node });
+      for (const window of closed) undoing.push({ window, kind, node: op.node, began: op.time });
       // An undo with nothing to undo (the heal that starts a scenario) draws nothing.
       if (closed.length === 0 && !undoKinds.has(kind)) windows.push({ kind, node: op.node, from: op.time, to: durationMs, undoneBy: null, open: true, failed: false });
       continue;
@@ -127,7 +127,8 @@ export function faultWindows(history: readonly Operation[], durationMs: number):
     if (op.type === 'fail') Object.assign(own, { to: op.time, open: false, failed: true });
     else if (undoOf[kind] === undefined) Object.assign(own, { to: op.time, open: false });
   }
-  // An undo begun and not finished still ends the fault where it began.
+  // An undo begun and never finished (the run ended first) ends the fault where it began.
+  for (const { window, kind, began } of undoing) Object.assign(window, { to: began, open: false, undoneBy: kind });
   return windows;
 }
 
