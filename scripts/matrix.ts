@@ -3,13 +3,15 @@
  * of the broker itself (QoS 2, the session lifetime, a backlog of 10,000 for an offline session, shared
  * subscriptions), the same as the report card's, each finding read from the packets exchanged. The stories go to stderr, the table (Markdown) to stdout:
  * `npm run -s matrix > matrix.md`; `npm run -s matrix -- rabbitmq ejabberd` runs only the columns
- * whose broker kind starts with one of the words.
+ * whose broker kind starts with one of the words; `-- --html matrix.html` also writes a page of the
+ * table, each cell linked to its run drawn from its history.
  */
 import { probeFinding } from '../src/cli/probe-findings.js';
 import type { ProbeResult } from '../src/core/probe-facts.js';
 import { probeQos2, probeQueue, probeSessionLifetime } from '../src/demo/probes.js';
 import { probeSharedSubscription } from '../src/demo/shared-probe.js';
 import type { BrokerKind } from '../src/brokers/catalogue.js';
+import { writeMatrixPage, type MatrixColumn } from '../src/demo/page.js';
 import { createDemoRun, notApplicable, startDemoBroker, type ScenarioResult } from '../src/demo/run.js';
 import { clusterScenarios, scenarios } from '../src/demo/scenarios.js';
 import type { Outcome } from '../src/demo/story.js';
@@ -35,12 +37,20 @@ const allColumns: Column[] = [
   { title: 'ejabberd, one node (3.1.1)', kind: 'ejabberd', nodes: 1, protocolVersion: 4 },
   { title: 'ejabberd, 3 nodes (MQTT 5)', kind: 'ejabberd', nodes: 3, protocolVersion: 5 },
 ];
-const only = process.argv.slice(2);
+const words = process.argv.slice(2);
+const htmlAt = words.indexOf('--html');
+const htmlFile = htmlAt === -1 ? undefined : words[htmlAt + 1];
+if (htmlAt !== -1 && (htmlFile === undefined || htmlFile.startsWith('-'))) {
+  process.stderr.write('matrix: --html needs the file to write the page to\n');
+  process.exit(2);
+}
+const only = htmlAt === -1 ? words : words.filter((_, i) => i !== htmlAt && i !== htmlAt + 1);
 const chosenColumns = only.length === 0 ? allColumns : allColumns.filter((column) => only.some((word) => column.kind.startsWith(word)));
 
 const cell = (outcome: Outcome): string => (outcome.verdict === 'N/A' ? 'n/a' : outcome.verdict);
 
 const results = new Map<string, Map<string, Outcome>>();
+const runs = new Map<string, ScenarioResult[]>();
 const probes = new Map<string, { qos2: string; lifetime: string; queue: string; shared: string }>();
 const columns = chosenColumns;
 const out = (line = ''): void => void process.stderr.write(`${line}\n`);
@@ -67,6 +77,7 @@ for (const column of columns) {
       column_.set(scenario.name, reason ? { verdict: 'N/A', observed: reason, facts: {} } : ran.find((r) => r.scenario === scenario)!.outcome);
     }
     results.set(column.title, column_);
+    runs.set(column.title, ran);
     // The fault scenarios may leave a cluster electing leaders: the probes measure it settled.
     await broker.cluster?.waitUntilReady(60_000).catch(() => {});
     const url = broker.url.split(',')[0]!;
@@ -105,3 +116,11 @@ for (const column of columns) {
 for (const [reason, where] of reasons) lines.push(`- ${reason} (${where.join(', ')})`);
 lines.push('', `Run on ${new Date().toISOString().slice(0, 10)}: npm run -s matrix${only.length > 0 ? ` -- ${only.join(' ')}` : ''}`);
 process.stdout.write(`${lines.join('\n')}\n`);
+if (htmlFile) {
+  const pageColumns: MatrixColumn[] = columns.map((column) => ({
+    title: column.title,
+    verdicts: new Map([...results.get(column.title)!].map(([name, outcome]) => [name, outcome.verdict])),
+    ran: runs.get(column.title) ?? [],
+  }));
+  writeMatrixPage(htmlFile, [...scenarios, ...clusterScenarios].map((scenario) => scenario.name), pageColumns, `npm run -s matrix -- ${words.join(' ')}`);
+}

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /** The demo: the article's claims replayed unattended against a broker, each with PASS or FAIL. */
+import { commandLine } from './cli/invocation.js';
 import { onInterrupt, parseArguments } from './cli/program.js';
 import { onOutputClosed, runCommand } from './cli/run.js';
 import { CliError, ExitCode } from './core/errors.js';
 import { demoPlan, demoProgram } from './demo/command.js';
-import { createDemoRun, startDemoBroker, stopScenarios } from './demo/run.js';
+import { createDemoRun, startDemoBroker, stopScenarios, type ScenarioResult } from './demo/run.js';
 import { reportCard } from './demo/report-card.js';
 
 const program = demoProgram();
@@ -33,12 +34,14 @@ runCommand('demo', async () => {
   const demo = createDemoRun(broker, out, plan.ownFaultNodes, plan.history);
   onInterrupt(() => void demo.stop().then(() => process.exit(130)));
   onOutputClosed(() => void demo.stop().then(() => process.exit(ExitCode.ok)));
-  let failed: number;
+  let results: ScenarioResult[];
   try {
-    failed = (await demo.run(plan.chosen, plan.interval)).filter((result) => result.outcome.verdict === 'FAIL').length;
+    results = await demo.run(plan.chosen, plan.interval);
   } finally {
     await demo.stop();
   }
+  if (plan.html) (await import('./demo/page.js')).writeScenarioPage(plan.html, results, `Run on ${broker?.description ?? `a NATS cluster of ${plan.ownFaultNodes} nodes`}`, commandLine('demo', process.argv.slice(2).join(' ')));
+  const failed = results.filter((result) => result.outcome.verdict === 'FAIL').length;
   if (failed > 0) throw new CliError(`${failed} of ${plan.chosen.length} scenarios failed`);
   return ExitCode.ok;
 });

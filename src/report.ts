@@ -12,11 +12,13 @@ const program = createProgram(
     { args: '~/.local/state/mqtt-persistent-sessions/member-1.json ~/.local/state/mqtt-persistent-sessions/member-2.json', note: "the members' state files" },
     { args: 'member-1.jsonl member-2.jsonl --json', note: "their --json output; the report as one JSON object" },
     { args: '--history demo-history.jsonl', note: "a history the demo saved (demo --history FILE) checked again: the same verdicts and figures" },
+    { args: '--history demo-history.jsonl --html run.html', note: 'the same, and a page that shows each run: its timeline, the faults, what was lost' },
   ],
 )
   .argument('[records...]', "the members' state files or --json outputs")
   .addOption(new Option('--json', 'print the report as one JSON object (see docs/producers-and-groups.md)'))
   .addOption(new Option('--history <file>', 'check again a history saved by the demo (--history FILE): each scenario\'s verdict and the checkers\' figures, from its operations alone (see docs/clusters.md)'))
+  .addOption(new Option('--html <file>', 'with --history: also write a page (HTML, self-contained) that shows each scenario as a timeline: values sent, acknowledged and delivered, the faults, the lost values, the failover, beside its figures'))
   .addHelpText(
     'after',
     "\nA value no member has is waiting, not missing, when it comes after the last value of its producer that a member received before leaving with a session the broker still keeps (by its expiry): it may be parked there until that member returns.\n" +
@@ -26,11 +28,14 @@ const program = createProgram(
 
 runCommand('report', async () => {
   if (!parseArguments(program, process.argv)) return ExitCode.ok;
-  const historyFile = program.opts<{ history?: string }>().history;
+  const { history: historyFile, html } = program.opts<{ history?: string; html?: string }>();
+  if (html !== undefined && historyFile === undefined) throw new UsageError('--html draws a saved history: give it with --history FILE');
   if (historyFile !== undefined) {
     if (program.args.length > 0) throw new UsageError('--history checks a saved history alone: give no member records with it');
     const { recheckHistory } = await import('./cli/history-report.js');
-    return recheckHistory(historyFile);
+    const status = recheckHistory(historyFile);
+    if (html !== undefined) (await import('./cli/history-page.js')).writeHistoryPage(historyFile, html);
+    return status;
   }
   if (program.args.length === 0) throw new UsageError("give the members' records (state files or --json outputs), or --history FILE");
   const [{ renderGroupReport }, { mergeGroup }, { readMemberRecord }] = await Promise.all([

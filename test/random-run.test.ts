@@ -31,9 +31,9 @@ interface RandomRun {
   file: string;
 }
 
-async function randomRun(seed: number, name: string): Promise<RandomRun> {
+async function randomRun(seed: number, name: string, extra: string[] = []): Promise<RandomRun> {
   const file = join(dir, `${name}.jsonl`);
-  const demo = CliProcess.demo(['--cluster', '--random', '--time-limit', '60', '--seed', String(seed), '--history', file]);
+  const demo = CliProcess.demo(['--cluster', '--random', '--time-limit', '60', '--seed', String(seed), '--history', file, ...extra]);
   const exit = await demo.exitWithin(300_000);
   // A run that lost acknowledged values says so and exits 1: a finding about the broker, not a failure of the replay.
   if (exit.code !== 0) assert.match(demo.stderr, /^demo: \d+ acknowledged values were lost\n$/, `${demo.stdout}\n${demo.stderr}`);
@@ -47,7 +47,8 @@ async function randomRun(seed: number, name: string): Promise<RandomRun> {
 describe('a random fault run replayed from its seed', { skip: natsSkip() }, () => {
   it('seed 42 twice, 60 s each on a 3-node NATS cluster: the same faults at the same planned times, each said by the nemesis as it happens', async () => {
     const first = await randomRun(42, 'first');
-    const second = await randomRun(42, 'second');
+    const page = join(dir, 'second.html');
+    const second = await randomRun(42, 'second', ['--html', page]);
     const planned = randomSchedule(42, 60_000, 3);
     assert.ok(planned.length > 0);
     const expected = planned.flatMap((fault) => {
@@ -74,6 +75,11 @@ describe('a random fault run replayed from its seed', { skip: natsSkip() }, () =
       assert.ok(run.figures.some((line) => /^ {2}Acknowledged lost: \d+/.test(line)), run.figures.join('\n'));
       assert.equal(run.figures[1], run.figures.includes('  Acknowledged lost: 0') ? 'PASS' : 'FAIL', 'PASS exactly when nothing acknowledged was lost');
     }
+    // The second run's page draws each fault of the schedule as a window on the node it struck.
+    const html = readFileSync(page, 'utf8');
+    const windows = [...html.matchAll(/<g class="fault" data-fault="(\w+)" data-node="(\d*)"/g)].map((match) => `${match[1]} ${match[2]}`);
+    assert.deepEqual(windows, planned.map((fault) => `${fault.kind} ${fault.node}`), 'a fault window for each planned fault');
+    assert.match(html, /seed 42/);
     const report = CliProcess.report(['--history', first.file]);
     assert.equal((await report.exitWithin(60_000)).code, first.figures[1] === 'PASS' ? 0 : 3, report.stderr);
     assert.deepEqual(

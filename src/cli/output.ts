@@ -4,3 +4,5 @@ export { summaryLines } from './summary-lines.js';
 export { formatDuration, formatRange, formatSeconds, formatValues } from './format.js';
 export { connectWords, probeFinding, probeName } from './probe-findings.js';
 export { faultText, figureLines, judgementObserved, lostFinding, streamValuesText, verdictLines } from './history-lines.js';
+export { overviewTableHtml, runPageHtml, sectionId, type RunSection } from './run-page.js';
+export { writePage } from './history-page.js';

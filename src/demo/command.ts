@@ -24,6 +24,7 @@ interface DemoOptions {
   random?: boolean;
   timeLimit?: number;
   seed?: number;
+  html?: string;
 }
 
 export const demoExamples: Example[] = [
@@ -37,6 +38,7 @@ export const demoExamples: Example[] = [
   { args: '--cluster --broker rabbitmq', note: 'the same on 3 RabbitMQ nodes (or ejabberd, rabbitmq-mirrored, rabbitmq-quorum; --nodes 5 for 5)' },
   { args: '--cluster --history run.jsonl', note: 'the same, every operation and fault written to run.jsonl; npm run report -- --history run.jsonl checks it again' },
   { args: '--cluster --random --time-limit 60 --seed 42', note: 'producers and consumers for 60 s while the nemesis kills and pauses nodes on a schedule drawn from seed 42 (the same seed, the same schedule)' },
+  { args: '--cluster --html run.html', note: 'the same, and a page that shows each scenario as a timeline: the values, the faults, what was lost, the failover' },
   { args: '--url mqtt://localhost:1883', note: 'the report card of a running broker: every claim that needs no control of it, and probes' },
   { args: '--url mqtt://localhost:1883 --scenario qos0', note: 'one claim against a running broker' },
 ];
@@ -58,6 +60,7 @@ export function demoProgram(): Command {
     .addOption(new Option('--random', `a random fault run instead of the scenarios: ${randomClients.producers} producers and ${randomClients.consumers} consumers on the cluster while the nemesis injects faults (${randomFaultKinds.join(', ')}) at random times, then the checkers' figures`).conflicts(['url', 'all', 'scenario']))
     .addOption(new Option('--time-limit <seconds>', 'how long the random run lasts (default: 60)').argParser(integerIn(20, 3600, 'the time limit')))
     .addOption(new Option('--seed <n>', `the random run's seed, to replay its schedule of faults (0 to ${maxSeed}; default: a random one, printed)`).argParser(integerIn(0, maxSeed, 'the seed')))
+    .addOption(new Option('--html <file>', "write a page (HTML, self-contained, opens offline) that shows each scenario's history as a timeline: values sent, acknowledged and delivered, the faults, the lost values, the failover, beside the checkers' figures"))
     .addOption(new Option('--interval <ms>', 'milliseconds between values (the tutorial uses 1000)').argParser(integerIn(10, 10_000, 'the interval')).default(100))
     .addHelpText('after', '\nExit status: 0 every scenario passed (or was skipped, or is not applicable), 1 a scenario failed (or the broker could not be reached; with --random: acknowledged values were lost), 2 invalid usage.\n');
 }
@@ -76,6 +79,8 @@ export type DemoPlan =
       protocolVersion: 4 | 5;
       interval: number;
       history?: string;
+      /** Where to write the page that draws the run. */
+      html?: string;
     }
   | {
       mode: 'scenarios';
@@ -88,6 +93,8 @@ export type DemoPlan =
       interval: number;
       /** Where the history of every scenario is written, as JSON lines. */
       history?: string;
+      /** Where the page that draws every scenario's history is written. */
+      html?: string;
     };
 
 function unknownScenario(name: string): never {
@@ -101,6 +108,7 @@ export function demoPlan(program: Command): DemoPlan {
   if (!options.random && (options.timeLimit !== undefined || options.seed !== undefined)) throw new UsageError('--time-limit and --seed shape a random run: add --random');
   if (options.random) return randomPlan(program, options);
   if (options.url && !options.all && !options.cluster && program.getOptionValueSource('scenario') === 'default') {
+    if (options.html) throw new UsageError('--html draws the scenarios the demo runs: the report card of --url alone runs probes, not scenarios (add --all or --scenario NAME)');
     return { mode: 'report-card', url: options.url, protocolVersion, interval };
   }
   const chosen: Scenario[] =
@@ -127,6 +135,7 @@ export function demoPlan(program: Command): DemoPlan {
     protocolVersion,
     interval,
     history: options.history,
+    html: options.html,
   };
 }
 
@@ -146,5 +155,6 @@ function randomPlan(program: Command, options: DemoOptions): DemoPlan {
     protocolVersion: spokenVersion(kind, options.protocolVersion),
     interval: options.interval,
     history: options.history,
+    html: options.html,
   };
 }

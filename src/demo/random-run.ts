@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { BrokerKind } from '../brokers/catalogue.js';
 import type { BrokerCluster } from '../brokers/cluster.js';
 import { commandLine } from '../cli/invocation.js';
-import { chalkFor, formatSeconds, lostFinding, verdictLines } from '../cli/output.js';
+import { chalkFor, formatSeconds, judgementObserved, lostFinding, runPageHtml, verdictLines, writePage } from '../cli/output.js';
 import type { HistoryFigures } from '../core/checkers.js';
 import { judgeFaultHistory } from '../core/fault-verdicts.js';
 import { historyLines } from '../core/history.js';
@@ -121,6 +121,8 @@ export interface RandomDemoPlan {
   protocolVersion: 4 | 5;
   interval: number;
   history?: string;
+  /** Where to write the page that draws the run. */
+  html?: string;
 }
 
 /**
@@ -146,7 +148,13 @@ export async function randomDemo(plan: RandomDemoPlan, out: (line?: string) => v
     const tag = `${process.pid}-${Date.now().toString(36)}`;
     const options = { seed, timeLimitMs: plan.timeLimitMs, ...randomClients, intervalMs: plan.interval, protocolVersion: broker.target.protocolVersion, dir, tag };
     const result = await runRandom(broker.cluster!, options, out);
-    if (plan.history) writeFileSync(plan.history, historyLines(result.history.operations()));
+    const operations = result.history.operations();
+    if (plan.history) writeFileSync(plan.history, historyLines(operations));
+    if (plan.html) {
+      const judgement = judgeFaultHistory('random', operations)!;
+      const section = { id: 'random', scenario: 'random', about: `A random fault run of ${seconds} s, seed ${seed}`, verdict: judgement.pass ? 'PASS' : 'FAIL', observed: judgementObserved(judgement), operations };
+      writePage(plan.html, runPageHtml({ title: `The demo: a random run, seed ${seed}`, subtitle: `${broker.description}; ${commandLine('demo', process.argv.slice(2).join(' '))}; ${new Date().toISOString()}`, sections: [section] }));
+    }
     return result.figures.lost.lost;
   } finally {
     await stop();

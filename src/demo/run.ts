@@ -8,7 +8,7 @@ import type { BrokerCluster } from '../brokers/cluster.js';
 import { colorLevel, summaryLines } from '../cli/output.js';
 import type { Summary } from '../core/events.js';
 import { CliError, UsageError } from '../core/errors.js';
-import { historyLines } from '../core/history.js';
+import { historyLines, type Operation } from '../core/history.js';
 import { HistoryRecorder } from './history-recorder.js';
 import { maskUrls } from '../mqtt/settings.js';
 import { ChildCommand } from './processes.js';
@@ -61,6 +61,8 @@ export async function startDemoBroker(kind: BrokerKind, nodes: number, url?: str
 export interface ScenarioResult {
   scenario: Scenario;
   outcome: Outcome;
+  /** What the scenario's history recorded. */
+  operations: Operation[];
 }
 
 export interface DemoRun {
@@ -124,18 +126,19 @@ export function createDemoRun(broker: DemoBroker | undefined, out: (line?: strin
 
   async function run(chosen: Scenario[], intervalMs: number): Promise<ScenarioResult[]> {
     if (broker) out(chalk.bold(`Broker: ${broker.description} at ${broker.url}`));
-    const results: Array<{ scenario: Scenario; outcome: Outcome }> = [];
+    const results: ScenarioResult[] = [];
     if (historyFile) writeFileSync(historyFile, '');
     for (const scenario of chosen) {
       const history = new HistoryRecorder(scenario.name);
       const outcome = await runOne(scenario, intervalMs, history).catch(storyStopped);
       await stopScenarios(out);
-      if (historyFile) appendFileSync(historyFile, historyLines(history.operations()));
+      const operations = history.operations();
+      if (historyFile) appendFileSync(historyFile, historyLines(operations));
       const colour = outcome.verdict === 'PASS' ? chalk.green.bold : outcome.verdict === 'FAIL' ? chalk.red.bold : chalk.yellow.bold;
       out(`Observed: ${outcome.observed}`);
       out(colour(outcome.verdict));
       if (outcome.summary) for (const line of summaryLines(outcome.summary as unknown as Summary, chalk)) out(`  ${line}`);
-      results.push({ scenario, outcome });
+      results.push({ scenario, outcome, operations });
     }
     if (results.length > 1) {
       out();
