@@ -34,6 +34,7 @@ const at = {
     node: options.node === undefined ? 1 : options.node,
     sessionPresent: options.present ?? false,
   }),
+  subscribed: (time: number, session = 'c'): Operation => ({ scenario, process: 'consumer-1', time, f: 'subscribe', type: 'ok', stream: 't', session, node: 1 }),
   lostLink: (time: number): Operation => ({ scenario, process: 'consumer-1', time, f: 'connect', type: 'info', role: 'consumer', session: 'c', node: 1, sessionPresent: null }),
   fault: (time: number, kind: 'kill' | 'pause' | 'resume' | 'start' | 'heal', node: number | null): Operation => ({ scenario, process: 'nemesis', time, f: 'fault', type: 'invoke', kind, node }),
 };
@@ -46,6 +47,22 @@ function publishedAndAcked(from: number, to: number, stream = 't'): Operation[] 
 }
 
 describe('acknowledged lost', () => {
+  it("a session answers for the values published from its first subscription on: a consumer that joins late has lost nothing published before it", () => {
+    const history = [...publishedAndAcked(1, 5), at.connected(5.5), at.subscribed(5.6), ...publishedAndAcked(6, 8), at.delivered(9, 6), at.delivered(10, 8)];
+    assert.deepEqual(acknowledgedLost(history), { acknowledged: 8, delivered: 2, lost: 1, streams: [{ stream: 't', values: [7], ranges: [{ from: 7, to: 7 }] }], published: 1 });
+  });
+
+  it('without a subscription in the history, the session answers from its first connection; a value published before it and never delivered by another session is not lost', () => {
+    const history = [...publishedAndAcked(1, 2), at.connected(2.5, { session: 'late' }), ...publishedAndAcked(3, 4), at.delivered(5, 3, { session: 'late' })];
+    assert.equal(acknowledgedLost(history).lost, 1, 'value 4, published after the connection, never delivered');
+    assert.deepEqual(acknowledgedLost(history).streams[0]!.values, [4]);
+  });
+
+  it('a value whose publish began before the subscription but was acknowledged after it is not counted against the session', () => {
+    const history = [at.sent(1, 1), at.connected(2), at.subscribed(3), at.acked(4, 1), ...publishedAndAcked(5, 5), at.delivered(6, 5)];
+    assert.equal(acknowledgedLost(history).lost, 0);
+  });
+
   it('nothing lost when every acknowledged value was delivered; values sent and never acknowledged may be missing', () => {
     const history = [at.connected(0), ...publishedAndAcked(1, 3), at.sent(4, 4), at.delivered(5, 1), at.delivered(6, 2), at.delivered(7, 3)];
     assert.deepEqual(acknowledgedLost(history), { acknowledged: 3, delivered: 3, lost: 0, streams: [], published: 1 });

@@ -31,7 +31,7 @@ describe('a history as JSON lines', () => {
     const good = JSON.stringify(sample[2]);
     const cases: Array<[string, RegExp]> = [
       ['{"scenario":', /^not JSON$/],
-      [JSON.stringify({ ...sample[2], f: 'subscribe' }), /^f: /],
+      [JSON.stringify({ ...sample[2], f: 'read' }), /^f: /],
       [JSON.stringify({ ...sample[2], value: undefined }), /^value: /],
       [JSON.stringify({ ...sample[2], time: -1 }), /^time: /],
       [JSON.stringify({ ...sample[2], value: 1.5 }), /^value: /],

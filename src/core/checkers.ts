@@ -86,15 +86,40 @@ function sessions(history: readonly Operation[]): string[] {
   return [...found];
 }
 
-/** Acknowledged to a producer and never delivered in a session that was there: the figure that must be 0. */
+/**
+ * When each consumer session began to answer for the values published: its first subscription granted
+ * (a history without subscriptions: its first connection). A value published before then is not lost
+ * to that session; one published after it is, unless the session delivered it.
+ */
+function sessionStarts(history: readonly Operation[]): Map<string, number> {
+  const subscribed = new Map<string, number>();
+  const connected = new Map<string, number>();
+  for (const op of history) {
+    if (op.f === 'subscribe' && !subscribed.has(op.session)) subscribed.set(op.session, op.time);
+    if (op.f === 'connect' && op.role === 'consumer' && op.type === 'ok' && !connected.has(op.session)) connected.set(op.session, op.time);
+  }
+  return new Map(sessions(history).map((session) => [session, subscribed.get(session) ?? connected.get(session) ?? -Infinity]));
+}
+
+/** Acknowledged to a producer and never delivered in a session that was there when it was published: the figure that must be 0. */
 export function acknowledgedLost(history: readonly Operation[]): AcknowledgedLost {
+  const invoked = new Map<string, number>();
   const acknowledged = new Map<string, { stream: string; value: number }>();
-  for (const op of history) if (op.f === 'publish' && op.type === 'ok') acknowledged.set(keyOf(op.stream, op.value), { stream: op.stream, value: op.value });
+  for (const op of history) {
+    if (op.f !== 'publish') continue;
+    const key = keyOf(op.stream, op.value);
+    if (op.type === 'invoke' && !invoked.has(key)) invoked.set(key, op.time);
+    if (op.type === 'ok') acknowledged.set(key, { stream: op.stream, value: op.value });
+  }
   const delivered = deliveries(history);
-  const seen = new Map<string, Set<string>>(sessions(history).map((session) => [session, new Set<string>()]));
+  const starts = sessionStarts(history);
+  const seen = new Map<string, Set<string>>([...starts.keys()].map((session) => [session, new Set<string>()]));
   for (const op of delivered) seen.get(op.session)!.add(keyOf(op.stream, op.value));
   const lost = new Map<string, { stream: string; value: number }>();
-  for (const keys of seen.values()) for (const [key, found] of acknowledged) if (!keys.has(key)) lost.set(key, found);
+  for (const [session, keys] of seen) {
+    const start = starts.get(session)!;
+    for (const [key, found] of acknowledged) if (!keys.has(key) && (invoked.get(key) ?? Infinity) >= start) lost.set(key, found);
+  }
   const streams = byStream(lost.values());
   const published = new Set(history.flatMap((op) => (op.f === 'publish' ? [op.stream] : []))).size;
   return { acknowledged: acknowledged.size, delivered: delivered.length, lost: lost.size, streams, published };

@@ -38,6 +38,9 @@ export function commandOperations(events: readonly TimedEvent[], who: CommandRol
       case 'offline':
         operations.push({ scenario, process, time, f: 'connect', type: 'info', role, session, node, sessionPresent: null });
         break;
+      case 'subscribed':
+        operations.push({ scenario, process, time, f: 'subscribe', type: 'ok', stream: event.topic, session, node });
+        break;
       case 'sent':
         unanswered.set(`${event.value}\t${event.topic}`, { stream: event.topic, value: event.value });
         operations.push({ scenario, process, time, f: 'publish', type: 'invoke', stream: event.topic, value: event.value });

@@ -57,6 +57,20 @@ const connectSchema = z.strictObject({
   sessionPresent: z.boolean().nullable(),
 });
 
+/**
+ * A consumer's subscription granted (its SUBACK read): from then on its session must deliver every value
+ * published, so what was published before it is not that session's to deliver.
+ */
+const subscribeSchema = z.strictObject({
+  ...common,
+  f: z.literal('subscribe'),
+  type: z.literal('ok'),
+  /** The topic filter. */
+  stream: z.string(),
+  session: z.string(),
+  node,
+});
+
 /** A fault of the nemesis: invoke when it begins, ok once done, fail when it could not be done. */
 const faultSchema = z.strictObject({
   ...common,
@@ -69,12 +83,13 @@ const faultSchema = z.strictObject({
   planned: time.optional(),
 });
 
-export const operationSchema = z.discriminatedUnion('f', [publishSchema, deliverSchema, connectSchema, faultSchema]);
+export const operationSchema = z.discriminatedUnion('f', [publishSchema, deliverSchema, connectSchema, subscribeSchema, faultSchema]);
 
 export type Operation = z.infer<typeof operationSchema>;
 export type PublishOperation = z.infer<typeof publishSchema>;
 export type DeliverOperation = z.infer<typeof deliverSchema>;
 export type ConnectOperation = z.infer<typeof connectSchema>;
+export type SubscribeOperation = z.infer<typeof subscribeSchema>;
 export type FaultOperation = z.infer<typeof faultSchema>;
 
 /** The first line that is not an operation, and why. */
