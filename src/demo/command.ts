@@ -29,6 +29,7 @@ export const demoExamples: Example[] = [
   { args: '--broker nats --nodes 3', note: 'the tutorial on a 3-node NATS cluster it starts (needs nats-server; MQTT 3.1.1)' },
   { args: '--cluster', note: 'the fault scenarios on a 3-node NATS cluster it starts (needs nats-server)' },
   { args: '--cluster --broker rabbitmq', note: 'the same on 3 RabbitMQ nodes (or ejabberd, rabbitmq-mirrored, rabbitmq-quorum; --nodes 5 for 5)' },
+  { args: '--nodes nodes.json -V 4', note: 'the fault scenarios on your own cluster: its nodes and the commands that kill, start, pause, resume, isolate and heal each (docs/partitions.md)' },
   { args: '--url mqtt://localhost:1883', note: 'the report card of a running broker: every claim that needs no control of it, and probes' },
   { args: '--url mqtt://localhost:1883 --scenario qos0', note: 'one claim against a running broker' },
 ];
@@ -40,7 +41,13 @@ export function demoProgram(): Command {
         .choices(brokerKinds)
         .default('embedded'),
     )
-    .addOption(nodesOption(maxNodes, `this many nodes of --broker (1 to ${maxNodes}; nats, rabbitmq..., ejabberd), clustered; with 3 or more the fault scenarios can run on them (default: 1, with --cluster ${faultClusterNodes})`).conflicts('url'))
+    .addOption(
+      nodesOption(
+        maxNodes,
+        `this many nodes of --broker (1 to ${maxNodes}; nats, rabbitmq..., ejabberd), clustered; with 3 or more the fault scenarios can run on them (default: 1, with --cluster ${faultClusterNodes}); or a JSON file describing your own cluster's nodes, on which the fault scenarios run (docs/partitions.md)`,
+        true,
+      ).conflicts('url'),
+    )
     .addOption(new Option('-V, --protocol-version <version>', 'MQTT version the producer and consumer speak: 5, or 4 (3.1.1; NATS speaks only that)').argParser(parseProtocolVersion).default(5))
     .addOption(new Option('-L, --url <url>', "use this running broker instead of starting one; alone, its report card: the claims that need no control of the broker, then probes of what it grants, how long it keeps a session, how much of a backlog of 10,000, whether it shares a subscription ($share), each read from the packets exchanged (about 2 minutes)"))
     .addOption(new Option('--scenario <name>', `one claim: ${[...scenarios, ...clusterScenarios].map((s) => s.name).join(', ')}`).default('persistent'))
@@ -56,8 +63,8 @@ export type DemoPlan =
   | {
       mode: 'scenarios';
       chosen: Scenario[];
-      /** The broker the scenarios share: a kind and its nodes, or a running one (url); none when only fault scenarios run on a cluster of their own. */
-      broker?: { kind: BrokerKind; nodes: number; url?: string };
+      /** The broker the scenarios share: a kind and its nodes, a running one (url), or the user's nodes (file); none when only fault scenarios run on a cluster of their own. */
+      broker?: { kind: BrokerKind; nodes: number; url?: string } | { kind: 'nodes'; file: string };
       /** Nodes of the NATS cluster the fault scenarios start for themselves when the broker is not one. */
       ownFaultNodes: number;
       protocolVersion: 4 | 5;
@@ -75,6 +82,7 @@ export function demoPlan(program: Command): DemoPlan {
   if (options.url && !options.all && !options.cluster && program.getOptionValueSource('scenario') === 'default') {
     return { mode: 'report-card', url: options.url, protocolVersion, interval };
   }
+  if (options.nodes && 'file' in options.nodes) return nodesFilePlan(program, options.nodes.file);
   const chosen: Scenario[] =
     options.all || options.cluster
       ? [...(options.all ? scenarios : []), ...(options.cluster ? clusterScenarios : [])]
@@ -85,7 +93,7 @@ export function demoPlan(program: Command): DemoPlan {
   }
   // Without --broker, the fault scenarios start a NATS cluster of their own (and the others run on the embedded broker).
   const ownCluster = options.cluster === true && program.getOptionValueSource('broker') !== 'cli';
-  const nodes = options.nodes?.start ?? (options.cluster ? faultClusterNodes : 1);
+  const nodes = (options.nodes && 'start' in options.nodes ? options.nodes.start : undefined) ?? (options.cluster ? faultClusterNodes : 1);
   if (options.cluster && nodes < faultClusterNodes) throw new UsageError(`--cluster kills and pauses nodes: it needs --nodes ${faultClusterNodes} or more`);
   checkNodes(ownCluster ? 'nats' : options.broker, nodes);
   const brokerNodes = ownCluster ? 1 : nodes;
@@ -98,5 +106,22 @@ export function demoPlan(program: Command): DemoPlan {
     ownFaultNodes: ownCluster ? nodes : faultClusterNodes,
     protocolVersion,
     interval,
+  };
+}
+
+/** --nodes FILE: the fault scenarios (or the one --scenario names) on the user's own cluster. */
+function nodesFilePlan(program: Command, file: string): DemoPlan {
+  const options = program.opts<DemoOptions>();
+  if (options.all) throw new UsageError('--nodes FILE runs the fault scenarios on your cluster; --all is the article on one broker the demo starts');
+  if (program.getOptionValueSource('broker') === 'cli') throw new UsageError('--nodes FILE describes the broker: leave out --broker');
+  const named = program.getOptionValueSource('scenario') === 'cli' ? (findScenario(options.scenario) ?? unknownScenario(options.scenario)) : undefined;
+  if (named && !named.needsCluster) throw new UsageError(`--nodes FILE runs the fault scenarios (${clusterScenarios.map((s) => s.name).join(', ')}): ${named.name} is not one`);
+  return {
+    mode: 'scenarios',
+    chosen: named ? [named] : clusterScenarios,
+    broker: { kind: 'nodes', file },
+    ownFaultNodes: faultClusterNodes,
+    protocolVersion: options.protocolVersion,
+    interval: options.interval,
   };
 }

@@ -10,6 +10,7 @@ export const pauseNode: Scenario = {
   claim: 'A node paused (SIGSTOP) for longer than 1.5 times the keep-alive is noticed as dead; the consumer resumes its session on another node, and when the node is resumed (SIGCONT) no acknowledged value is lost.',
   needsMosquitto: false,
   needsCluster: true,
+  needsActions: ['pause', 'resume'],
   async run(context) {
     const nemesis = Nemesis.of(context);
     await nemesis.heal();
@@ -22,7 +23,7 @@ export const pauseNode: Scenario = {
     context.say(`The consumer is on node 1 with a keep-alive of 2 s; the producer sends ${count} values, one every 10 ms, through node 2.`);
     try {
       await receive(receiver, 100, 30_000);
-      const pausedAt = nemesis.pause(1);
+      const pausedAt = await nemesis.pause(1);
       let failoverMs: number | null;
       let noticedMs: number | null;
       try {
@@ -31,7 +32,7 @@ export const pauseNode: Scenario = {
         failoverMs = await msUntil(receiver, pausedAt, 'a value through another node', () => firstValueAfterConnection(receiver.events, 2) !== undefined, Math.max(0, pausedAt + pauseMs - Date.now()));
         await sleep(Math.max(0, pausedAt + pauseMs - Date.now()));
       } finally {
-        nemesis.resume(1);
+        await nemesis.resume(1);
       }
       failoverMs ??= await msUntil(receiver, pausedAt, 'a value through another node', () => firstValueAfterConnection(receiver.events, 2) !== undefined, 30_000);
       const reconnected = receiver.eventsOf('connected')[1];
@@ -54,7 +55,6 @@ export const pauseNode: Scenario = {
         context.say,
       );
     } finally {
-      nemesis.cluster.node(1).resume();
       await values.kill();
       await receiver.kill();
     }
