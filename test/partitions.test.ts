@@ -13,6 +13,7 @@ import { after, describe, it } from 'node:test';
 import { controlOf } from '../src/brokers/cluster.js';
 import { NatsCluster } from '../src/brokers/nats.js';
 import { privateNetworkMissing, PrivateNetwork, removeLeftovers } from '../src/brokers/private-network.js';
+import { commandArgs } from '../src/cli/package.js';
 import { ChildCommand } from '../src/demo/processes.js';
 import { clusterScenarios } from '../src/demo/scenarios.js';
 import type { Facts } from '../src/demo/story.js';
@@ -116,6 +117,19 @@ describe('the partition scenarios on a NATS cluster in network namespaces', { sk
       }
     });
   }
+});
+
+describe('without root', { skip: rootSkip() || natsSkip() || (spawnSync('setpriv', ['--version']).status !== 0 && 'setpriv is not installed') }, () => {
+  it('the partition scenarios are n/a with the reason, on a cluster started on 127.0.0.1', () => {
+    const demo = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ...commandArgs('demo'), '--scenario', 'partition-consumer-node'], {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1', HOME: tmpdir() },
+      timeout: 120_000,
+    });
+    assert.equal(demo.status, 0, demo.stderr);
+    assert.match(demo.stdout, /^Cluster: node 1 mqtt:\/\/127\.0\.0\.1:/m);
+    assert.match(demo.stdout, /^Observed: not applicable: cutting links puts each node in a network namespace, which needs root\nN\/A$/m);
+  });
 });
 
 describe('nothing left behind by the demo', { skip: rootSkip() || natsSkip() }, () => {
