@@ -1,7 +1,7 @@
 /**
  * Partitions in real network namespaces (root only): links cut and healed between namespaces and the
- * clients, the partition scenarios on a real NATS cluster whose nodes each run in a namespace of their
- * own, and nothing left behind after a run, after an interrupted run, and after a killed run (found
+ * clients, the partition scenarios on real NATS and RabbitMQ clusters whose nodes each run in a namespace
+ * of their own, and nothing left behind after a run, after an interrupted run, and after a killed run (found
  * and removed at the next start).
  */
 import assert from 'node:assert/strict';
@@ -10,13 +10,15 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { controlOf } from '../src/brokers/cluster.js';
+import { controlOf, type BrokerCluster } from '../src/brokers/cluster.js';
 import { NatsCluster } from '../src/brokers/nats.js';
+import { RabbitCluster } from '../src/brokers/rabbitmq.js';
 import { privateNetworkMissing, PrivateNetwork, removeLeftovers } from '../src/brokers/private-network.js';
 import { commandArgs } from '../src/cli/package.js';
 import { ChildCommand } from '../src/demo/processes.js';
 import { clusterScenarios } from '../src/demo/scenarios.js';
 import type { Facts } from '../src/demo/story.js';
+import { rabbitmqSkip } from './support/erlang.js';
 import { natsSkip } from './support/nats.js';
 import { waitFor } from './support/wait.js';
 
@@ -88,36 +90,45 @@ function assertPartition(name: string, facts: Facts): void {
   assert.ok(facts.failoverMs !== null, `${name}: values published after the cut arrived`);
 }
 
-describe('the partition scenarios on a NATS cluster in network namespaces', { skip: rootSkip() || natsSkip() }, () => {
-  let cluster: NatsCluster | undefined;
-  const dir = mkdtempSync(join(tmpdir(), 'mqtt-ps-partitions-'));
-  after(async () => {
-    await ChildCommand.killAll();
-    await cluster?.dispose();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const partitions = clusterScenarios.filter((scenario) => scenario.needsActions?.some((action) => action === 'isolate' || action === 'disconnect'));
-
-  it('has the partition scenarios', () => {
-    assert.deepEqual(partitions.map((scenario) => scenario.name), ['partition-consumer-node', 'partition-producer-node', 'disconnect-producer-node']);
-  });
-
-  for (const scenario of partitions) {
-    it(`${scenario.name}: ${scenario.title}`, async () => {
-      cluster ??= await new NatsCluster({ size: 3, partitionable: true }).start();
-      const lines: string[] = [];
-      const outcome = await scenario.run({ url: cluster.urls.join(','), intervalMs: 100, dir, tag: `${scenario.name}-${Date.now().toString(36)}`, say: (line) => lines.push(line), cluster: controlOf(cluster), protocolVersion: 4 });
-      const story = `${outcome.observed}\n${lines.join('\n')}\n${JSON.stringify(outcome.facts)}`;
-      try {
-        assertPartition(scenario.name, outcome.facts);
-        if (scenario.name === 'disconnect-producer-node') assert.ok((outcome.facts.producerReconnections as number) >= 1, 'the producer left the unplugged node');
-      } catch (error) {
-        (error as Error).message += `\n${story}`;
-        throw error;
-      }
+/** Runs the three partition scenarios on one cluster that start() gives, each checked by what it observed. */
+function partitionSuite(title: string, skip: string | false, start: () => Promise<BrokerCluster>): void {
+  describe(title, { skip }, () => {
+    let cluster: BrokerCluster | undefined;
+    const dir = mkdtempSync(join(tmpdir(), 'mqtt-ps-partitions-'));
+    after(async () => {
+      await ChildCommand.killAll();
+      await cluster?.dispose();
+      rmSync(dir, { recursive: true, force: true });
     });
-  }
+    for (const scenario of partitions) {
+      it(`${scenario.name}: ${scenario.title}`, async () => {
+        cluster ??= await start();
+        assert.ok(cluster.links, 'its links can be cut');
+        const lines: string[] = [];
+        const outcome = await scenario.run({ url: cluster.urls.join(','), intervalMs: 100, dir, tag: `${scenario.name}-${Date.now().toString(36)}`, say: (line) => lines.push(line), cluster: controlOf(cluster), protocolVersion: 4 });
+        const story = `${outcome.observed}\n${lines.join('\n')}\n${JSON.stringify(outcome.facts)}`;
+        try {
+          assertPartition(scenario.name, outcome.facts);
+          if (scenario.name === 'disconnect-producer-node') assert.ok((outcome.facts.producerReconnections as number) >= 1, 'the producer left the unplugged node');
+        } catch (error) {
+          (error as Error).message += `\n${story}`;
+          throw error;
+        }
+      });
+    }
+  });
+}
+
+const partitions = clusterScenarios.filter((scenario) => scenario.needsActions?.some((action) => action === 'isolate' || action === 'disconnect'));
+
+it('the partition scenarios are these three', () => {
+  assert.deepEqual(partitions.map((scenario) => scenario.name), ['partition-consumer-node', 'partition-producer-node', 'disconnect-producer-node']);
 });
+
+partitionSuite('the partition scenarios on a NATS cluster in network namespaces', rootSkip() || natsSkip(), () => new NatsCluster({ size: 3, partitionable: true }).start());
+partitionSuite('the partition scenarios on a RabbitMQ cluster (quorum queues) in network namespaces', rootSkip() || rabbitmqSkip(), () =>
+  new RabbitCluster({ size: 3, queueType: 'quorum', partitionable: true }).start(),
+);
 
 describe('without root', { skip: rootSkip() || natsSkip() || (spawnSync('setpriv', ['--version']).status !== 0 && 'setpriv is not installed') }, () => {
   it('the partition scenarios are n/a with the reason, on a cluster started on 127.0.0.1', () => {

@@ -56,9 +56,9 @@ function rabbitmq(kind: BrokerKind, queueType: RabbitQueueType, description: str
     protocolVersions: [4],
     nodes: { min: 1, max: maxNodes },
     startsNodes: true,
-    partitionable: false,
+    partitionable: true,
     missing: () => (findRabbitmqServer() === undefined ? 'RabbitMQ is not installed (Debian, Ubuntu: sudo apt-get install rabbitmq-server)' : undefined),
-    start: async (size) => ofCluster(await new RabbitCluster({ size, queueType }).start()),
+    start: async (size, options) => ofCluster(await new RabbitCluster({ size, queueType, partitionable: options?.partitionable }).start()),
   };
 }
 

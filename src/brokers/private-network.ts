@@ -59,13 +59,7 @@ export function removeLeftovers(): string[] {
     const name = line.split(' ')[0] ?? '';
     const owner = namespacePattern.exec(name)?.[1];
     if (owner === undefined || alive(Number(owner))) continue;
-    for (const pid of ipSync('netns', 'pids', name).split('\n').filter(Boolean)) {
-      try {
-        process.kill(Number(pid), 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    killProcessesIn(name);
     ipSync('netns', 'delete', name);
     removed.push(name);
   }
@@ -76,6 +70,16 @@ export function removeLeftovers(): string[] {
     removed.push(name);
   }
   return removed;
+}
+
+function killProcessesIn(namespace: string): void {
+  for (const pid of ipSync('netns', 'pids', namespace).split('\n').filter(Boolean)) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
 }
 
 function bridges(): string[] {
@@ -211,7 +215,11 @@ export class PrivateNetwork {
     this.disposed = true;
     process.removeListener('exit', this.onExit);
     for (const routes of this.cuts.values()) for (const route of routes) if (!route.namespace) ipSync('route', 'delete', 'blackhole', `${route.address}/32`);
-    for (let index = 1; index <= this.size; index++) ipSync('netns', 'delete', this.namespace(index));
+    for (let index = 1; index <= this.size; index++) {
+      // What the nodes left running there (an Erlang node's epmd) would keep the namespace alive.
+      killProcessesIn(this.namespace(index));
+      ipSync('netns', 'delete', this.namespace(index));
+    }
     ipSync('link', 'delete', this.bridge);
   }
 }
