@@ -56,7 +56,7 @@ function rabbitmq(kind: BrokerKind, queueType: RabbitQueueType, description: str
     protocolVersions: [4],
     nodes: { min: 1, max: maxNodes },
     startsNodes: true,
-    partitionable: true,
+    partitionable: queueType !== 'mirrored',
     missing: () => (findRabbitmqServer() === undefined ? 'RabbitMQ is not installed (Debian, Ubuntu: sudo apt-get install rabbitmq-server)' : undefined),
     start: async (size, options) => ofCluster(await new RabbitCluster({ size, queueType, partitionable: options?.partitionable }).start()),
   };

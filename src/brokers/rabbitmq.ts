@@ -75,7 +75,8 @@ export class RabbitCluster extends ErlangCluster {
   async start(): Promise<this> {
     const script = findRabbitmqServer();
     if (!script) throw new Error('RabbitMQ is not installed (Debian, Ubuntu: sudo apt-get install rabbitmq-server)');
-    if (this.options.partitionable) this.network = await PrivateNetwork.create(this.options.size);
+    // Not the mirrored kind yet: its policy is set with rabbitmqctl by short node name (n1@localhost).
+    if (this.options.partitionable && this.queueType !== 'mirrored') this.network = await PrivateNetwork.create(this.options.size);
     const network = this.network;
     this.epmdPort = network ? namespacePorts.epmd : await freePort();
     writeCookie(this.dir);
@@ -87,7 +88,7 @@ export class RabbitCluster extends ErlangCluster {
       const address = network?.address(index) ?? '127.0.0.1';
       const own = join(this.dir, `node${index}`);
       mkdirSync(own, { recursive: true });
-      writeFileSync(join(own, 'rabbitmq.conf'), this.config(ports, names, address, own));
+      writeFileSync(join(own, 'rabbitmq.conf'), this.config(ports, names, address));
       writeFileSync(join(own, 'enabled_plugins'), '[rabbitmq_mqtt].\n');
       writeFileSync(join(own, 'rabbitmq-env.conf'), '');
       const env = {
@@ -116,8 +117,7 @@ export class RabbitCluster extends ErlangCluster {
       // One at a time: two nodes booting together may each try to join the other rather than node 1,
       // and wait for each other's tables (a 3-node start once stalled for 90 s that way).
       for (const node of this.nodes.slice(1)) await this.boot([node]);
-      // In namespaces the policy comes with the definitions each node loads at boot (config below).
-      if (this.queueType === 'mirrored' && !network) await this.mirrorSessionQueues(script);
+      if (this.queueType === 'mirrored') await this.mirrorSessionQueues(script);
     } catch (error) {
       await this.dispose();
       throw error;
@@ -138,7 +138,7 @@ export class RabbitCluster extends ErlangCluster {
     );
   }
 
-  private config(ports: { amqp: number; mqtt: number }, names: string[], address: string, own: string): string {
+  private config(ports: { amqp: number; mqtt: number }, names: string[], address: string): string {
     const lines = [
       `listeners.tcp.default = ${address}:${ports.amqp}`,
       `mqtt.listeners.tcp.default = ${address}:${ports.mqtt}`,
@@ -146,11 +146,6 @@ export class RabbitCluster extends ErlangCluster {
       'loopback_users = none',
       `mqtt.durable_queue_type = ${this.queueType === 'quorum' ? 'quorum' : 'classic'}`,
     ];
-    if (this.network && this.queueType === 'mirrored') {
-      const policy = { vhost: '/', name: 'mqtt-mirrored', pattern: '^mqtt-subscription-', 'apply-to': 'queues', priority: 0, definition: { 'ha-mode': 'all', 'ha-sync-mode': 'automatic' } };
-      writeFileSync(join(own, 'definitions.json'), JSON.stringify({ policies: [policy] }));
-      lines.push('definitions.import_backend = local_filesystem', `definitions.local.path = ${join(own, 'definitions.json')}`);
-    }
     if (names.length > 1) {
       lines.push('cluster_formation.peer_discovery_backend = classic_config');
       names.forEach((name, i) => lines.push(`cluster_formation.classic_config.nodes.${i + 1} = ${name}`));
