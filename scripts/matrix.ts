@@ -58,7 +58,8 @@ for (const column of columns) {
   out(`\n##### ${column.title}`);
   let broker: Awaited<ReturnType<typeof startDemoBroker>>;
   try {
-    broker = await startDemoBroker(column.kind, column.nodes, undefined, column.protocolVersion);
+    // A cluster's nodes each in a network namespace (as root), so that the partition rows run on it too.
+    broker = await startDemoBroker(column.kind, column.nodes, undefined, column.protocolVersion, column.nodes >= 3);
   } catch (error) {
     // A broker that cannot start is a column of that fact, not the end of the other columns.
     const why: Outcome = { verdict: 'FAIL', observed: `the broker did not start: ${(error as Error).message.split('\n')[0]}`, facts: {} };

@@ -2,7 +2,7 @@
 /** A broker on localhost for following the tutorial by hand: Mosquitto when installed, else the embedded one; or the nodes of another kind. */
 import { Option } from 'commander';
 import { startedLines, startingLine, stoppedLine } from './cli/broker-text.js';
-import { nodesOption, type NodesRequest } from './cli/nodes-option.js';
+import { nodesOption } from './cli/nodes-option.js';
 import { createProgram, integerIn, onInterrupt, parseArguments } from './cli/program.js';
 import { runCommand } from './cli/run.js';
 import { brokerEntry, brokerKinds, checkNodes, maxNodes, type BrokerKind } from './brokers/catalogue.js';
@@ -13,7 +13,7 @@ import { ExitCode, UsageError } from './core/errors.js';
 
 interface BrokerOptions {
   broker?: BrokerKind;
-  nodes?: NodesRequest;
+  nodes?: { start: number };
   protected?: boolean;
   bridge?: string | true;
   port: number;

@@ -5,7 +5,7 @@ import { onInterrupt, parseArguments } from './cli/program.js';
 import { onOutputClosed, runCommand } from './cli/run.js';
 import { CliError, ExitCode } from './core/errors.js';
 import { demoPlan, demoProgram } from './demo/command.js';
-import { createDemoRun, startDemoBroker, stopScenarios, type ScenarioResult } from './demo/run.js';
+import { createDemoRun, nodesFileBroker, startDemoBroker, stopScenarios, type ScenarioResult } from './demo/run.js';
 import { reportCard } from './demo/report-card.js';
 
 const program = demoProgram();
@@ -30,7 +30,12 @@ runCommand('demo', async () => {
     if (lost > 0) throw new CliError(`${lost} acknowledged values were lost`);
     return ExitCode.ok;
   }
-  const broker = plan.broker ? await startDemoBroker(plan.broker.kind, plan.broker.nodes, plan.broker.url, plan.protocolVersion) : undefined;
+  const faults = plan.chosen.some((scenario) => scenario.needsCluster);
+  const broker = !plan.broker
+    ? undefined
+    : plan.broker.kind === 'nodes'
+      ? nodesFileBroker(plan.broker.file, plan.protocolVersion)
+      : await startDemoBroker(plan.broker.kind, plan.broker.nodes, plan.broker.url, plan.protocolVersion, faults);
   const demo = createDemoRun(broker, out, plan.ownFaultNodes, plan.history);
   onInterrupt(() => void demo.stop().then(() => process.exit(130)));
   onOutputClosed(() => void demo.stop().then(() => process.exit(ExitCode.ok)));

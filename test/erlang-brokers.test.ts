@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { BrokerCluster } from '../src/brokers/cluster.js';
+import { controlOf, type BrokerCluster } from '../src/brokers/cluster.js';
 import { EjabberdCluster } from '../src/brokers/ejabberd.js';
 import { RabbitCluster } from '../src/brokers/rabbitmq.js';
 import { probeFinding } from '../src/cli/probe-findings.js';
@@ -45,7 +45,7 @@ async function replay(name: string, cluster: BrokerCluster, protocolVersion: 4 |
     dir,
     tag: `${name}-${Date.now().toString(36)}`,
     say: (line) => lines.push(line),
-    cluster: faults ? cluster : undefined,
+    cluster: faults ? controlOf(cluster) : undefined,
     protocolVersion,
   });
   return { ...outcome, story: `${name}: ${outcome.observed}\n${lines.join('\n')}\n${JSON.stringify(outcome.facts)}` };

@@ -11,6 +11,7 @@ import { connect, connectAsync } from 'mqtt';
 import { startEmbeddedBroker } from '../src/brokers/embedded.js';
 import { PrivateMosquitto } from '../src/brokers/mosquitto.js';
 import { ChildCommand } from '../src/demo/processes.js';
+import { controlOf } from '../src/brokers/cluster.js';
 import { NatsCluster } from '../src/brokers/nats.js';
 import { notApplicable } from '../src/demo/run.js';
 import { clusterScenarios, findScenario, scenarios } from '../src/demo/scenarios.js';
@@ -171,7 +172,7 @@ const expectations: Record<string, (facts: Facts) => void> = {
 
 async function replay(scenario: Scenario, url: string, cluster?: NatsCluster): Promise<void> {
   const lines: string[] = [];
-  const outcome = await scenario.run({ url, intervalMs: 100, dir, tag: `${scenario.name}-${Date.now().toString(36)}`, say: (line) => lines.push(line), cluster, protocolVersion: cluster ? 4 : 5 });
+  const outcome = await scenario.run({ url, intervalMs: 100, dir, tag: `${scenario.name}-${Date.now().toString(36)}`, say: (line) => lines.push(line), cluster: cluster && controlOf(cluster), protocolVersion: cluster ? 4 : 5 });
   const story = `${scenario.name}: ${outcome.observed}\n${lines.join('\n')}\n${JSON.stringify(outcome.facts)}`;
   const expect = expectations[scenario.name];
   assert.ok(expect, `no expectations written for ${scenario.name}`);
@@ -256,7 +257,9 @@ describe('the fault scenarios on a 3-node NATS cluster', { skip: natsSkip() }, (
     await ChildCommand.killAll();
     await cluster?.dispose();
   });
-  for (const scenario of [...clusterScenarios, findScenario('clean-restart')!]) {
+  // The partition scenarios need nodes in network namespaces: test/partitions.test.ts runs them.
+  const faults = clusterScenarios.filter((scenario) => !scenario.needsActions?.some((action) => action === 'isolate' || action === 'disconnect'));
+  for (const scenario of [...faults, findScenario('clean-restart')!]) {
     it(`${scenario.name}: ${scenario.title}`, async () => {
       cluster ??= await new NatsCluster({ size: 3 }).start();
       await replay(scenario, cluster.urls.join(','), cluster);

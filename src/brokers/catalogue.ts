@@ -36,8 +36,13 @@ export interface BrokerEntry {
   startsNodes: boolean;
   /** What it needs installed (and root, for ejabberd), when this machine lacks it; undefined when it can start. */
   missing(): string | undefined;
-  /** Starts it with that many nodes, on free ports of 127.0.0.1 (the embedded broker: port 0 is a free one). */
-  start(nodes: number): Promise<StartedBroker>;
+  /** Its nodes can run each in a network namespace of its own, for cutting their links. */
+  partitionable: boolean;
+  /**
+   * Starts it with that many nodes, on free ports of 127.0.0.1 (the embedded broker: port 0 is a free
+   * one), or, partitionable on a kind that can, each node in a network namespace of its own.
+   */
+  start(nodes: number, options?: { partitionable?: boolean }): Promise<StartedBroker>;
 }
 
 function ofCluster(cluster: BrokerCluster): StartedBroker {
@@ -51,8 +56,9 @@ function rabbitmq(kind: BrokerKind, queueType: RabbitQueueType, description: str
     protocolVersions: [4],
     nodes: { min: 1, max: maxNodes },
     startsNodes: true,
+    partitionable: queueType !== 'mirrored',
     missing: () => (findRabbitmqServer() === undefined ? 'RabbitMQ is not installed (Debian, Ubuntu: sudo apt-get install rabbitmq-server)' : undefined),
-    start: async (size) => ofCluster(await new RabbitCluster({ size, queueType }).start()),
+    start: async (size, options) => ofCluster(await new RabbitCluster({ size, queueType, partitionable: options?.partitionable }).start()),
   };
 }
 
@@ -64,6 +70,7 @@ export const catalogue: ReadonlyArray<BrokerEntry> = [
     protocolVersions: [5],
     nodes: { min: 1, max: 1 },
     startsNodes: false,
+    partitionable: false,
     missing: () => undefined,
     start: async () => {
       // Aedes is loaded only when it is the broker chosen.
@@ -78,6 +85,7 @@ export const catalogue: ReadonlyArray<BrokerEntry> = [
     protocolVersions: [5, 4],
     nodes: { min: 1, max: 1 },
     startsNodes: false,
+    partitionable: false,
     missing: () => (findMosquitto() === undefined ? 'Mosquitto is not installed (Debian, Ubuntu: sudo apt-get install mosquitto)' : undefined),
     start: async () => {
       const mosquitto = await new PrivateMosquitto().start();
@@ -90,8 +98,9 @@ export const catalogue: ReadonlyArray<BrokerEntry> = [
     protocolVersions: [4],
     nodes: { min: 1, max: maxNodes },
     startsNodes: true,
+    partitionable: true,
     missing: () => (findNatsServer() === undefined ? 'nats-server is not installed (Debian, Ubuntu: sudo apt-get install nats-server)' : undefined),
-    start: async (size) => ofCluster(await new NatsCluster({ size }).start()),
+    start: async (size, options) => ofCluster(await new NatsCluster({ size, partitionable: options?.partitionable }).start()),
   },
   rabbitmq('rabbitmq', 'classic', 'RabbitMQ with its MQTT plugin, its default classic queues'),
   rabbitmq('rabbitmq-mirrored', 'mirrored', "RabbitMQ, sessions' subscriptions in classic queues mirrored on every node (a policy)"),
@@ -102,6 +111,7 @@ export const catalogue: ReadonlyArray<BrokerEntry> = [
     protocolVersions: [5, 4],
     nodes: { min: 1, max: maxNodes },
     startsNodes: true,
+    partitionable: false,
     missing: () => ejabberdMissing(),
     start: async (size) => ofCluster(await new EjabberdCluster({ size }).start()),
   },

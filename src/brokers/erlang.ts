@@ -37,10 +37,12 @@ export class ErlangNode implements ClusterNode {
     private readonly launch: ErlangLaunch,
     /** user:password@ when the broker wants some credentials (ejabberd's anonymous login). */
     private readonly credentials = '',
+    /** Its address: 127.0.0.1, or its own in a network namespace. */
+    private readonly host = '127.0.0.1',
   ) {}
 
   get url(): string {
-    return `mqtt://${this.credentials}127.0.0.1:${this.mqttPort}`;
+    return `mqtt://${this.credentials}${this.host}:${this.mqttPort}`;
   }
 
   get running(): boolean {

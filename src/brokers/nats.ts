@@ -1,14 +1,16 @@
 /**
  * A private NATS server cluster (MQTT 3.1.1 on top of JetStream) on 127.0.0.1, with its data in a
  * temporary folder: one node, or several that route to each other, each of which can be killed,
- * paused, resumed and started again.
+ * paused, resumed and started again; or, partitionable, each node in a network namespace of its own
+ * (private-network.ts), whose links can be cut.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrokerCluster, ClusterNode } from './cluster.js';
+import type { BrokerCluster, ClusterLinks, ClusterNode } from './cluster.js';
 import { freePort, waitForPort } from './ports.js';
+import { PrivateNetwork } from './private-network.js';
 import { waitForMqttSession } from './ready.js';
 
 export function findNatsServer(): string | undefined {
@@ -20,6 +22,8 @@ export function findNatsServer(): string | undefined {
 }
 
 interface NodePorts {
+  /** The address it listens on: 127.0.0.1, or its own in its namespace. */
+  host: string;
   client: number;
   route: number;
   mqtt: number;
@@ -37,10 +41,12 @@ export class NatsNode implements ClusterNode {
     readonly index: number,
     readonly ports: NodePorts,
     private readonly configPath: string,
+    /** Its namespace, when it runs in one. */
+    private readonly network?: PrivateNetwork,
   ) {}
 
   get url(): string {
-    return `mqtt://127.0.0.1:${this.ports.mqtt}`;
+    return `mqtt://${this.ports.host}:${this.ports.mqtt}`;
   }
 
   get running(): boolean {
@@ -55,7 +61,9 @@ export class NatsNode implements ClusterNode {
   async start(binary: string): Promise<void> {
     if (this.running) return;
     // One OS thread for Go code per node: three nodes stay within a small machine's share.
-    const child = spawn(binary, ['-c', this.configPath], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GOMAXPROCS: '1' } });
+    // `ip netns exec` becomes the server (exec), so the pid and the signals are the server's.
+    const line = this.network ? this.network.inside(this.index, binary, ['-c', this.configPath]) : { command: binary, args: ['-c', this.configPath] };
+    const child = spawn(line.command, line.args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GOMAXPROCS: '1' } });
     const keep = (d: Buffer): void => {
       this.log = (this.log + d.toString()).slice(-keptLogChars);
     };
@@ -66,7 +74,7 @@ export class NatsNode implements ClusterNode {
       child.once('exit', () => reject(new Error(`nats-server node ${this.index} stopped at once: ${this.log.trim().split('\n').at(-1) ?? ''}`))),
     );
     exited.catch(() => {});
-    await Promise.race([waitForPort(this.ports.mqtt, 10_000), exited]);
+    await Promise.race([waitForPort(this.ports.mqtt, 10_000, this.ports.host), exited]);
   }
 
   /** A crash: the process ends without a word to its peers or clients. */
@@ -107,13 +115,19 @@ export interface NatsClusterOptions {
   dir?: string;
   /** How many nodes keep each MQTT stream (stream_replicas; default: every node). */
   streamReplicas?: number;
+  /** Each node in a network namespace of its own, so that its links can be cut (needs root). */
+  partitionable?: boolean;
 }
+
+/** The ports of a node in a namespace of its own: the address is its own, so NATS's usual ports are free. */
+const namespacePorts = { client: 4222, route: 6222, mqtt: 1883 };
 
 export class NatsCluster implements BrokerCluster {
   readonly dir: string;
   readonly nodes: NatsNode[] = [];
   private readonly ownDir: boolean;
   private binary = '';
+  private network: PrivateNetwork | undefined;
 
   constructor(private readonly options: NatsClusterOptions) {
     this.ownDir = options.dir === undefined;
@@ -125,7 +139,18 @@ export class NatsCluster implements BrokerCluster {
   }
 
   get description(): string {
-    return this.options.size === 1 ? 'one NATS node' : `a NATS cluster of ${this.options.size} nodes`;
+    const where = this.network ? `, each node in a network namespace of its own` : '';
+    return this.options.size === 1 ? `one NATS node${where}` : `a NATS cluster of ${this.options.size} nodes${where}`;
+  }
+
+  /** The names of its namespaces and bridge, when it has them. */
+  get networkNames(): string[] {
+    return this.network?.names ?? [];
+  }
+
+  get links(): ClusterLinks | undefined {
+    const network = this.network;
+    return network && { cut: (index, clientsToo) => network.cut(index, clientsToo), heal: (index) => network.heal(index) };
   }
 
   node(index: number): NatsNode {
@@ -139,14 +164,18 @@ export class NatsCluster implements BrokerCluster {
     const binary = findNatsServer();
     if (!binary) throw new Error('nats-server is not installed (Debian, Ubuntu: sudo apt-get install nats-server)');
     this.binary = binary;
+    if (this.options.partitionable) this.network = await PrivateNetwork.create(this.options.size);
+    const network = this.network;
     const ports: NodePorts[] = [];
-    for (let i = 0; i < this.options.size; i++) ports.push({ client: await freePort(), route: await freePort(), mqtt: await freePort() });
+    for (let i = 0; i < this.options.size; i++) {
+      ports.push(network ? { host: network.address(i + 1), ...namespacePorts } : { host: '127.0.0.1', client: await freePort(), route: await freePort(), mqtt: await freePort() });
+    }
     ports.forEach((own, i) => {
       const index = i + 1;
       const configPath = join(this.dir, `node${index}.conf`);
       mkdirSync(join(this.dir, `node${index}`), { recursive: true });
       writeFileSync(configPath, nodeConfig(index, own, ports, join(this.dir, `node${index}`), this.options.streamReplicas));
-      this.nodes.push(new NatsNode(index, own, configPath));
+      this.nodes.push(new NatsNode(index, own, configPath, network));
     });
     try {
       await Promise.all(this.nodes.map((node) => node.start(binary)));
@@ -171,6 +200,7 @@ export class NatsCluster implements BrokerCluster {
 
   async dispose(): Promise<void> {
     await Promise.all(this.nodes.map((node) => node.kill()));
+    await this.network?.dispose();
     if (this.ownDir) rmSync(this.dir, { recursive: true, force: true });
   }
 }
@@ -186,15 +216,15 @@ export class NatsCluster implements BrokerCluster {
 export function nodeConfig(index: number, own: NodePorts, all: NodePorts[], storeDir: string, streamReplicas = all.length): string {
   const lines = [
     `server_name: node${index}`,
-    `listen: 127.0.0.1:${own.client}`,
+    `listen: ${own.host}:${own.client}`,
     // Bounded: a test or a demo never needs more than this.
     `jetstream { store_dir: "${storeDir}", max_memory_store: 64MB, max_file_store: 1GB }`,
   ];
   if (all.length > 1) {
-    const routes = all.filter((p) => p !== own).map((p) => `nats-route://127.0.0.1:${p.route}`);
-    lines.push(`cluster { name: mqtt-persistent-sessions, listen: 127.0.0.1:${own.route}, routes: [${routes.join(', ')}] }`);
+    const routes = all.filter((p) => p !== own).map((p) => `nats-route://${p.host}:${p.route}`);
+    lines.push(`cluster { name: mqtt-persistent-sessions, listen: ${own.host}:${own.route}, routes: [${routes.join(', ')}] }`);
   }
-  lines.push(`mqtt { listen: 127.0.0.1:${own.mqtt}, stream_replicas: ${streamReplicas}, ack_wait: "1s" }`, '');
+  lines.push(`mqtt { listen: ${own.host}:${own.mqtt}, stream_replicas: ${streamReplicas}, ack_wait: "1s" }`, '');
   return lines.join('\n');
 }
 

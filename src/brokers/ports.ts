@@ -69,11 +69,11 @@ export async function portTaken(port: number, timeoutMs = 200): Promise<boolean>
   }
 }
 
-export async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
+export async function waitForPort(port: number, timeoutMs = 5000, host = '127.0.0.1'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect({ host: '127.0.0.1', port }, () => {
+      const socket = net.connect({ host, port }, () => {
         socket.destroy();
         resolve(true);
       });

@@ -21,7 +21,9 @@ const faultWords: Record<FaultKind, (node: number | null) => string> = {
   pause: (node) => `pause of node ${String(node)} (SIGSTOP)`,
   resume: (node) => `resume of node ${String(node)} (SIGCONT)`,
   'restart-all': () => 'clean restart of every node',
-  heal: () => 'heal (every node running and awake)',
+  isolate: (node) => `cut of node ${String(node)} from the other nodes`,
+  disconnect: (node) => `cut of node ${String(node)} from the other nodes and the clients`,
+  heal: (node) => (node === null ? 'heal (every node running and awake)' : `heal of node ${node}'s links`),
 };
 
 const measureWords: Record<FailoverMeasure, string> = {

@@ -56,7 +56,7 @@ export interface Failover {
 }
 
 /** The faults that interrupt a node or the cluster: each one's failover is measured. */
-export const disruptiveFaults: readonly FaultKind[] = ['kill', 'pause', 'start', 'restart-all'];
+export const disruptiveFaults: readonly FaultKind[] = ['kill', 'pause', 'start', 'restart-all', 'isolate', 'disconnect'];
 
 const keyOf = (stream: string, value: number): string => `${value}\t${stream}`;
 

@@ -72,6 +72,13 @@ const returnAfterFault = (kind: FaultKind): Rule => ({
   conditions: (history, fault) => [everyValueAcknowledged(history), sessionResumed(history, fault)],
 });
 
+/** A node cut off (from the other nodes, or from the clients too) and healed: every value acknowledged, measured to the first value published after the cut. */
+const cutAway = (kind: FaultKind): Rule => ({
+  fault: kind,
+  measure: 'published-after',
+  conditions: (history) => [everyValueAcknowledged(history)],
+});
+
 export const faultRules: Readonly<Record<string, Rule>> = {
   'kill-consumer-node': {
     fault: 'kill',
@@ -111,6 +118,9 @@ export const faultRules: Readonly<Record<string, Rule>> = {
     },
     facts: (history, fault) => pauseFacts(history, fault),
   },
+  'partition-consumer-node': cutAway('isolate'),
+  'partition-producer-node': cutAway('isolate'),
+  'disconnect-producer-node': cutAway('disconnect'),
   /** A random run: only the headline, nothing acknowledged lost. */
   random: { fault: null, measure: 'first-delivery', conditions: () => [] },
 };

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 
 /** Every fault the nemesis can inject or undo; a fault operation names one. */
-export const faultKinds = ['kill', 'start', 'pause', 'resume', 'restart-all', 'heal'] as const;
+export const faultKinds = ['kill', 'start', 'pause', 'resume', 'restart-all', 'isolate', 'disconnect', 'heal'] as const;
 
 export type FaultKind = (typeof faultKinds)[number];
 

@@ -39,6 +39,7 @@ export const demoExamples: Example[] = [
   { args: '--cluster --history run.jsonl', note: 'the same, every operation and fault written to run.jsonl; npm run report -- --history run.jsonl checks it again' },
   { args: '--cluster --random --time-limit 60 --seed 42', note: 'producers and consumers for 60 s while the nemesis kills and pauses nodes on a schedule drawn from seed 42 (the same seed, the same schedule)' },
   { args: '--cluster --html run.html', note: 'the same, and a page that shows each scenario as a timeline: the values, the faults, what was lost, the failover' },
+  { args: '--nodes nodes.json -V 4', note: 'the fault scenarios on your own cluster: its nodes and the commands that kill, start, pause, resume, isolate and heal each (docs/partitions.md)' },
   { args: '--url mqtt://localhost:1883', note: 'the report card of a running broker: every claim that needs no control of it, and probes' },
   { args: '--url mqtt://localhost:1883 --scenario qos0', note: 'one claim against a running broker' },
 ];
@@ -50,7 +51,13 @@ export function demoProgram(): Command {
         .choices(brokerKinds)
         .default('embedded'),
     )
-    .addOption(nodesOption(maxNodes, `this many nodes of --broker (1 to ${maxNodes}; nats, rabbitmq..., ejabberd), clustered; with 3 or more the fault scenarios can run on them (default: 1, with --cluster ${faultClusterNodes})`).conflicts('url'))
+    .addOption(
+      nodesOption(
+        maxNodes,
+        `this many nodes of --broker (1 to ${maxNodes}; nats, rabbitmq..., ejabberd), clustered; with 3 or more the fault scenarios can run on them (default: 1, with --cluster ${faultClusterNodes}); or a JSON file describing your own cluster's nodes, on which the fault scenarios run (docs/partitions.md)`,
+        true,
+      ).conflicts('url'),
+    )
     .addOption(new Option('-V, --protocol-version <version>', 'MQTT version the producer and consumer speak: 5, or 4 (3.1.1; NATS speaks only that)').argParser(parseProtocolVersion).default(5))
     .addOption(new Option('-L, --url <url>', "use this running broker instead of starting one; alone, its report card: the claims that need no control of the broker, then probes of what it grants, how long it keeps a session, how much of a backlog of 10,000, whether it shares a subscription ($share), each read from the packets exchanged (about 2 minutes)"))
     .addOption(new Option('--scenario <name>', `one claim: ${[...scenarios, ...clusterScenarios].map((s) => s.name).join(', ')}`).default('persistent'))
@@ -81,12 +88,14 @@ export type DemoPlan =
       history?: string;
       /** Where to write the page that draws the run. */
       html?: string;
+      /** The user's cluster (--nodes FILE) instead of one the demo starts. */
+      nodesFile?: string;
     }
   | {
       mode: 'scenarios';
       chosen: Scenario[];
-      /** The broker the scenarios share: a kind and its nodes, or a running one (url); none when only fault scenarios run on a cluster of their own. */
-      broker?: { kind: BrokerKind; nodes: number; url?: string };
+      /** The broker the scenarios share: a kind and its nodes, a running one (url), or the user's nodes (file); none when only fault scenarios run on a cluster of their own. */
+      broker?: { kind: BrokerKind; nodes: number; url?: string } | { kind: 'nodes'; file: string };
       /** Nodes of the NATS cluster the fault scenarios start for themselves when the broker is not one. */
       ownFaultNodes: number;
       protocolVersion: 4 | 5;
@@ -111,6 +120,7 @@ export function demoPlan(program: Command): DemoPlan {
     if (options.html) throw new UsageError('--html draws the scenarios the demo runs: the report card of --url alone runs probes, not scenarios (add --all or --scenario NAME)');
     return { mode: 'report-card', url: options.url, protocolVersion, interval };
   }
+  if (options.nodes && 'file' in options.nodes) return nodesFilePlan(program, options.nodes.file);
   const chosen: Scenario[] =
     options.all || options.cluster
       ? [...(options.all ? scenarios : []), ...(options.cluster ? clusterScenarios : [])]
@@ -121,7 +131,7 @@ export function demoPlan(program: Command): DemoPlan {
   }
   // Without --broker, the fault scenarios start a NATS cluster of their own (and the others run on the embedded broker).
   const ownCluster = options.cluster === true && program.getOptionValueSource('broker') !== 'cli';
-  const nodes = options.nodes?.start ?? (options.cluster ? faultClusterNodes : 1);
+  const nodes = (options.nodes && 'start' in options.nodes ? options.nodes.start : undefined) ?? (options.cluster ? faultClusterNodes : 1);
   if (options.cluster && nodes < faultClusterNodes) throw new UsageError(`--cluster kills and pauses nodes: it needs --nodes ${faultClusterNodes} or more`);
   checkNodes(ownCluster ? 'nats' : options.broker, nodes);
   const brokerNodes = ownCluster ? 1 : nodes;
@@ -141,20 +151,42 @@ export function demoPlan(program: Command): DemoPlan {
 
 /** A random run: on the nodes of --broker, or on a NATS cluster of its own; 3 nodes or more. */
 function randomPlan(program: Command, options: DemoOptions): DemoPlan {
+  const file = options.nodes && 'file' in options.nodes ? options.nodes.file : undefined;
   const kind: BrokerKind = program.getOptionValueSource('broker') === 'cli' ? options.broker : 'nats';
-  const nodes = options.nodes?.start ?? faultClusterNodes;
-  if (!brokerEntry(kind).startsNodes) throw new UsageError(`--random kills and pauses nodes of a cluster the demo starts: choose --broker nats, rabbitmq..., or ejabberd`);
-  if (nodes < faultClusterNodes) throw new UsageError(`--random kills and pauses nodes: it needs --nodes ${faultClusterNodes} or more`);
-  checkNodes(kind, nodes);
+  const nodes = (options.nodes && 'start' in options.nodes ? options.nodes.start : undefined) ?? faultClusterNodes;
+  if (file && program.getOptionValueSource('broker') === 'cli') throw new UsageError('--nodes FILE describes the broker: leave out --broker');
+  if (!file) {
+    if (!brokerEntry(kind).startsNodes) throw new UsageError(`--random kills and pauses nodes of a cluster the demo starts: choose --broker nats, rabbitmq..., or ejabberd`);
+    if (nodes < faultClusterNodes) throw new UsageError(`--random kills and pauses nodes: it needs --nodes ${faultClusterNodes} or more`);
+    checkNodes(kind, nodes);
+  }
   return {
     mode: 'random',
     seed: options.seed,
     timeLimitMs: (options.timeLimit ?? 60) * 1000,
     kind,
     nodes,
-    protocolVersion: spokenVersion(kind, options.protocolVersion),
+    protocolVersion: file ? options.protocolVersion : spokenVersion(kind, options.protocolVersion),
     interval: options.interval,
     history: options.history,
     html: options.html,
+    nodesFile: file,
+  };
+}
+
+/** --nodes FILE: the fault scenarios (or the one --scenario names) on the user's own cluster. */
+function nodesFilePlan(program: Command, file: string): DemoPlan {
+  const options = program.opts<DemoOptions>();
+  if (options.all) throw new UsageError('--nodes FILE runs the fault scenarios on your cluster; --all is the article on one broker the demo starts');
+  if (program.getOptionValueSource('broker') === 'cli') throw new UsageError('--nodes FILE describes the broker: leave out --broker');
+  const named = program.getOptionValueSource('scenario') === 'cli' ? (findScenario(options.scenario) ?? unknownScenario(options.scenario)) : undefined;
+  if (named && !named.needsCluster) throw new UsageError(`--nodes FILE runs the fault scenarios (${clusterScenarios.map((s) => s.name).join(', ')}): ${named.name} is not one`);
+  return {
+    mode: 'scenarios',
+    chosen: named ? [named] : clusterScenarios,
+    broker: { kind: 'nodes', file },
+    ownFaultNodes: faultClusterNodes,
+    protocolVersion: options.protocolVersion,
+    interval: options.interval,
   };
 }

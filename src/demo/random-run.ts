@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BrokerKind } from '../brokers/catalogue.js';
-import type { BrokerCluster } from '../brokers/cluster.js';
+import type { ControlledCluster } from '../brokers/node-control.js';
 import { commandLine } from '../cli/invocation.js';
 import { chalkFor, formatSeconds, judgementObserved, lostFinding, runPageHtml, verdictLines, writePage } from '../cli/output.js';
 import type { HistoryFigures } from '../core/checkers.js';
@@ -19,7 +19,7 @@ import { faultSchedule, maxSeed, type ScheduledFault } from '../core/schedule.js
 import { HistoryRecorder } from './history-recorder.js';
 import { Nemesis } from './nemesis.js';
 import type { ChildCommand } from './processes.js';
-import { startDemoBroker, stopScenarios } from './run.js';
+import { nodesFileBroker, startDemoBroker, stopScenarios } from './run.js';
 import { consumer, producer, type ScenarioContext } from './story.js';
 
 /** How many producers and consumers a random run starts. */
@@ -65,15 +65,15 @@ async function until(start: number, atMs: number): Promise<void> {
   await sleep(Math.max(0, start + atMs - Date.now()));
 }
 
-export async function runRandom(cluster: BrokerCluster, options: RandomRunOptions, out: (line?: string) => void): Promise<RandomRunResult> {
+export async function runRandom(cluster: ControlledCluster, options: RandomRunOptions, out: (line?: string) => void): Promise<RandomRunResult> {
   const history = new HistoryRecorder('random');
   const say = (line: string): void => out(`  [${formatSeconds(history.now())}] ${line}`);
   const nemesis = new Nemesis(cluster, say, history);
   const schedule = randomSchedule(options.seed, options.timeLimitMs, cluster.nodes.length);
   out(`The nemesis plans ${schedule.length} ${schedule.length === 1 ? 'fault' : 'faults'}: ${schedule.map((fault) => `${fault.kind} node ${fault.node} at ${formatSeconds(fault.at)} for ${formatSeconds(fault.durationMs)}`).join(', ') || 'none'}.`);
   await nemesis.heal();
-  const all = cluster.nodes.map((node) => node.index);
-  const context: ScenarioContext = { url: cluster.urls.join(','), intervalMs: options.intervalMs, dir: options.dir, tag: options.tag, say, cluster, protocolVersion: options.protocolVersion, history };
+  const all = nemesis.indexes;
+  const context: ScenarioContext = { url: nemesis.urls(...all), intervalMs: options.intervalMs, dir: options.dir, tag: options.tag, say, cluster, protocolVersion: options.protocolVersion, history };
   const base = `demo/random/${options.tag}`;
   // Every client is given every node, starting at a different one, and notices a frozen node within 3 s.
   const rotated = (i: number): string => nemesis.urls(...all.slice(i % all.length), ...all.slice(0, i % all.length));
@@ -123,6 +123,8 @@ export interface RandomDemoPlan {
   history?: string;
   /** Where to write the page that draws the run. */
   html?: string;
+  /** The user's cluster (--nodes FILE) instead of one the demo starts. */
+  nodesFile?: string;
 }
 
 /**
@@ -134,7 +136,7 @@ export async function randomDemo(plan: RandomDemoPlan, out: (line?: string) => v
   const seconds = plan.timeLimitMs / 1000;
   out(`Seed: ${seed} (${commandLine('demo', `--cluster --random --time-limit ${seconds} --seed ${seed}`)} replays this schedule)`);
   const dir = mkdtempSync(join(tmpdir(), 'mqtt-persistent-sessions-random-'));
-  const broker = await startDemoBroker(plan.kind, plan.nodes, undefined, plan.protocolVersion);
+  const broker = plan.nodesFile ? nodesFileBroker(plan.nodesFile, plan.protocolVersion) : await startDemoBroker(plan.kind, plan.nodes, undefined, plan.protocolVersion);
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
@@ -144,10 +146,10 @@ export async function randomDemo(plan: RandomDemoPlan, out: (line?: string) => v
     })());
   onStop(stop);
   try {
-    out(`Cluster: ${broker.description}, ${broker.cluster!.nodes.map((node) => `node ${node.index} ${node.url}`).join(', ')}`);
+    out(`Cluster: ${broker.description}, ${broker.control!.nodes.map((node, i) => `node ${i + 1} ${node.url}`).join(', ')}`);
     const tag = `${process.pid}-${Date.now().toString(36)}`;
     const options = { seed, timeLimitMs: plan.timeLimitMs, ...randomClients, intervalMs: plan.interval, protocolVersion: broker.target.protocolVersion, dir, tag };
-    const result = await runRandom(broker.cluster!, options, out);
+    const result = await runRandom(broker.control!, options, out);
     const operations = result.history.operations();
     if (plan.history) writeFileSync(plan.history, historyLines(operations));
     if (plan.html) {

@@ -4,13 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Chalk } from 'chalk';
 import { brokerEntry, type BrokerKind } from '../brokers/catalogue.js';
-import type { BrokerCluster } from '../brokers/cluster.js';
+import { controlOf, type BrokerCluster } from '../brokers/cluster.js';
+import { whyNot, type ControlledCluster } from '../brokers/node-control.js';
+import { privateNetworkMissing } from '../brokers/private-network.js';
 import { colorLevel, summaryLines } from '../cli/output.js';
 import type { Summary } from '../core/events.js';
 import { CliError, UsageError } from '../core/errors.js';
 import { historyLines, type Operation } from '../core/history.js';
 import { HistoryRecorder } from './history-recorder.js';
 import { maskUrls } from '../mqtt/settings.js';
+import { Nemesis } from './nemesis.js';
+import { readNodesFile } from './nodes-file.js';
 import { ChildCommand } from './processes.js';
 import { endRememberedSessions } from './sessions.js';
 import { mosquittoAvailable, stopScenarioBrokers, type BrokerTarget, type Outcome, type Scenario } from './story.js';
@@ -24,12 +28,26 @@ export interface DemoBroker {
   target: BrokerTarget;
   /** The nodes, when the project started them (NATS, RabbitMQ, ejabberd): on 3 or more of them the fault scenarios run too. */
   cluster?: BrokerCluster;
+  /** The nodes as the fault scenarios drive them: the cluster the demo started, or the one --nodes FILE describes. */
+  control?: ControlledCluster;
   close: () => Promise<void>;
 }
 
-/** The fault scenarios run on the target's own nodes: a cluster the demo started, of 3 nodes or more. */
+/** The fault scenarios run on the target's own nodes: a cluster the demo started, of 3 nodes or more, or the user's (--nodes FILE). */
 export function faultsRunOn(target: BrokerTarget): boolean {
+  if (target.kind === 'nodes') return true;
   return target.kind !== 'url' && brokerEntry(target.kind).startsNodes && target.nodes >= faultClusterNodes;
+}
+
+/** The cluster the demo started, as the fault scenarios drive it; why its links cannot be cut, when they cannot. */
+function controlOfStarted(kind: BrokerKind, cluster: BrokerCluster): ControlledCluster {
+  const why = brokerEntry(kind).partitionable ? (privateNetworkMissing() ?? 'its nodes were started without network namespaces') : `the ${kind} nodes the demo starts do not run in network namespaces`;
+  return controlOf(cluster, why);
+}
+
+/** Starts the cluster with each node in a network namespace when the kind can and this machine lets it. */
+function partitionableHere(kind: BrokerKind, wanted: boolean): boolean {
+  return wanted && brokerEntry(kind).partitionable && privateNetworkMissing() === undefined;
 }
 
 /** The MQTT version the scenarios speak to a kind: the one asked for, or 3.1.1 on a kind that speaks nothing else. */
@@ -44,18 +62,26 @@ export function spokenVersion(kind: BrokerKind, asked: 4 | 5): 4 | 5 {
  * The broker the scenarios share: one already running (url), or one of the catalogue with that many
  * nodes. A kind that speaks only MQTT 3.1.1 (NATS, RabbitMQ 3.10) has its scenarios use it.
  */
-export async function startDemoBroker(kind: BrokerKind, nodes: number, url?: string, protocolVersion: 4 | 5 = 5): Promise<DemoBroker> {
+export async function startDemoBroker(kind: BrokerKind, nodes: number, url?: string, protocolVersion: 4 | 5 = 5, partitionable = false): Promise<DemoBroker> {
   if (url) return { url, description: 'the running broker', target: { kind: 'url', nodes: 1, protocolVersion }, close: async () => {} };
   const entry = brokerEntry(kind);
   const version = spokenVersion(kind, protocolVersion);
   const only311 = !entry.protocolVersions.includes(5);
   const missing = entry.missing();
   if (missing) throw new CliError(`--broker ${kind}: ${missing}`);
-  const started = await entry.start(nodes);
+  const started = await entry.start(nodes, { partitionable: partitionableHere(kind, partitionable) });
   const spoken = only311 ? 'MQTT 3.1.1 only: the commands run with -V 4' : `MQTT ${version === 4 ? '3.1.1' : '5'}`;
   const description =
     kind === 'embedded' ? 'the embedded broker (Aedes)' : kind === 'mosquitto' ? `a private Mosquitto (${spoken})` : `${started.cluster!.description} (${spoken})`;
-  return { url: started.urls.join(','), description, target: { kind, nodes, protocolVersion: version }, cluster: started.cluster, close: () => started.close() };
+  const control = started.cluster && controlOfStarted(kind, started.cluster);
+  return { url: started.urls.join(','), description, target: { kind, nodes, protocolVersion: version }, cluster: started.cluster, control, close: () => started.close() };
+}
+
+/** The user's own cluster, as --nodes FILE describes it; nothing to start or stop. */
+export function nodesFileBroker(file: string, protocolVersion: 4 | 5): DemoBroker {
+  const control = readNodesFile(file);
+  const urls = control.nodes.map((node) => node.url).join(',');
+  return { url: urls, description: control.description, target: { kind: 'nodes', nodes: control.nodes.length, protocolVersion }, control, close: async () => {} };
 }
 
 export interface ScenarioResult {
@@ -80,24 +106,34 @@ export function createDemoRun(broker: DemoBroker | undefined, out: (line?: strin
   const chalk = new Chalk({ level: colorLevel() });
   const dir = mkdtempSync(join(tmpdir(), 'mqtt-persistent-sessions-demo-'));
   let cluster: Promise<BrokerCluster> | undefined;
+  let ownControl: Promise<ControlledCluster> | undefined;
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       await stopScenarios(out);
+      // The user's cluster is theirs: the faults the last scenario left are undone, not left for them to find.
+      if (broker?.target.kind === 'nodes' && broker.control) {
+        await new Nemesis(broker.control, out).heal().catch((error: Error) => out(`Could not undo the faults on ${broker.description}: ${error.message.split('\n')[0]}`));
+      }
       await broker?.close();
       await cluster?.then((started) => started.dispose(), () => {});
       rmSync(dir, { recursive: true, force: true });
     })());
 
-  /** The cluster, started by the first scenario that needs it and shared by the others. */
-  function startFaultCluster(): Promise<BrokerCluster> {
-    if (broker?.cluster && faultsRunOn(broker.target)) return Promise.resolve(broker.cluster);
-    if (!cluster) {
-      out(chalk.bold(`Starting a NATS cluster of ${ownFaultNodes} nodes on 127.0.0.1 (JetStream elects its leaders: a few seconds)...`));
-      cluster = brokerEntry('nats').start(ownFaultNodes).then((started) => started.cluster!);
+  /**
+   * The cluster, started by the first scenario that needs it and shared by the others; each node in a
+   * network namespace of its own when this machine lets the demo make them (root).
+   */
+  function startFaultCluster(): Promise<ControlledCluster> {
+    if (broker?.control && faultsRunOn(broker.target)) return Promise.resolve(broker.control);
+    if (!ownControl) {
+      const partitionable = partitionableHere('nats', true);
+      out(chalk.bold(`Starting a NATS cluster of ${ownFaultNodes} nodes ${partitionable ? 'each in a network namespace of its own' : 'on 127.0.0.1'} (JetStream elects its leaders: a few seconds)...`));
+      cluster = brokerEntry('nats').start(ownFaultNodes, { partitionable }).then((started) => started.cluster!);
       void cluster.then((started) => out(chalk.bold(`Cluster: ${started.nodes.map((node) => `node ${node.index} ${node.url}`).join(', ')}`)), () => {});
+      ownControl = cluster.then((started) => controlOfStarted('nats', started));
     }
-    return cluster;
+    return ownControl;
   }
 
   async function runOne(scenario: Scenario, intervalMs: number, history: HistoryRecorder): Promise<Outcome> {
@@ -115,13 +151,18 @@ export function createDemoRun(broker: DemoBroker | undefined, out: (line?: strin
     const say = (line: string): void => out(chalk.dim('  ') + line);
     if (scenario.needsCluster) {
       const started = await startFaultCluster();
-      const own = broker?.cluster === started;
-      return scenario.run({ url: started.urls.join(','), intervalMs, dir, tag, say, cluster: started, protocolVersion: own ? broker!.target.protocolVersion : 4, history });
+      const reason = whyNot(started, scenario.needsActions ?? []);
+      if (reason) return { verdict: 'N/A', observed: `not applicable: ${reason}`, facts: {} };
+      const own = broker?.control === started;
+      const urls = started.nodes.map((node) => node.url).join(',');
+      return scenario.run({ url: urls, intervalMs, dir, tag, say, cluster: started, protocolVersion: own ? broker!.target.protocolVersion : 4, history });
     }
     if (!broker) throw new Error(`no broker for ${scenario.name}`);
     const reason = notApplicable(scenario, broker.target);
     if (reason) return { verdict: 'N/A', observed: `not applicable: ${reason}`, facts: {} };
-    return scenario.run({ url: broker.url, intervalMs, dir, tag, say, cluster: broker.cluster, protocolVersion: broker.target.protocolVersion, history });
+    const actions = broker.control && whyNot(broker.control, scenario.needsActions ?? []);
+    if (actions) return { verdict: 'N/A', observed: `not applicable: ${actions}`, facts: {} };
+    return scenario.run({ url: broker.url, intervalMs, dir, tag, say, cluster: broker.control, protocolVersion: broker.target.protocolVersion, history });
   }
 
   async function run(chosen: Scenario[], intervalMs: number): Promise<ScenarioResult[]> {
@@ -181,7 +222,7 @@ function storyStopped(error: unknown): Outcome {
  */
 export function notApplicable(scenario: Scenario, target: BrokerTarget, mosquittoOfItsOwn = false): string | undefined {
   if (scenario.needsCluster && !faultsRunOn(target)) return `kills and pauses nodes of a cluster of ${faultClusterNodes} nodes or more that the demo starts (--broker nats, rabbitmq..., ejabberd with --nodes ${faultClusterNodes})`;
-  if (scenario.needsStartedBroker && (target.kind === 'url' || !brokerEntry(target.kind).startsNodes)) return 'stops and starts a broker that the demo starts (NATS, RabbitMQ, ejabberd); on Mosquitto, broker-restart does';
+  if (scenario.needsStartedBroker && (target.kind === 'url' || target.kind === 'nodes' || !brokerEntry(target.kind).startsNodes)) return 'stops and starts a broker that the demo starts (NATS, RabbitMQ, ejabberd); on Mosquitto, broker-restart does';
   if (mosquittoOfItsOwn && scenario.needsMosquitto && target.kind !== 'mosquitto') return 'runs on a private Mosquitto of its own, with the settings it shows';
   return scenario.notApplicable?.(target);
 }

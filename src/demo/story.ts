@@ -7,8 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { formatSeconds } from '../cli/output.js';
 import { findMosquitto, PrivateMosquitto, type MosquittoOptions } from '../brokers/mosquitto.js';
 import type { BrokerKind } from '../brokers/catalogue.js';
-import type { BrokerCluster } from '../brokers/cluster.js';
 import { HistoryRecorder } from './history-recorder.js';
+import type { ControlledCluster, NodeAction } from '../brokers/node-control.js';
 import { ChildCommand, messageValues, sentValues, type Exit, type JsonEvent } from './processes.js';
 import { forgetSessionsOn, rememberSession } from './sessions.js';
 
@@ -20,8 +20,8 @@ export interface ScenarioContext {
   /** Makes topics and client ids unique to this run. */
   tag: string;
   say: (line: string) => void;
-  /** The nodes the project started (NATS, RabbitMQ, ejabberd; one or a cluster), for the scenarios that stop, kill or pause them. */
-  cluster?: BrokerCluster;
+  /** The nodes the project started (NATS, RabbitMQ, ejabberd; one or a cluster) or --nodes FILE describes, for the scenarios that stop, kill, pause or cut them. */
+  cluster?: ControlledCluster;
   /** The MQTT version the producer and consumer speak (default 5; NATS speaks only 3.1.1). */
   protocolVersion?: 4 | 5;
   /** Where the scenario's producers, consumers and faults are recorded (made on first use when not given). */
@@ -35,8 +35,9 @@ export function historyOf(context: ScenarioContext): HistoryRecorder {
 
 /** What a scenario runs against: the kind of broker (or a running one, url), its nodes, and the MQTT version spoken to it. */
 export interface BrokerTarget {
-  kind: BrokerKind | 'url';
-  /** How many nodes the project started (1 for a running broker it did not start). */
+  /** url: a running broker; nodes: the user's cluster, driven by the commands of --nodes FILE. */
+  kind: BrokerKind | 'url' | 'nodes';
+  /** How many nodes the project started (1 for a running broker it did not start), or the file describes. */
   nodes: number;
   protocolVersion: 4 | 5;
 }
@@ -61,8 +62,10 @@ export interface Scenario {
   /** What the article says, in this project's words. */
   claim: string;
   needsMosquitto: boolean;
-  /** Runs against a cluster of 3 nodes or more the demo starts (context.cluster): NATS by default, or the --broker KIND --nodes N one. */
+  /** Runs against a cluster of 3 nodes or more (context.cluster): the NATS one the demo starts by default, the --broker KIND --nodes N one, or --nodes FILE. */
   needsCluster?: boolean;
+  /** The node actions its faults take: on a cluster whose nodes lack one, it is not applicable. */
+  needsActions?: readonly NodeAction[];
   /** Stops and starts the broker the demo started, one node or a cluster (NATS, RabbitMQ, ejabberd): context.cluster. */
   needsStartedBroker?: boolean;
   /** Why the claim cannot be expressed against this target (e.g. no session expiry in MQTT 3.1.1), or undefined. */

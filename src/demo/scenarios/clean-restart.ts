@@ -12,12 +12,13 @@ export const cleanRestart: Scenario = {
   claim: 'A broker stopped cleanly and started again with its data (every node of a cluster) still knows a persistent session, and the consumer receives every value acknowledged while it was away.',
   needsMosquitto: false,
   needsStartedBroker: true,
+  needsActions: ['stop', 'start'],
   async run(context) {
     const nemesis = Nemesis.of(context);
     await nemesis.heal();
     const count = 200;
     const { topic, id, state } = names(context, 'clean-restart');
-    const all = nemesis.urls(...nemesis.cluster.nodes.map((node) => node.index));
+    const all = nemesis.urls(...nemesis.indexes);
     const first = consumer(context, all, id, topic, state);
     await first.waitForEvent('subscribed', () => true, 30_000);
     await first.interrupt();

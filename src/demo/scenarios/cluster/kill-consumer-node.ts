@@ -8,6 +8,7 @@ export const killConsumerNode: Scenario = {
   claim: "A consumer given every node's URL whose node is SIGKILLed while the producer publishes at full rate resumes its session on another node: every value acknowledged to the producer arrives.",
   needsMosquitto: false,
   needsCluster: true,
+  needsActions: ['kill', 'start'],
   async run(context) {
     const nemesis = Nemesis.of(context);
     await nemesis.heal();

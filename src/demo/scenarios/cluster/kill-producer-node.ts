@@ -9,6 +9,7 @@ export const killProducerNode: Scenario = {
   claim: "A producer whose node is SIGKILLed mid-stream reconnects to another node and sends again what was not acknowledged: every value acknowledged to it reaches the consumer.",
   needsMosquitto: false,
   needsCluster: true,
+  needsActions: ['kill', 'start'],
   async run(context) {
     const nemesis = Nemesis.of(context);
     await nemesis.heal();

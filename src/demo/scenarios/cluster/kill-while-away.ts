@@ -8,6 +8,7 @@ export const killWhileAway: Scenario = {
   claim: 'Values queued for an offline consumer are kept by the cluster, not by one node: when its node is SIGKILLed while it is away, the consumer returns through another node and receives every value acknowledged meanwhile.',
   needsMosquitto: false,
   needsCluster: true,
+  needsActions: ['kill', 'start'],
   async run(context) {
     const nemesis = Nemesis.of(context);
     await nemesis.heal();

@@ -10,6 +10,7 @@ export const pauseNode: Scenario = {
   claim: 'A node paused (SIGSTOP) for longer than 1.5 times the keep-alive is noticed as dead; the consumer resumes its session on another node, and when the node is resumed (SIGCONT) no acknowledged value is lost.',
   needsMosquitto: false,
   needsCluster: true,
+  needsActions: ['pause', 'resume'],
   async run(context) {
     const nemesis = Nemesis.of(context);
     await nemesis.heal();
@@ -41,7 +42,6 @@ export const pauseNode: Scenario = {
       await receiver.interrupt();
       return judge('pause-node', nemesis.history, receiver, context.say, { missingAtEnd: (receiver.eventsOf('summary').at(-1)?.missing as number | undefined) ?? null });
     } finally {
-      nemesis.cluster.node(1).resume();
       await values.kill();
       await receiver.kill();
     }

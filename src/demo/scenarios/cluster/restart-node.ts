@@ -8,6 +8,7 @@ export const restartNode: Scenario = {
   claim: 'A node SIGKILLed and started again catches up with the cluster: a consumer that returns through it alone finds its session and receives what was acknowledged while the node was down.',
   needsMosquitto: false,
   needsCluster: true,
+  needsActions: ['kill', 'start'],
   async run(context) {
     const nemesis = Nemesis.of(context);
     await nemesis.heal();
