@@ -277,6 +277,12 @@ export interface ProducerSummary {
   /** Values the broker does not surely have: not acknowledged at QoS 1 and 2, not sent at QoS 0. */
   pending: number;
   lastValue: number | null;
+  /** Who sent, where, in which run: what the report joins with the consumers' records. */
+  topic: string;
+  producerId: string;
+  runId: string;
+  /** The values acknowledged in this process, as sorted ranges; null at QoS 0. */
+  acknowledgedValues: Array<{ from: number; to: number }> | null;
 }
 
 export type ProducerEvent = ConnectionEvent | SentEvent | KeptEvent | ProducerStateEvent | StateInUseEvent | WarningEvent | ProducerSummary;

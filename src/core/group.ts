@@ -119,7 +119,7 @@ function maxOf(a: number | null, b: number | null): number | null {
 }
 
 /** The broker still keeps the member's session at `now`, as far as its expiry says (MQTT 3.1.1: the broker decides, taken as kept). */
-function sessionKept(departure: MemberDeparture | null, now: number): departure is MemberDeparture {
+export function sessionKept(departure: MemberDeparture | null, now: number): departure is MemberDeparture {
   if (departure === null || !departure.persistentSession) return false;
   return departure.sessionExpiry === null || departure.at + departure.sessionExpiry * 1000 > now;
 }
