@@ -65,6 +65,12 @@ describe("an application's stream from Python paho, against Mosquitto", { skip: 
       ['sensors/d2', 'd2', 1, 10, 9, 1],
     ]);
     assert.equal(exit, 3, 'values are missing');
+
+    // The checkpoint keeps the counts, and the report of its record says them.
+    const report = CliProcess.report([join(mosquitto.dir, 'json-witness.json')]);
+    assert.equal((await report.exitWithin(30_000)).code, 3, report.stderr);
+    assert.ok(report.lines.includes('Bad path: 2 messages without a value at the path given (the first on sensors/d1: --value-field seq, nothing there)'), report.stdout);
+    assert.ok(report.lines.includes('Not an integer: 1 value that is no whole number from 0 (the first on sensors/d2: --value-field seq held "10.5")'), report.stdout);
   });
 
   it('the same readings in MQTT 5 user properties, in words: each value line names its topic under the wildcard', async () => {

@@ -84,11 +84,13 @@ export function unreadableLines(counts: Pick<Totals, 'badPaths' | 'nonIntegers'>
   if (badPaths.count > 0 && badPaths.example) {
     const e = badPaths.example;
     const found = e.found === null ? 'nothing there' : `it held ${JSON.stringify(e.found)}`;
-    lines.push(chalk.yellow(`Bad path: ${badPaths.count} messages without a ${e.role} at the path given (the first on ${e.topic}: ${placeText(e)}, ${found})`));
+    const messages = badPaths.count === 1 ? '1 message' : `${badPaths.count} messages`;
+    lines.push(chalk.yellow(`Bad path: ${messages} without a ${e.role} at the path given (the first on ${e.topic}: ${placeText(e)}, ${found})`));
   }
   if (nonIntegers.count > 0 && nonIntegers.example) {
     const e = nonIntegers.example;
-    lines.push(chalk.yellow(`Not an integer: ${nonIntegers.count} values that are no whole number from 0 (the first on ${e.topic}: ${placeText(e)} held ${JSON.stringify(e.found)})`));
+    const values = nonIntegers.count === 1 ? '1 value that is' : `${nonIntegers.count} values that are`;
+    lines.push(chalk.yellow(`Not an integer: ${values} no whole number from 0 (the first on ${e.topic}: ${placeText(e)} held ${JSON.stringify(e.found)})`));
   }
   return lines;
 }
