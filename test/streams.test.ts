@@ -126,3 +126,17 @@ describe("an application's stream from Python paho, against Mosquitto", { skip: 
     assert.equal(exit, 0);
   });
 });
+
+describe('where to read values, given wrongly', () => {
+  it('an empty step in a dot path, a property on MQTT 3.1.1, or both a field and a property for the value: one line, exit 2', async () => {
+    for (const [args, line] of [
+      [['--value-field', 'reading..seq'], "consumer: --value-field 'reading..seq' is not a dot path: each name between dots must be non-empty (e.g. seq, or reading.seq)"],
+      [['--value-property', 'seq', '-V', '4'], 'consumer: user properties are MQTT 5: --value-property and --producer-property need -V 5'],
+      [['--value-field', 'seq', '--value-property', 'seq'], "consumer: option '--value-field <path>' cannot be used with option '--value-property <name>'"],
+    ] as const) {
+      const consumer = CliProcess.consumer(['--url', 'mqtt://127.0.0.1:1', '--no-state', ...args]);
+      assert.equal((await consumer.exitWithin(30_000)).code, 2, consumer.stderr);
+      assert.equal(consumer.stderr.trim(), line);
+    }
+  });
+});
