@@ -120,7 +120,7 @@ export class SequenceTracker {
 
   /** The sums of the sequences' counts; values on a shared sequence are unjudged, not unique. */
   private totals(rows: readonly TopicSummary[]): Totals {
-    const totals: Totals = { received: 0, unique: 0, missing: 0, duplicates: 0, outOfOrder: 0, queued: 0, restarts: 0, invalid: this.invalid, retained: this.retained, unjudged: 0, longestWaitMs: this.longestWaitMs, ...structuredClone(this.unreadable) };
+    const totals: Totals = { received: 0, unique: 0, missing: 0, duplicates: 0, outOfOrder: 0, queued: 0, restarts: 0, invalid: this.invalid, retained: this.retained, unjudged: 0, longestWaitMs: this.longestWaitMs, badPaths: this.unreadable.badPaths, nonIntegers: this.unreadable.nonIntegers };
     for (const row of rows) {
       totals.received += row.received;
       totals.queued += row.queued;
@@ -154,7 +154,7 @@ export class SequenceTracker {
   /** Continues from a snapshot: the totals follow from its sequences, but for what no sequence holds. */
   restore(snapshot: TrackerSnapshot): void {
     this.invalid = snapshot.totals.invalid;
-    this.unreadable = structuredClone({ badPaths: snapshot.totals.badPaths, nonIntegers: snapshot.totals.nonIntegers });
+    this.unreadable = { badPaths: snapshot.totals.badPaths, nonIntegers: snapshot.totals.nonIntegers };
     this.retained = snapshot.totals.retained;
     this.longestWaitMs = snapshot.totals.longestWaitMs;
     this.earlierMissing = [...snapshot.earlierMissing];

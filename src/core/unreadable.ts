@@ -12,6 +12,7 @@ export function noUnreadable(): UnreadableCounts {
   return { badPaths: { count: 0, example: null }, nonIntegers: { count: 0, example: null } };
 }
 
+/** A new object each time, never changed in place: a summary or snapshot may share the one it was given. */
 function counted(kept: Unreadable, example: NonNullable<Unreadable['example']>): Unreadable {
   return { count: kept.count + 1, example: kept.example ?? example };
 }

@@ -6,14 +6,13 @@
 import type { IPublishPacket } from 'mqtt';
 import { brokerIdentity, chapterReason, type BrokerIdentity } from '../core/chapter.js';
 import { CliError, ExitCode, type ExitStatus } from '../core/errors.js';
-import type { ConnectionEvent, ConsumerEvent, Renderer } from '../core/events.js';
+import type { ConnectionEvent, ConsumerEvent, Renderer, Summary } from '../core/events.js';
 import { explainRefusal } from '../core/reasons.js';
 import { SessionContext } from '../core/session-context.js';
 import { SequenceTracker } from '../core/tracker.js';
 import { readValueProperties } from '../core/wire.js';
 import { readMessageValue, type ValueSource } from '../core/value-source.js';
 import { nothingVerifiedEvent } from '../core/unreadable.js';
-import type { Summary } from '../core/events.js';
 import type { Checkpoint, CheckpointData } from '../state/checkpoint.js';
 import { AcknowledgementGate } from './ack-gate.js';
 import { openConnection, type Connection } from './connection.js';
