@@ -140,7 +140,7 @@ describe('the report joins a producer with a consumer, against Mosquitto', { ski
     );
   });
 
-  it("a producer's record of another run is refused with one line (exit 2)", async () => {
+  it("a producer's record of another run is refused with one line (exit 2), one that is no producer's record too (exit 1)", async () => {
     const producerFile = join(mosquitto.dir, 'other-run.jsonl');
     writeFileSync(
       producerFile,
@@ -150,5 +150,11 @@ describe('the report joins a producer with a consumer, against Mosquitto', { ski
     assert.equal((await report.exitWithin(30_000)).code, 2);
     assert.match(report.stderr, /^report: .*other-run\.jsonl is run not-this of tail-producer, but the consumers' records hold its run \w+: give the record of that run/m);
     assert.equal(report.stderr.trim().split('\n').length, 1, report.stderr);
+
+    writeFileSync(join(mosquitto.dir, 'garbage.jsonl'), '{"event":"sent","value":1}\n');
+    const garbage = CliProcess.report(['--producer', join(mosquitto.dir, 'garbage.jsonl'), join(mosquitto.dir, 'early-leaver.json')]);
+    assert.equal((await garbage.exitWithin(30_000)).code, 1);
+    assert.match(garbage.stderr, /garbage\.jsonl is neither a producer's state file nor its --json output with a producer-summary line/);
+    assert.equal(garbage.stderr.trim().split('\n').length, 1, garbage.stderr);
   });
 });
