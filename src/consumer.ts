@@ -6,7 +6,8 @@ import { addConnectionOptions } from './cli/options.js';
 import { connectionSettings, type ConnectionOptions } from './mqtt/settings.js';
 import { ExitCode, UsageError } from './core/errors.js';
 import { onOutputClosed, runCommand } from './cli/run.js';
-import { subscriptionOf } from './core/topics.js';
+import { hasWildcard, subscriptionOf } from './core/topics.js';
+import { fieldLocation, propertyLocation, type ValueSource } from './core/value-source.js';
 
 interface ConsumerOptions extends ConnectionOptions {
   id: string;
@@ -21,6 +22,10 @@ interface ConsumerOptions extends ConnectionOptions {
   reset?: boolean;
   receiveMaximum: number;
   queueLimit?: number;
+  valueField?: string;
+  producerField?: string;
+  valueProperty?: string;
+  producerProperty?: string;
 }
 
 const program = addConnectionOptions(
@@ -60,10 +65,14 @@ const program = addConnectionOptions(
     new Option('--queue-limit <n>', "the broker's limit of queued messages per offline client, when known (Mosquitto: max_queued_messages): a gap right after a backlog that reached it is put down to it")
       .argParser(integerIn(0, Number.MAX_SAFE_INTEGER, 'the queue limit')),
   )
+  .addOption(new Option('--value-field <path>', 'read each value from this field of a JSON payload (a dot path: seq, reading.seq, items.0.seq)').conflicts('valueProperty'))
+  .addOption(new Option('--producer-field <path>', 'read the producer (one sequence each) from this field of a JSON payload').conflicts('producerProperty'))
+  .addOption(new Option('--value-property <name>', 'read each value from this MQTT 5 user property'))
+  .addOption(new Option('--producer-property <name>', 'read the producer (one sequence each) from this MQTT 5 user property'))
   .addHelpText(
     'after',
     '\nThe checkpoint belongs to the broker (its URLs) and MQTT version it was written with: a run against another one starts a new chapter, said in one line.\n' +
-      '\nExit status: 0 nothing missing, 3 values missing (never for a group member), 2 invalid usage, 1 any other failure.\n',
+      '\nExit status: 0 nothing missing, 3 values missing (never for a group member), 5 messages came but none held a value to check, 2 invalid usage, 1 any other failure.\n',
   );
 
 runCommand('consumer', async () => {
@@ -73,6 +82,10 @@ runCommand('consumer', async () => {
   if (options.reset && options.state === false) throw new UsageError('--reset starts the checkpoint afresh, and --no-state keeps none: give one of them');
   const subscription = subscriptionOf(options.topic, options.group);
   const settings = connectionSettings(options, options.id);
+  const valueSource = valueSourceOf(options);
+  if ((options.valueProperty !== undefined || options.producerProperty !== undefined) && settings.protocolVersion !== 5) {
+    throw new UsageError('user properties are MQTT 5: --value-property and --producer-property need -V 5');
+  }
   // Loaded once the options are parsed, so that --help and --version stay quick.
   const [{ Checkpoint, defaultCheckpointPath }, { createConsumerRenderer }, { DeliveryVerifier }] = await Promise.all([
     import('./state/checkpoint.js'),
@@ -81,7 +94,7 @@ runCommand('consumer', async () => {
   ]);
   const statePath = options.state === false ? undefined : typeof options.state === 'string' ? options.state : defaultCheckpointPath(options.id);
   const checkpoint = statePath === undefined ? undefined : new Checkpoint(statePath);
-  const renderer = createConsumerRenderer(options.json === true);
+  const renderer = createConsumerRenderer(options.json === true, process.stdout, process.stderr, hasWildcard(subscription.filter));
   // Before anything is received: Ctrl+C while a previous process is waited for ends at once, with nothing to keep.
   await checkpoint?.open((wait) => {
     renderer.render({ event: 'state-in-use', ...wait });
@@ -101,8 +114,18 @@ runCommand('consumer', async () => {
     receiveMaximum: options.receiveMaximum,
     queueLimit: options.queueLimit,
     maxPayloadBytes: 1024 * 1024,
+    valueSource,
   });
   onInterrupt(() => void verifier.stop());
   onOutputClosed(() => void verifier.stop());
   return verifier.run();
 });
+
+function valueSourceOf(options: ConsumerOptions): ValueSource {
+  const source: ValueSource = {};
+  if (options.valueField !== undefined) source.value = fieldLocation(options.valueField, '--value-field');
+  if (options.valueProperty !== undefined) source.value = propertyLocation(options.valueProperty, '--value-property');
+  if (options.producerField !== undefined) source.producer = fieldLocation(options.producerField, '--producer-field');
+  if (options.producerProperty !== undefined) source.producer = propertyLocation(options.producerProperty, '--producer-property');
+  return source;
+}

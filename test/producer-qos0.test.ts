@@ -41,18 +41,26 @@ describe('the producer at QoS 0, against Mosquitto', { skip: mosquittoSkip() }, 
   });
 
   it('-q 0 -C 3 --json: 3 sent, acknowledged null (none exists at QoS 0)', async () => {
-    const producer = CliProcess.producer(['--url', broker.url, '-t', 'qos0-json', '-q', '0', '-C', '3', '--json']);
+    const producer = CliProcess.producer(['--url', broker.url, '-i', 'zero', '-t', 'qos0-json', '-q', '0', '-C', '3', '--json']);
     assert.equal((await producer.exitWithin(30_000)).code, 0, producer.stderr);
-    assert.deepEqual(producer.eventsOf('producer-summary'), [{ event: 'producer-summary', qos: 0, sent: 3, acknowledged: null, pending: 0, lastValue: 3 }]);
+    const runId = producer.eventsOf('producer-summary')[0]?.runId;
+    assert.match(String(runId), /^[0-9a-f]{8}$/);
+    assert.deepEqual(producer.eventsOf('producer-summary'), [
+      { event: 'producer-summary', qos: 0, sent: 3, acknowledged: null, pending: 0, lastValue: 3, topic: 'qos0-json', producerId: 'zero', runId, acknowledgedValues: null },
+    ]);
   });
 
   it('QoS 1 is unchanged: 3 sent, 3 acknowledged, in words and in JSON', async () => {
     const text = CliProcess.producer(['--url', broker.url, '-t', 'qos1', '-q', '1', '-C', '3', '--interval', '0']);
     assert.equal((await text.exitWithin(30_000)).code, 0, text.stderr);
     assert.match(text.stdout, /^Summary: 3 sent, 3 acknowledged, 0 not acknowledged, last value 3$/m);
-    const json = CliProcess.producer(['--url', broker.url, '-t', 'qos1', '-q', '1', '-C', '3', '--interval', '0', '--json']);
+    const json = CliProcess.producer(['--url', broker.url, '-i', 'one', '-t', 'qos1', '-q', '1', '-C', '3', '--interval', '0', '--json']);
     assert.equal((await json.exitWithin(30_000)).code, 0, json.stderr);
-    assert.deepEqual(json.eventsOf('producer-summary'), [{ event: 'producer-summary', qos: 1, sent: 3, acknowledged: 3, pending: 0, lastValue: 3 }]);
+    const runId = json.eventsOf('producer-summary')[0]?.runId;
+    assert.match(String(runId), /^[0-9a-f]{8}$/);
+    assert.deepEqual(json.eventsOf('producer-summary'), [
+      { event: 'producer-summary', qos: 1, sent: 3, acknowledged: 3, pending: 0, lastValue: 3, topic: 'qos1', producerId: 'one', runId, acknowledgedValues: [{ from: 1, to: 3 }] },
+    ]);
   });
 
   it('at full rate, a broker killed and started again does not stop a QoS 0 producer: it goes on sending', async () => {

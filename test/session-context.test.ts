@@ -13,15 +13,24 @@ describe('session context: which session a message arrived in', () => {
     assert.equal(sessions.arrived({ retained: false, qos: 1, sentAt: 1000 }).queued, false);
   });
 
-  it('nothing is queued without a session, at QoS 0, for a retained copy, or without a send time', () => {
+  it('nothing is queued without a session, at QoS 0, or for a retained copy', () => {
     const sessions = new SessionContext(persistent);
     sessions.connected({ sessionPresent: false, node: 1, previousClosedSilently: false }, 1000);
     assert.equal(sessions.arrived({ retained: false, qos: 1, sentAt: 10 }).queued, false, 'no session present');
     sessions.connected(returned(), 2000);
     assert.equal(sessions.arrived({ retained: false, qos: 0, sentAt: 10 }).queued, false, 'QoS 0');
     assert.equal(sessions.arrived({ retained: true, qos: 1, sentAt: 10 }).queued, false, 'retained');
-    assert.equal(sessions.arrived({ retained: false, qos: 2, sentAt: undefined }).queued, false, 'no send time');
     assert.equal(sessions.arrived({ retained: false, qos: 2, sentAt: 10 }).queued, true, 'QoS 2 sent while away');
+  });
+
+  it('in a resumed session, whether a value without a send time had waited is not known; in a new one it is live', () => {
+    const sessions = new SessionContext(persistent);
+    sessions.connected({ sessionPresent: false, node: 1, previousClosedSilently: false }, 1000);
+    assert.equal(sessions.arrived({ retained: false, qos: 1, sentAt: undefined }).queued, false, 'a new session holds nothing queued');
+    sessions.connected(returned(), 2000);
+    assert.equal(sessions.arrived({ retained: false, qos: 1, sentAt: undefined }).queued, null, 'resumed: not known');
+    assert.equal(sessions.arrived({ retained: false, qos: 0, sentAt: undefined }).queued, false, 'QoS 0 is never queued');
+    assert.equal(sessions.arrived({ retained: true, qos: 1, sentAt: undefined }).queued, false, 'a retained copy is sent at the subscribe');
   });
 
   it('the order of the wire decides: a message after the second CONNACK belongs to the second session', () => {

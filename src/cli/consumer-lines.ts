@@ -3,23 +3,38 @@ import type { ChalkInstance } from 'chalk';
 import type { ConsumerEvent } from '../core/events.js';
 import { causeText } from './causes.js';
 import { brokerText, formatDuration, formatRange, nodeOf, sequenceName } from './format.js';
-import { invalidText, stateInUseLine, warningLine } from './notices.js';
+import { invalidText, nothingVerifiedLine, stateInUseLine, warningLine } from './notices.js';
 import { summaryLines } from './summary-lines.js';
 import { describeLinkReason } from '../core/reasons.js';
 
-/** The producers a consumer's output has named: a value's producer is shown once there are several. */
-export class ProducersSeen {
+/**
+ * What the consumer's lines have said so far: a value's producer is shown once there are several, its
+ * topic when the filter has a wildcard, and a message rejected for a bad path or a non-integer value
+ * once per kind (the summary counts the rest).
+ */
+export class ConsumerLineState {
   private first: string | undefined;
   private many = false;
+  private readonly rejectionsSaid = new Set<string>();
+
+  constructor(readonly showTopics = false) {}
+
   several(producerId: string): boolean {
     if (this.many) return true;
     this.first ??= producerId;
     this.many = producerId !== this.first;
     return this.many;
   }
+
+  /** Whether this rejection is the first of its kind and role. */
+  firstOf(kind: string): boolean {
+    if (this.rejectionsSaid.has(kind)) return false;
+    this.rejectionsSaid.add(kind);
+    return true;
+  }
 }
 
-export function consumerLine(event: ConsumerEvent, chalk: ChalkInstance, producers: ProducersSeen): string | null {
+export function consumerLine(event: ConsumerEvent, chalk: ChalkInstance, state: ConsumerLineState): string | null {
   switch (event.event) {
     case 'connected':
       return (
@@ -56,7 +71,8 @@ export function consumerLine(event: ConsumerEvent, chalk: ChalkInstance, produce
       );
     case 'message': {
       let line = `Received message: ${event.value}`;
-      if (event.producerId !== null && producers.several(event.producerId)) line += ` from ${event.producerId}`;
+      if (state.showTopics) line += ` on ${event.topic}`;
+      if (event.producerId !== null && state.several(event.producerId)) line += ` from ${event.producerId}`;
       if (event.retained) return chalk.dim(`${line}  (retained: the broker's stored copy, sent at each subscribe; not counted)`);
       if (event.duplicate) return chalk.yellow(`${line}  DUPLICATE (received before; a redelivery)`);
       if (event.outOfOrder) line += chalk.yellow('  (late: out of order)');
@@ -91,12 +107,18 @@ export function consumerLine(event: ConsumerEvent, chalk: ChalkInstance, produce
         )
       );
     }
-    case 'invalid':
-      return chalk.yellow(`Ignored a message on ${event.topic}: ${invalidText(event)}`);
+    case 'invalid': {
+      const counted = event.reason === 'bad-path' || event.reason === 'not-an-integer';
+      if (counted && !state.firstOf(event.reason === 'bad-path' ? `${event.reason}-${event.role}` : event.reason)) return null;
+      const more = counted ? ' (the next ones are counted in the summary)' : '';
+      return chalk.yellow(`Ignored a message on ${event.topic}: ${invalidText(event)}${more}`);
+    }
     case 'state-in-use':
       return stateInUseLine(event, chalk);
     case 'warning':
       return warningLine(event, chalk);
+    case 'nothing-verified':
+      return nothingVerifiedLine(event, chalk);
     case 'summary':
       return summaryLines(event, chalk).join('\n');
   }

@@ -3,6 +3,7 @@ import type { ChalkInstance } from 'chalk';
 import type { GroupReport, ProducerReport, WaitingRange } from '../core/group.js';
 import { formatDuration, formatRanges } from './format.js';
 import { chalkFor } from './stream.js';
+import { unreadableLines } from './notices.js';
 
 /** "member-2" or "member-2 or member-3". */
 function eitherOf(members: string[]): string {
@@ -83,6 +84,7 @@ export function groupReportLines(report: GroupReport, chalk: ChalkInstance): str
   for (const member of report.expiredSessions) {
     lines.push(chalk.yellow(`${member} left with a session that has expired by now (by its session expiry): what it held is counted missing`));
   }
+  lines.push(...unreadableLines(report, chalk));
   lines.push(verdict(report, chalk));
   return lines;
 }

@@ -1,6 +1,7 @@
 /** The words of warnings and notices, which the producer and the consumer share. */
 import type { ChalkInstance } from 'chalk';
-import type { InvalidReason, StateInUseEvent, Warning } from '../core/events.js';
+import type { Totals } from '../core/counts.js';
+import type { InvalidReason, NothingVerifiedEvent, StateInUseEvent, Warning } from '../core/events.js';
 import { explainRefusal } from '../core/reasons.js';
 import { formatDuration } from './format.js';
 
@@ -41,9 +42,55 @@ export function invalidText(invalid: InvalidReason): string {
     }
     case 'too-large':
       return `payload of ${invalid.bytes} bytes is larger than ${invalid.limit}`;
+    case 'bad-path': {
+      const what = invalid.role === 'value' ? 'no value' : 'no producer id';
+      const found = invalid.found === null ? '' : ` (it holds ${JSON.stringify(invalid.found)})`;
+      const payload = invalid.truncated ? `${invalid.payload}...` : invalid.payload;
+      return `${what} at ${placeText(invalid)}${found}: ${JSON.stringify(payload)}`;
+    }
+    case 'not-an-integer':
+      return `${placeText(invalid)} holds ${JSON.stringify(invalid.found)}, not a whole number from 0`;
   }
+}
+
+/** "--value-field reading.seq", "--producer-property device": the option that pointed there. */
+export function placeText(place: { role?: 'value' | 'producer'; source: 'field' | 'property'; name: string }): string {
+  return `--${place.role ?? 'value'}-${place.source} ${place.name}`;
 }
 
 export function stateInUseLine(event: StateInUseEvent, chalk: ChalkInstance): string {
   return chalk.yellow(`${event.path} is in use by process ${event.pid}: waiting up to ${formatDuration(event.waitMs)} for it to end`);
+}
+
+/** Messages came and none held a value: why, and where to look. */
+export function nothingVerifiedLine(event: NothingVerifiedEvent, chalk: ChalkInstance): string {
+  const reasons = [
+    event.invalid > 0 ? `${event.invalid} not a counter value` : '',
+    event.badPaths > 0 ? `${event.badPaths} with nothing at the path` : '',
+    event.nonIntegers > 0 ? `${event.nonIntegers} not a whole number there` : '',
+  ].filter((reason) => reason !== '');
+  const hint =
+    event.valueOption === null
+      ? 'see --value-field (a field of a JSON payload) or --value-property (an MQTT 5 user property)'
+      : `check ${placeText({ source: event.valueOption.source, name: event.valueOption.name })} against the payloads shown above`;
+  const messages = event.messages === 1 ? '1 message' : `${event.messages} messages`;
+  return chalk.red.bold('NOTHING VERIFIED: ') + chalk.red(`${messages}, none with a value to check (${reasons.join(', ')}): ${hint}`);
+}
+
+/** The summary's count of messages whose value or producer was not where the options point, with the first one. */
+export function unreadableLines(counts: Pick<Totals, 'badPaths' | 'nonIntegers'>, chalk: ChalkInstance): string[] {
+  const lines: string[] = [];
+  const { badPaths, nonIntegers } = counts;
+  if (badPaths.count > 0 && badPaths.example) {
+    const e = badPaths.example;
+    const found = e.found === null ? 'nothing there' : `it held ${JSON.stringify(e.found)}`;
+    const messages = badPaths.count === 1 ? '1 message' : `${badPaths.count} messages`;
+    lines.push(chalk.yellow(`Bad path: ${messages} without a ${e.role} at the path given (the first on ${e.topic}: ${placeText(e)}, ${found})`));
+  }
+  if (nonIntegers.count > 0 && nonIntegers.example) {
+    const e = nonIntegers.example;
+    const values = nonIntegers.count === 1 ? '1 value that is' : `${nonIntegers.count} values that are`;
+    lines.push(chalk.yellow(`Not an integer: ${values} no whole number from 0 (the first on ${e.topic}: ${placeText(e)} held ${JSON.stringify(e.found)})`));
+  }
+  return lines;
 }

@@ -4,13 +4,19 @@
  * awaits before it acknowledges what the lines report.
  */
 import type { ConsumerEvent, ProducerEvent, Renderer } from '../core/events.js';
-import { consumerLine, ProducersSeen } from './consumer-lines.js';
+import { consumerLine, ConsumerLineState } from './consumer-lines.js';
 import { producerLine } from './producer-lines.js';
 import { createRenderer } from './stream.js';
 
-export function createConsumerRenderer(json: boolean, stream: NodeJS.WriteStream = process.stdout, err: NodeJS.WriteStream = process.stderr): Renderer<ConsumerEvent> {
-  const producers = new ProducersSeen();
-  return createRenderer(json, { out: stream, err }, (event: ConsumerEvent, chalk) => consumerLine(event, chalk, producers));
+/** showTopics: each value line names its topic (the filter has a wildcard). */
+export function createConsumerRenderer(
+  json: boolean,
+  stream: NodeJS.WriteStream = process.stdout,
+  err: NodeJS.WriteStream = process.stderr,
+  showTopics = false,
+): Renderer<ConsumerEvent> {
+  const state = new ConsumerLineState(showTopics);
+  return createRenderer(json, { out: stream, err }, (event: ConsumerEvent, chalk) => consumerLine(event, chalk, state));
 }
 
 export function createProducerRenderer(json: boolean, stream: NodeJS.WriteStream = process.stdout, err: NodeJS.WriteStream = process.stderr): Renderer<ProducerEvent> {

@@ -3,12 +3,13 @@ import type { ChalkInstance } from 'chalk';
 import type { Segment, TopicSummary } from '../core/accounting.js';
 import type { Summary } from '../core/events.js';
 import { formatDuration, formatRanges, sequenceName } from './format.js';
+import { unreadableLines } from './notices.js';
 
-const timelineRank: Record<Segment['kind'], number> = { live: 1, queued: 2, missing: 3 };
+const timelineRank: Record<Segment['kind'], number> = { live: 1, 'live-or-queued': 2, queued: 3, missing: 4 };
 
 /**
  * The values of one run squeezed into width cells. A cell shows the most telling kind among its values:
- * missing over queued over live, so a single lost value is never hidden by its neighbours.
+ * missing over queued over not known over live, so a single lost value is never hidden by its neighbours.
  */
 export function timelineCells(segments: Segment[], width: number): Array<Segment['kind'] | null> {
   const cells: Array<Segment['kind'] | null> = [];
@@ -23,11 +24,12 @@ export function timelineCells(segments: Segment[], width: number): Array<Segment
     const end = Math.floor(((segment.to - first) * count) / span);
     for (let cell = start; cell <= end; cell++) ranks[cell] = Math.max(ranks[cell]!, timelineRank[segment.kind]);
   }
-  for (const rank of ranks) cells.push(rank === 3 ? 'missing' : rank === 2 ? 'queued' : rank === 1 ? 'live' : null);
+  const kinds = Object.fromEntries(Object.entries(timelineRank).map(([kind, rank]) => [rank, kind as Segment['kind']]));
+  for (const rank of ranks) cells.push(kinds[rank] ?? null);
   return cells;
 }
 
-const plainCell: Record<Segment['kind'], string> = { live: '#', queued: '=', missing: '.' };
+const plainCell: Record<Segment['kind'], string> = { live: '#', queued: '=', 'live-or-queued': '?', missing: '.' };
 
 function drawTimeline(segments: Segment[], width: number, chalk: ChalkInstance): string {
   const colour = chalk.level > 0;
@@ -35,14 +37,26 @@ function drawTimeline(segments: Segment[], width: number, chalk: ChalkInstance):
     .map((kind) => {
       if (kind === null) return ' ';
       if (!colour) return plainCell[kind];
-      return kind === 'live' ? chalk.green('█') : kind === 'queued' ? chalk.cyan('█') : chalk.red('█');
+      return colourCell(kind, chalk)('█');
     })
     .join('');
 }
 
-function timelineLegend(chalk: ChalkInstance): string {
-  if (chalk.level === 0) return `${plainCell.live} received live   ${plainCell.queued} delivered from the queue on return   ${plainCell.missing} missing`;
-  return `${chalk.green('█')} received live   ${chalk.cyan('█')} delivered from the queue on return   ${chalk.red('█')} missing`;
+function colourCell(kind: Segment['kind'], chalk: ChalkInstance): (text: string) => string {
+  return kind === 'live' ? chalk.green : kind === 'queued' ? chalk.cyan : kind === 'live-or-queued' ? chalk.gray : chalk.red;
+}
+
+const legendWords: Record<Segment['kind'], string> = {
+  live: 'received live',
+  queued: 'delivered from the queue on return',
+  'live-or-queued': 'received on return, live or from the queue: not known (no send time)',
+  missing: 'missing',
+};
+
+/** The legend of the kinds the timelines drawn show (live, queued and missing always). */
+function timelineLegend(chalk: ChalkInstance, unknownShown: boolean): string {
+  const kinds: Array<Segment['kind']> = unknownShown ? ['live', 'queued', 'live-or-queued', 'missing'] : ['live', 'queued', 'missing'];
+  return kinds.map((kind) => `${chalk.level === 0 ? plainCell[kind] : colourCell(kind, chalk)('█')} ${legendWords[kind]}`).join('   ');
 }
 
 /** Timeline rows drawn one by one; beyond this, the rest of the producers are summed up in one line. */
@@ -80,6 +94,7 @@ export function summaryLines(summary: Summary, chalk: ChalkInstance, width = 60)
     lines.push(chalk.yellow(`Not judged: ${summary.unjudged} values on topics that several publishers without an id seem to share`));
   }
   if (summary.invalid > 0) lines.push(chalk.yellow(`Ignored ${summary.invalid} messages that were not counter values`));
+  lines.push(...unreadableLines(summary, chalk));
   if (summary.retained > 0) {
     const copies = summary.retained === 1 ? '1 copy' : `${summary.retained} copies`;
     lines.push(`Retained: ${copies} of a retained message, sent again by the broker at each subscribe: not counted as received, duplicates or gaps`);
@@ -113,6 +128,9 @@ export function summaryLines(summary: Summary, chalk: ChalkInstance, width = 60)
         ` (every producer in --json)`,
     );
   }
-  if (shown.some((row) => !row.shared)) lines.push(`  ${timelineLegend(chalk)}`);
+  if (shown.some((row) => !row.shared)) {
+    const unknownShown = shown.some((row) => row.segments.some((segment) => segment.kind === 'live-or-queued'));
+    lines.push(`  ${timelineLegend(chalk, unknownShown)}`);
+  }
   return lines;
 }

@@ -15,8 +15,8 @@ export interface Delivery {
   /** When the producer sent it (ms since the epoch), when the producer says. */
   sentAt?: number;
   receivedAt: number;
-  /** It waited in the broker while this consumer was away. */
-  queued: boolean;
+  /** It waited in the broker while this consumer was away; null when that is not known (no send time, and the session resumed). */
+  queued: boolean | null;
   /**
    * The topic's retained message, sent because this connection subscribed (RETAIN=1 on delivery): the
    * broker's stored copy, handed again at every subscribe, not a delivery of the sequence.

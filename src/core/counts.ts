@@ -7,7 +7,8 @@ import { z } from 'zod';
 const count = z.int().nonnegative();
 const value = z.int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
 
-export const segmentKinds = ['live', 'queued', 'missing'] as const;
+/** live-or-queued: received after the session resumed from a publisher that gave no send time, so whether it had waited is not known. */
+export const segmentKinds = ['live', 'queued', 'live-or-queued', 'missing'] as const;
 
 /** Consecutive values of one kind, from..to inclusive. */
 export const segmentSchema = z.object({ kind: z.enum(segmentKinds), from: value, to: value }).refine((s) => s.from <= s.to, 'from is after to');
@@ -39,6 +40,23 @@ export const topicSummarySchema = z.object({
   segments: z.array(segmentSchema),
 });
 
+/** Messages whose value or producer could not be read where the options point, and the first of them. */
+export const unreadableSchema = z.object({
+  count,
+  example: z
+    .object({
+      topic: z.string(),
+      role: z.enum(['value', 'producer']),
+      source: z.enum(['field', 'property']),
+      name: z.string(),
+      /** What was there (null: nothing, or a payload that is no JSON). */
+      found: z.string().nullable(),
+    })
+    .nullable(),
+});
+
+const noneUnreadable = (): Unreadable => ({ count: 0, example: null });
+
 export const totalsSchema = z.object({
   ...sequenceCountsSchema.omit({ longestQueuedWaitMs: true }).shape,
   invalid: count,
@@ -47,6 +65,10 @@ export const totalsSchema = z.object({
   /** Values on topics shared by publishers that do not identify themselves: received, never judged. */
   unjudged: count,
   longestWaitMs: count.nullable(),
+  /** No value or producer where --value-field/--value-property or --producer-field/--producer-property point. Absent from checkpoints written before they were counted. */
+  badPaths: unreadableSchema.default(noneUnreadable),
+  /** A value there that is no whole number from 0. */
+  nonIntegers: unreadableSchema.default(noneUnreadable),
 });
 
 export const missingRangeSchema = z
@@ -76,6 +98,7 @@ export type SegmentKind = Segment['kind'];
 export type SequenceCounts = z.infer<typeof sequenceCountsSchema>;
 export type TopicSummary = z.infer<typeof topicSummarySchema>;
 export type Totals = z.infer<typeof totalsSchema>;
+export type Unreadable = z.infer<typeof unreadableSchema>;
 export type MissingRange = z.infer<typeof missingRangeSchema>;
 export type SequenceSnapshot = z.infer<typeof sequenceSnapshotSchema>;
 export type TrackerSnapshot = z.infer<typeof trackerSnapshotSchema>;

@@ -6,6 +6,8 @@ export const ExitCode = {
   missing: 3,
   /** The group report: nothing lost, but values still wait in the session of an absent member. */
   waiting: 4,
+  /** The consumer: messages arrived, and not one held a value to check. */
+  nothingVerified: 5,
 } as const;
 
 export type ExitStatus = (typeof ExitCode)[keyof typeof ExitCode];

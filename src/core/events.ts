@@ -12,7 +12,8 @@ export interface MessageEvent {
   value: number;
   duplicate: boolean;
   outOfOrder: boolean;
-  queued: boolean;
+  /** It waited in the broker while the consumer was away; null: not known (no send time, and the session had resumed). */
+  queued: boolean | null;
   /** The broker's retained copy, sent because of the subscription: counted apart, never judged. */
   retained: boolean;
   waitedMs: number | null;
@@ -57,7 +58,14 @@ export type InvalidReason =
   /** The payload is no counter value: its first 40 characters (trimmed), and whether there were more. */
   | { reason: 'not-a-value'; payload: string; truncated: boolean }
   /** Larger than the consumer takes (--max-payload). */
-  | { reason: 'too-large'; bytes: number; limit: number };
+  | { reason: 'too-large'; bytes: number; limit: number }
+  /**
+   * Nothing usable where --value-field/--value-property (role value) or --producer-field/--producer-property
+   * (role producer) point: found is what was there (null: nothing, or a payload that is no JSON).
+   */
+  | { reason: 'bad-path'; role: 'value' | 'producer'; source: 'field' | 'property'; name: string; found: string | null; payload: string; truncated: boolean }
+  /** The value found there is no whole number from 0 (its first 40 characters). */
+  | { reason: 'not-an-integer'; source: 'field' | 'property'; name: string; found: string };
 
 export type InvalidEvent = { event: 'invalid'; topic: string } & InvalidReason;
 
@@ -74,6 +82,19 @@ export interface SharedTopicEvent {
   stepsBack: number;
   /** Missing values, duplicates and restarts reported there before, now withdrawn. */
   withdrawn: Pick<SequenceCounts, 'missing' | 'duplicates' | 'restarts'>;
+}
+
+/** Messages arrived and not one held a value to check: the run verified nothing (said before the summary). */
+export interface NothingVerifiedEvent {
+  event: 'nothing-verified';
+  /** Messages this run received. */
+  messages: number;
+  /** Of them: not a counter value (or too large), no value or producer where the options point, a value that is no whole number. */
+  invalid: number;
+  badPaths: number;
+  nonIntegers: number;
+  /** Where the values were looked for: the option and its argument, or null for the producer's own payload. */
+  valueOption: { source: 'field' | 'property'; name: string } | null;
 }
 
 export type TrackerEvent = MessageEvent | GapEvent | RestartEvent | ResumeEvent | SharedTopicEvent | InvalidEvent;
@@ -219,6 +240,7 @@ export type ConsumerEvent =
   | StateInUseEvent
   | ChapterEvent
   | WarningEvent
+  | NothingVerifiedEvent
   | Summary;
 
 export interface SentEvent {
@@ -262,6 +284,12 @@ export interface ProducerSummary {
   /** Values the broker does not surely have: not acknowledged at QoS 1 and 2, not sent at QoS 0. */
   pending: number;
   lastValue: number | null;
+  /** Who sent, where, in which run: what the report joins with the consumers' records. */
+  topic: string;
+  producerId: string;
+  runId: string;
+  /** The values acknowledged in this process, as sorted ranges; null at QoS 0. */
+  acknowledgedValues: Array<{ from: number; to: number }> | null;
 }
 
 export type ProducerEvent = ConnectionEvent | SentEvent | AcknowledgedEvent | KeptEvent | ProducerStateEvent | StateInUseEvent | WarningEvent | ProducerSummary;

@@ -5,6 +5,7 @@
  */
 import type { Segment, SequenceCounts, TopicSummary } from './counts.js';
 import { receivedKinds, valuesIn } from './segments.js';
+import { noUnreadable, sumUnreadable, type UnreadableCounts } from './unreadable.js';
 
 /** How a member left the broker, as its record says. */
 export interface MemberDeparture {
@@ -24,6 +25,8 @@ export interface MemberRecord {
   topics: TopicSummary[];
   /** Null for a record that does not say (written by an older version): nothing then waits for it. */
   departure: MemberDeparture | null;
+  /** Messages whose value or producer was not where its options pointed (absent from older records: none). */
+  unreadable?: UnreadableCounts;
 }
 
 /** Values no member has yet, which may wait in the session of these absent members. */
@@ -73,7 +76,7 @@ export interface ProducerReport extends GroupCounts {
   shared: boolean;
 }
 
-export interface GroupReport extends GroupCounts {
+export interface GroupReport extends GroupCounts, UnreadableCounts {
   event: 'group-report';
   group: string | null;
   members: string[];
@@ -119,7 +122,7 @@ function maxOf(a: number | null, b: number | null): number | null {
 }
 
 /** The broker still keeps the member's session at `now`, as far as its expiry says (MQTT 3.1.1: the broker decides, taken as kept). */
-function sessionKept(departure: MemberDeparture | null, now: number): departure is MemberDeparture {
+export function sessionKept(departure: MemberDeparture | null, now: number): departure is MemberDeparture {
   if (departure === null || !departure.persistentSession) return false;
   return departure.sessionExpiry === null || departure.at + departure.sessionExpiry * 1000 > now;
 }
@@ -229,6 +232,7 @@ export function mergeGroup(records: MemberRecord[], now: number): GroupReport {
     duplicates: sum((p) => p.duplicates),
     waited: sum((p) => p.waited),
     longestWaitMs: producers.reduce<number | null>((longest, p) => maxOf(longest, p.longestWaitMs), null),
+    ...sumUnreadable(records.map((r) => r.unreadable ?? noUnreadable())),
     expiredSessions: records.filter((r) => r.departure?.persistentSession && !away.has(r.member)).map((r) => r.member),
     producers,
   };

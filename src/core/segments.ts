@@ -65,6 +65,11 @@ export function insertValue(segments: Segment[], kind: SegmentKind, value: numbe
   else segments.splice(low, 0, { kind, from: value, to: value });
 }
 
+/** A value's segment kind: null for queued when that is not known (no send time, the session resumed). */
+export function kindOf(queued: boolean | null): SegmentKind {
+  return queued === null ? 'live-or-queued' : queued ? 'queued' : 'live';
+}
+
 /** How many values the segments of these kinds hold. */
 export function valuesIn(segments: readonly Segment[], kinds: readonly SegmentKind[]): number {
   let values = 0;
@@ -72,4 +77,4 @@ export function valuesIn(segments: readonly Segment[], kinds: readonly SegmentKi
   return values;
 }
 
-export const receivedKinds: readonly SegmentKind[] = ['live', 'queued'];
+export const receivedKinds: readonly SegmentKind[] = ['live', 'queued', 'live-or-queued'];

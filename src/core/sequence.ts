@@ -7,7 +7,7 @@ import { diagnoseGap } from './diagnosis.js';
 import type { Delivery } from './accounting.js';
 import type { Segment, SegmentKind, SequenceSnapshot, TopicSummary } from './counts.js';
 import type { GapEvent, LastValue, MessageEvent, RestartEvent, TrackerEvent } from './events.js';
-import { appendValue, fillMissing, findSegment, insertValue, receivedKinds, valuesIn } from './segments.js';
+import { appendValue, fillMissing, findSegment, insertValue, kindOf, receivedKinds, valuesIn } from './segments.js';
 
 /** What one value did to a sequence: the events it makes, and the segments of the run it ended, if any. */
 export interface Placed {
@@ -73,7 +73,7 @@ export class ProducerSequence {
   /** The first value seen of a producer: what came before it was never this consumer's to receive. */
   static start(delivery: Delivery, waitedMs: number | null, groupMember: boolean): { sequence: ProducerSequence; events: TrackerEvent[] } {
     const { topic, value } = delivery;
-    const kind: SegmentKind = delivery.queued ? 'queued' : 'live';
+    const kind: SegmentKind = kindOf(delivery.queued);
     const saved = { topic, producerId: delivery.producerId ?? null, runId: delivery.runId ?? null, first: value, highest: value, segments: [{ kind, from: value, to: value }] };
     const sequence = new ProducerSequence(saved, groupMember);
     sequence.count(delivery.queued, waitedMs);
@@ -114,7 +114,7 @@ export class ProducerSequence {
     return { events, endedRun };
   }
 
-  private count(queued: boolean, waitedMs: number | null): void {
+  private count(queued: boolean | null, waitedMs: number | null): void {
     this.received++;
     if (!queued) return;
     this.queued++;
@@ -125,7 +125,7 @@ export class ProducerSequence {
   private place(delivery: Delivery, waitedMs: number | null, events: TrackerEvent[]): Segment[] | null {
     const { topic, value } = delivery;
     const runId = delivery.runId ?? null;
-    const kind: SegmentKind = delivery.queued ? 'queued' : 'live';
+    const kind: SegmentKind = kindOf(delivery.queued);
     const message = (duplicate: boolean, outOfOrder: boolean): MessageEvent => messageEvent(delivery, waitedMs, duplicate, outOfOrder);
     if (this.isNewRun(runId, value)) {
       this.restarts++;

@@ -69,11 +69,12 @@ export class SessionContext {
    * A PUBLISH arrived: whether it was queued by the broker while this consumer was away, and what the
    * consumer knew at that moment (for the causes of a gap it reveals).
    */
-  arrived(message: ArrivingMessage): { queued: boolean; context: DeliveryContext } {
+  arrived(message: ArrivingMessage): { queued: boolean | null; context: DeliveryContext } {
     // Only QoS 1 and 2 are ever queued; a QoS 0 value sent just before the CONNACK was live. Live and
-    // queued values come with RETAIN=0, as this consumer never asks for retain-as-published.
-    const queued =
-      !message.retained && message.qos > 0 && message.sentAt !== undefined && message.sentAt < this.connectedAt && this.sessionPresent;
+    // queued values come with RETAIN=0, as this consumer never asks for retain-as-published. In a resumed
+    // session, a value without a send time may have waited or not: that is not known (null).
+    const mayBeQueued = !message.retained && message.qos > 0 && this.sessionPresent;
+    const queued = !mayBeQueued ? false : message.sentAt === undefined ? null : message.sentAt < this.connectedAt;
     const context: DeliveryContext = {
       clean: this.options.clean,
       sessionPresent: this.sessionPresent,

@@ -65,3 +65,8 @@ export function subscriptionOf(topic: string, group?: string): Subscription {
   }
   return { filter: `${sharePrefix}${named}/${filter}`, group: named };
 }
+
+/** A filter that matches several topics: + or # as a level (a group's "$share/GROUP/" prefix aside). */
+export function hasWildcard(filter: string): boolean {
+  return filter.split('/').some((level) => level === '+' || level === '#');
+}

@@ -10,6 +10,7 @@ import type { MissingRange, Segment, TopicSummary, Totals, TrackerSnapshot } fro
 import type { GapEvent, InvalidEvent, InvalidReason, LastValue, MessageEvent, RestartEvent, Summary, TrackerEvent } from './events.js';
 import { UnnamedSequence } from './probation.js';
 import { messageEvent, ProducerSequence } from './sequence.js';
+import { countUnreadable, noUnreadable } from './unreadable.js';
 
 export interface TrackerOptions {
   /**
@@ -38,6 +39,7 @@ export class SequenceTracker {
   private earlierMissing: MissingRange[] = [];
   /** What no sequence holds: payloads that were no value, retained copies, and the longest wait of any value. */
   private invalid = 0;
+  private unreadable = noUnreadable();
   private retained = 0;
   private longestWaitMs: number | null = null;
   private readonly groupMember: boolean;
@@ -90,7 +92,7 @@ export class SequenceTracker {
 
   /** A payload that is not a value: counted and reported, and the consumer goes on. */
   reject(topic: string, reason: InvalidReason): InvalidEvent {
-    this.invalid++;
+    if (!countUnreadable(this.unreadable, topic, reason)) this.invalid++;
     return { event: 'invalid', topic, ...reason };
   }
 
@@ -118,7 +120,7 @@ export class SequenceTracker {
 
   /** The sums of the sequences' counts; values on a shared sequence are unjudged, not unique. */
   private totals(rows: readonly TopicSummary[]): Totals {
-    const totals: Totals = { received: 0, unique: 0, missing: 0, duplicates: 0, outOfOrder: 0, queued: 0, restarts: 0, invalid: this.invalid, retained: this.retained, unjudged: 0, longestWaitMs: this.longestWaitMs };
+    const totals: Totals = { received: 0, unique: 0, missing: 0, duplicates: 0, outOfOrder: 0, queued: 0, restarts: 0, invalid: this.invalid, retained: this.retained, unjudged: 0, longestWaitMs: this.longestWaitMs, badPaths: this.unreadable.badPaths, nonIntegers: this.unreadable.nonIntegers };
     for (const row of rows) {
       totals.received += row.received;
       totals.queued += row.queued;
@@ -152,6 +154,7 @@ export class SequenceTracker {
   /** Continues from a snapshot: the totals follow from its sequences, but for what no sequence holds. */
   restore(snapshot: TrackerSnapshot): void {
     this.invalid = snapshot.totals.invalid;
+    this.unreadable = { badPaths: snapshot.totals.badPaths, nonIntegers: snapshot.totals.nonIntegers };
     this.retained = snapshot.totals.retained;
     this.longestWaitMs = snapshot.totals.longestWaitMs;
     this.earlierMissing = [...snapshot.earlierMissing];

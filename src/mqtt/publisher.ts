@@ -3,6 +3,7 @@
  * outages, and with a state file across its own crashes), and sends in order within the broker's
  * in-flight window.
  */
+import { addValue, type ValueRange } from '../core/delivery-join.js';
 import { randomUUID } from 'node:crypto';
 import type { IClientPublishOptions } from 'mqtt';
 import { CliError, ExitCode, type ExitStatus } from '../core/errors.js';
@@ -41,6 +42,10 @@ export class CounterPublisher {
   private runId: string;
   private producerId: string;
   private nextValue: number;
+  /** The run's first value; not known when continuing from a state file written before it was kept. */
+  private firstValue: number | undefined;
+  /** The values the broker acknowledged in this process, as ranges, for the report that joins producer and consumers. */
+  private readonly acknowledgedValues: ValueRange[] = [];
   /** Durable (saved when a state file is used) and waiting to be published, in order. */
   private unsent: number[] = [];
   private unsentHead = 0;
@@ -80,6 +85,7 @@ export class CounterPublisher {
     this.runId = randomUUID().slice(0, 8);
     this.producerId = options.producerId ?? options.settings.clientId;
     this.nextValue = options.start;
+    this.firstValue = options.start;
   }
 
   run(): Promise<ExitStatus> {
@@ -96,6 +102,7 @@ export class CounterPublisher {
         this.runId = saved.runId;
         this.producerId = options.producerId ?? saved.producerId ?? this.producerId;
         this.nextValue = saved.nextValue;
+        this.firstValue = saved.firstValue;
         this.unsent = fromRanges(saved.unacknowledged);
         for (const value of this.unsent) this.again.add(value);
         this.emit({ event: 'state', path: options.stateFile.path, qos: options.qos, runId: saved.runId, nextValue: saved.nextValue, pending: this.unsent.length });
@@ -198,6 +205,8 @@ export class CounterPublisher {
         runId: this.runId,
         producerId: this.producerId,
         topic: this.options.topic,
+        ...(this.firstValue === undefined ? {} : { firstValue: this.firstValue }),
+        qos: this.options.qos,
         nextValue: this.nextValue,
         unacknowledged: toRanges(this.unacknowledgedValues()),
       });
@@ -290,6 +299,7 @@ export class CounterPublisher {
       this.inflight.delete(value);
       this.acknowledged++;
       this.emit({ event: 'acknowledged', topic, value });
+      addValue(this.acknowledgedValues, value);
       if (this.options.stateFile && this.inflight.size === 0) void this.makeDurable();
       this.pumpSoon();
     });
@@ -333,6 +343,10 @@ export class CounterPublisher {
         acknowledged: this.options.qos === 0 ? null : this.acknowledged,
         pending: this.outstanding,
         lastValue: this.lastValue,
+        topic: this.options.topic,
+        producerId: this.producerId,
+        runId: this.runId,
+        acknowledgedValues: this.options.qos === 0 ? null : this.acknowledgedValues,
       });
       await this.options.renderer.flush();
       if (this.link) {

@@ -6,11 +6,13 @@
 import type { IPublishPacket } from 'mqtt';
 import { brokerIdentity, chapterReason, type BrokerIdentity } from '../core/chapter.js';
 import { CliError, ExitCode, type ExitStatus } from '../core/errors.js';
-import type { ConnectionEvent, ConsumerEvent, Renderer } from '../core/events.js';
+import type { ConnectionEvent, ConsumerEvent, Renderer, Summary } from '../core/events.js';
 import { explainRefusal } from '../core/reasons.js';
 import { SessionContext } from '../core/session-context.js';
 import { SequenceTracker } from '../core/tracker.js';
-import { parseValue, readValueProperties } from '../core/wire.js';
+import { readValueProperties } from '../core/wire.js';
+import { readMessageValue, type ValueSource } from '../core/value-source.js';
+import { nothingVerifiedEvent } from '../core/unreadable.js';
 import type { Checkpoint, CheckpointData } from '../state/checkpoint.js';
 import { AcknowledgementGate } from './ack-gate.js';
 import { openConnection, type Connection } from './connection.js';
@@ -38,6 +40,8 @@ export interface VerifierOptions {
   /** The broker's limit of queued messages per client, when known: evidence for naming it as a cause. */
   queueLimit?: number;
   maxPayloadBytes: number;
+  /** Where each message's value and producer are read: the producer's own payload when empty. */
+  valueSource: ValueSource;
 }
 
 /** How often, and how far apart, a subscription refused by a cluster is tried (about 7 s in all). */
@@ -59,6 +63,10 @@ export class DeliveryVerifier {
   private leftInSession = 0;
   private backlogTimer: NodeJS.Timeout | undefined;
   private received = 0;
+  /** Messages of this run that held a value: none at all, and the run verified nothing. */
+  private valuesRead = 0;
+  /** The rejections counted before this run (carried by the checkpoint). */
+  private rejectedBefore: Pick<Summary, 'invalid' | 'badPaths' | 'nonIntegers'> | undefined;
   private stopping = false;
   private finished: Promise<ExitStatus> | undefined;
   private settle!: { resolve: (status: ExitStatus) => void; reject: (error: unknown) => void };
@@ -80,6 +88,7 @@ export class DeliveryVerifier {
       const saved = options.checkpoint.loadFor(options.settings.clientId, options.topic);
       if (saved) this.continueFrom(saved, options.checkpoint.path);
     }
+    this.rejectedBefore = this.tracker.summary();
     if (!options.clean && options.sessionExpiry === 0 && options.settings.protocolVersion === 5) {
       this.emit({ event: 'warning', code: 'session-expiry-zero' });
     }
@@ -180,10 +189,11 @@ export class DeliveryVerifier {
     if (payload.length > this.options.maxPayloadBytes) {
       this.emit(this.tracker.reject(topic, { reason: 'too-large', bytes: payload.length, limit: this.options.maxPayloadBytes }));
     } else {
-      const parsed = parseValue(payload);
+      const parsed = readMessageValue(this.options.valueSource, payload, packet.properties?.userProperties);
       if ('error' in parsed) {
         this.emit(this.tracker.reject(topic, parsed.error));
       } else {
+        this.valuesRead++;
         const origin = readValueProperties(packet.properties?.userProperties);
         if (origin.problem && !this.warnedProperties) {
           this.warnedProperties = true;
@@ -194,7 +204,8 @@ export class DeliveryVerifier {
         const events = this.tracker.accept({
           topic,
           value: parsed.value,
-          producerId: origin.producerId ?? parsed.producerId,
+          // A producer read where --producer-field or --producer-property points comes first.
+          producerId: this.options.valueSource.producer ? parsed.producerId : (origin.producerId ?? parsed.producerId),
           runId: origin.runId,
           sentAt: origin.sentAt,
           receivedAt: now,
@@ -204,7 +215,7 @@ export class DeliveryVerifier {
           context,
         });
         const queuedWaits = events.flatMap((event) => (event.event === 'message' && event.queued ? [event.waitedMs] : []));
-        const backlog = this.sessions.recorded({ retained, queued }, queuedWaits, now);
+        const backlog = this.sessions.recorded({ retained, queued: queued === true }, queuedWaits, now);
         if (backlog) this.emit(backlog);
         this.watchBacklog(now);
         for (const event of events) this.options.renderer.render(event);
@@ -295,6 +306,8 @@ export class DeliveryVerifier {
         at: new Date().toISOString(),
       };
       const summary = { ...this.tracker.summary(), leftInSession: this.leftInSession, group: this.options.group ?? null, departure };
+      const nothingVerified = this.received > 0 && this.valuesRead === 0;
+      if (nothingVerified) this.options.renderer.render(nothingVerifiedEvent(this.received, this.rejectedBefore!, summary, this.options.valueSource));
       this.options.renderer.render(summary);
       await this.options.renderer.flush();
       if (this.connection) {
@@ -304,7 +317,8 @@ export class DeliveryVerifier {
         else this.connection.abort();
       }
       if (failure !== undefined) throw failure;
-      return summary.missing > 0 ? ExitCode.missing : ExitCode.ok;
+      if (summary.missing > 0) return ExitCode.missing;
+      return nothingVerified ? ExitCode.nothingVerified : ExitCode.ok;
     })();
     this.finished.then(this.settle.resolve, this.settle.reject);
     return this.finished;

@@ -7,10 +7,14 @@ import { basename } from 'node:path';
 import { z } from 'zod';
 import type { MemberDeparture, MemberRecord } from '../core/group.js';
 import { CliError, describeError } from '../core/errors.js';
-import { topicSummarySchema } from '../core/counts.js';
+import { topicSummarySchema, totalsSchema } from '../core/counts.js';
+import { noUnreadable } from '../core/unreadable.js';
 import { Checkpoint } from './checkpoint.js';
 
 const summaryRows = z.array(topicSummarySchema);
+
+/** Absent from summaries written before they were counted: none then. */
+const summaryUnreadable = totalsSchema.pick({ badPaths: true, nonIntegers: true });
 
 const summaryDeparture = z.object({ persistentSession: z.boolean(), sessionExpiry: z.int().nonnegative().nullable(), at: z.iso.datetime() });
 
@@ -42,7 +46,14 @@ export function readMemberRecord(path: string): MemberRecord {
   }
   if (whole !== null && typeof whole === 'object' && 'tracker' in whole) {
     const saved = new Checkpoint(path).load()!;
-    return { member: saved.clientId, group: groupOf(saved.topic), topics: saved.tracker.topics, departure: departureOf(saved.hadSession, saved.sessionExpiry, saved.savedAt) };
+    const { badPaths, nonIntegers } = saved.tracker.totals;
+    return {
+      member: saved.clientId,
+      group: groupOf(saved.topic),
+      topics: saved.tracker.topics,
+      departure: departureOf(saved.hadSession, saved.sessionExpiry, saved.savedAt),
+      unreadable: { badPaths, nonIntegers },
+    };
   }
   let summary: unknown;
   let clientId: string | undefined;
@@ -60,17 +71,19 @@ export function readMemberRecord(path: string): MemberRecord {
   if (summary === undefined) {
     throw new CliError(`${path} is neither a consumer's state file nor its --json output with a summary line (the member must have stopped, e.g. with Ctrl+C)`);
   }
-  const { topics, group, departure } = summary as { topics?: unknown; group?: unknown; departure?: unknown };
+  const { topics, group, departure, badPaths, nonIntegers } = summary as { topics?: unknown; group?: unknown; departure?: unknown; badPaths?: unknown; nonIntegers?: unknown };
   const rows = summaryRows.safeParse(topics);
   if (!rows.success) {
     const issue = rows.error.issues[0]!;
     throw new CliError(`the summary in ${path} is not one this consumer writes (topics.${issue.path.join('.')}: ${issue.message})`);
   }
   const left = summaryDeparture.safeParse(departure);
+  const unreadable = summaryUnreadable.safeParse({ badPaths, nonIntegers });
   return {
     member: clientId ?? basename(path),
     group: typeof group === 'string' ? group : null,
     topics: rows.data,
     departure: left.success ? { ...left.data, at: Date.parse(left.data.at) } : null,
+    unreadable: unreadable.success ? unreadable.data : noUnreadable(),
   };
 }

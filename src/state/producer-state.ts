@@ -11,6 +11,9 @@ export interface ProducerStateData {
   /** The producer's identity, kept across its runs (absent in files written before it had one). */
   producerId?: string;
   topic: string;
+  /** The run's first value and its QoS: with them the acknowledged values follow (absent in files written before they were kept). */
+  firstValue?: number;
+  qos?: 0 | 1 | 2;
   nextValue: number;
   /** Not yet acknowledged, as [from, to] ranges in sending order. */
   unacknowledged: Array<[number, number]>;
@@ -40,6 +43,8 @@ const producerStateFile: z.ZodType<ProducerStateData> = z.object({
   runId: z.string().min(1).max(64),
   producerId: z.string().min(1).max(64).optional(),
   topic: z.string(),
+  firstValue: value.optional(),
+  qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).optional(),
   nextValue: value,
   unacknowledged: z.array(z.tuple([value, value]).refine(([from, to]) => from <= to, 'from is after to')),
 });
