@@ -7,9 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { checkDelivery } from '../src/core/history.js';
-import { CliProcess, messageValues, type JsonEvent } from './support/cli.js';
-import { natsSkip, TestNatsCluster } from './support/nats.js';
+import { checkDelivery } from '../../src/core/history.js';
+import { CliProcess, messageValues, type JsonEvent } from '../support/cli.js';
+import { natsSkip, TestNatsCluster } from '../support/nats.js';
 
 /** Values 1..n: what a producer run with --count n that exited 0 had acknowledged. */
 const upTo = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
