@@ -147,7 +147,7 @@ async function main(): Promise<void> {
   print();
   print('| measurement | this project | the peer | ratio | target |');
   print('|---|---|---|---|---|');
-  print(`| start-up: \`mqtt-ps-consumer --help\` vs \`node -e 0\` | ${ms(median(startup.ours))} | ${ms(median(startup.node))} (node) | +${ms(startupGap)} | within 60 ms: ${startupGap <= 60 ? 'met' : 'SHORT'} |`);
+  print(`| start-up: \`mqtt-ps-consumer --help\` vs \`node -e 0\` | ${ms(median(startup.ours))} | ${ms(median(startup.node))} (node) | ${startupGap >= 0 ? '+' : ''}${ms(startupGap)} | within 60 ms: ${startupGap <= 60 ? 'met' : 'SHORT'} |`);
   print(row(`${drained} vs \`mosquitto_sub -c -C\``, drain.ours, drain.c, 'mosquitto_sub', 1.5));
   print(row(`${drained} vs bare MQTT.js`, drain.ours, drain.bare, 'MQTT.js', 0.8));
   print(row(`${published} vs one \`mosquitto_pub -l\``, publish.ours, publish.c, 'mosquitto_pub', 1.5));
