@@ -1,7 +1,7 @@
 /**
  * The words both commands take (--broker KIND, --nodes N): every example of the demo's --help and of the
  * docs parses into what it says, and what does not go together is one usage line. The examples that
- * start something run in test/tutorial.test.ts; this file checks those too long to run there.
+ * start something run in test/full/tutorial.test.ts; this file checks those too long to run there.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

@@ -67,7 +67,7 @@ const identifiedValue = /^([^\s:]{1,64}):(0|[1-9]\d{0,14})$/;
  * the id up to 64 characters, no spaces or colons). Anything else is not a value and never makes a gap.
  */
 export function parseValue(payload: Uint8Array | string): { value: number; producerId?: string } | { error: InvalidReason } {
-  const text = typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8');
+  const text = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : Buffer.from(payload).toString('utf8');
   const trimmed = text.trim();
   if (bareValue.test(trimmed)) return { value: Number(trimmed) };
   const identified = identifiedValue.exec(trimmed);

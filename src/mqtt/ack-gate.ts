@@ -43,13 +43,26 @@ class GatedStream extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    for (const frame of this.framer.push(chunk)) {
-      if (!isAcknowledgement(frame.type)) this.socket.write(frame.bytes);
+    this.pass(chunk);
+    callback();
+  }
+
+  /** MQTT.js corks the stream for each packet it writes in pieces: what a turn wrote comes here at once. */
+  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+    this.pass(chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((entry) => entry.chunk)));
+    callback();
+  }
+
+  /** What may leave now goes to the socket in one write; acknowledgements wait while the gate holds. */
+  private pass(bytes: Buffer): void {
+    const out: Buffer[] = [];
+    for (const frame of this.framer.push(bytes)) {
+      if (!isAcknowledgement(frame.type)) out.push(frame.bytes);
       else if (this.gate.frozen) continue;
       else if (this.gate.holding) this.held.push(frame.bytes);
-      else this.socket.write(frame.bytes);
+      else out.push(frame.bytes);
     }
-    callback();
+    if (out.length > 0) this.socket.write(out.length === 1 ? out[0]! : Buffer.concat(out));
   }
 
   /**

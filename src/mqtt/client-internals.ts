@@ -41,7 +41,7 @@ export function isKeepaliveTimeout(error: Error): boolean {
 
 /**
  * The SUBACK of a subscription: on a refusal MQTT.js passes no packet to the callback but an error that
- * carries it (test/security.test.ts: a subscription the broker refuses is named with its reason).
+ * carries it (test/full/security.test.ts: a subscription the broker refuses is named with its reason).
  */
 export function subackOf(error: Error | null, packet: SubackPacket | undefined): SubackPacket | undefined {
   return packet ?? (error as (Error & { packet?: SubackPacket }) | null)?.packet;
@@ -49,7 +49,7 @@ export function subackOf(error: Error | null, packet: SubackPacket | undefined):
 
 /**
  * The reason code of a PUBACK or PUBREC that refused a publish (MQTT 5): MQTT.js fails the publish with
- * an error whose `code` is that number (test/security.test.ts: the producer names the refused value).
+ * an error whose `code` is that number (test/full/security.test.ts: the producer names the refused value).
  */
 export function publishRefusalCode(error: Error): number | undefined {
   const code = (error as Error & { code?: unknown }).code;

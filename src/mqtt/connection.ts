@@ -79,6 +79,8 @@ export function openConnection(settings: ConnectionSettings, session: SessionReq
     connectTimeout: 10_000,
     resubscribe: false,
     queueQoSZero: false,
+    // MQTT.js's documented `log` option: its debug calls, several per packet, cost even when DEBUG is off.
+    ...(process.env.DEBUG ? {} : { log: () => {} }),
     ...stores,
   };
   if (settings.protocolVersion === 5) {

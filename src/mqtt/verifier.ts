@@ -8,7 +8,7 @@ import { brokerIdentity, chapterReason, type BrokerIdentity } from '../core/chap
 import { CliError, ExitCode, type ExitStatus } from '../core/errors.js';
 import type { ConnectionEvent, ConsumerEvent, Renderer, Summary } from '../core/events.js';
 import { explainRefusal } from '../core/reasons.js';
-import { SessionContext } from '../core/session-context.js';
+import { backlogQuietMs, SessionContext } from '../core/session-context.js';
 import { SequenceTracker } from '../core/tracker.js';
 import { readValueProperties } from '../core/wire.js';
 import { readMessageValue, type ValueSource } from '../core/value-source.js';
@@ -62,6 +62,8 @@ export class DeliveryVerifier {
   /** Messages that arrived once the consumer had decided to stop: left unacknowledged in the session. */
   private leftInSession = 0;
   private backlogTimer: NodeJS.Timeout | undefined;
+  /** The delay the backlog timer was made with: refresh() waits that long again. */
+  private backlogTimerMs = 0;
   private received = 0;
   /** Messages of this run that held a value: none at all, and the run verified nothing. */
   private valuesRead = 0;
@@ -214,7 +216,8 @@ export class DeliveryVerifier {
           qos: packet.qos,
           context,
         });
-        const queuedWaits = events.flatMap((event) => (event.event === 'message' && event.queued ? [event.waitedMs] : []));
+        const queuedWaits: Array<number | null> = [];
+        for (const event of events) if (event.event === 'message' && event.queued) queuedWaits.push(event.waitedMs);
         const backlog = this.sessions.recorded({ retained, queued: queued === true }, queuedWaits, now);
         if (backlog) this.emit(backlog);
         this.watchBacklog(now);
@@ -225,15 +228,32 @@ export class DeliveryVerifier {
     if (this.options.count !== undefined && this.received >= this.options.count) void this.stop();
   }
 
-  /** Says the backlog once it has been quiet long enough. */
+  /**
+   * Says the backlog once it has been quiet long enough. The quiet time is the same after every queued
+   * value, so one timer is moved on (refresh), not made anew per message.
+   */
   private watchBacklog(now: number): void {
-    clearTimeout(this.backlogTimer);
     const quietAt = this.sessions.quietAt;
-    if (quietAt === null) return;
+    if (quietAt === null) {
+      clearTimeout(this.backlogTimer);
+      this.backlogTimer = undefined;
+      return;
+    }
+    const delay = quietAt - now;
+    if (this.backlogTimer && delay === backlogQuietMs && this.backlogTimerMs === delay) {
+      this.backlogTimer.refresh();
+      return;
+    }
+    clearTimeout(this.backlogTimer);
+    this.backlogTimerMs = delay;
     this.backlogTimer = setTimeout(() => {
-      const backlog = this.sessions.quiet(Date.now());
+      this.backlogTimer = undefined;
+      const at = Date.now();
+      const backlog = this.sessions.quiet(at);
+      // The timer's clock is the event loop's, which may lag the wall clock a little: woken early, wait the rest.
       if (backlog) this.emit(backlog);
-    }, quietAt - now);
+      else this.watchBacklog(at);
+    }, delay);
     this.backlogTimer.unref();
   }
 

@@ -7,9 +7,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { brokerIdentity, chapterReason } from '../src/core/chapter.js';
-import { CliProcess } from './support/cli.js';
-import { mosquittoPub, mosquittoSkip, TestMosquitto } from './support/mosquitto.js';
+import { brokerIdentity, chapterReason } from '../../src/core/chapter.js';
+import { CliProcess } from '../support/cli.js';
+import { mosquittoPub, mosquittoSkip, TestMosquitto } from '../support/mosquitto.js';
 
 describe('which broker a checkpoint belongs to', () => {
   const node = (host: string, port: number, secure = false): { host: string; port: number; secure: boolean } => ({ host, port, secure });

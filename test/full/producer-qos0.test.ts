@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { CliProcess } from './support/cli.js';
-import { mosquittoSkip, TestMosquitto } from './support/mosquitto.js';
+import { CliProcess } from '../support/cli.js';
+import { mosquittoSkip, TestMosquitto } from '../support/mosquitto.js';
 
 /** A mosquitto_sub that prints count messages of topic and exits; resolves once it is subscribed. */
 async function listen(port: number, topic: string, count: number): Promise<{ values: Promise<string[]> }> {

@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import net from 'node:net';
 import { describe, it } from 'node:test';
 import { connect, connectAsync, type IConnackPacket } from 'mqtt';
-import { freePort } from '../src/brokers/ports.js';
-import { commandArgs, packageRoot } from '../src/cli/package.js';
-import { mosquittoSkip } from './support/mosquitto.js';
-import { natsSkip } from './support/nats.js';
-import { waitFor } from './support/wait.js';
+import { freePort } from '../../src/brokers/ports.js';
+import { commandArgs, packageRoot } from '../../src/cli/package.js';
+import { mosquittoSkip } from '../support/mosquitto.js';
+import { natsSkip } from '../support/nats.js';
+import { waitFor } from '../support/wait.js';
 
 const brokerArgs = commandArgs('broker');
 

@@ -8,10 +8,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parseHistory } from '../src/core/history.js';
-import { randomSchedule } from '../src/demo/random-run.js';
-import { CliProcess } from './support/cli.js';
-import { natsSkip } from './support/nats.js';
+import { parseHistory } from '../../src/core/history.js';
+import { randomSchedule } from '../../src/demo/random-run.js';
+import { CliProcess } from '../support/cli.js';
+import { natsSkip } from '../support/nats.js';
 
 let dir: string;
 before(() => {

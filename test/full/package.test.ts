@@ -6,10 +6,10 @@ import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { freePort } from '../src/brokers/ports.js';
-import { packageRoot, version } from '../src/cli/package.js';
-import { mosquittoSkip } from './support/mosquitto.js';
-import { waitFor } from './support/wait.js';
+import { freePort } from '../../src/brokers/ports.js';
+import { packageRoot, version } from '../../src/cli/package.js';
+import { mosquittoSkip } from '../support/mosquitto.js';
+import { waitFor } from '../support/wait.js';
 
 const commands = ['producer', 'consumer', 'broker', 'demo', 'report'] as const;
 /** ws's optional accelerators: required inside try/catch, used when present, never needed. */

@@ -10,17 +10,17 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { controlOf, type BrokerCluster } from '../src/brokers/cluster.js';
-import { NatsCluster } from '../src/brokers/nats.js';
-import { RabbitCluster } from '../src/brokers/rabbitmq.js';
-import { privateNetworkMissing, PrivateNetwork, removeLeftovers } from '../src/brokers/private-network.js';
-import { commandArgs } from '../src/cli/package.js';
-import { ChildCommand } from '../src/demo/processes.js';
-import { clusterScenarios } from '../src/demo/scenarios.js';
-import type { Facts } from '../src/demo/story.js';
-import { rabbitmqSkip } from './support/erlang.js';
-import { natsSkip } from './support/nats.js';
-import { waitFor } from './support/wait.js';
+import { controlOf, type BrokerCluster } from '../../src/brokers/cluster.js';
+import { NatsCluster } from '../../src/brokers/nats.js';
+import { RabbitCluster } from '../../src/brokers/rabbitmq.js';
+import { privateNetworkMissing, PrivateNetwork, removeLeftovers } from '../../src/brokers/private-network.js';
+import { commandArgs } from '../../src/cli/package.js';
+import { ChildCommand } from '../../src/demo/processes.js';
+import { clusterScenarios } from '../../src/demo/scenarios.js';
+import type { Facts } from '../../src/demo/story.js';
+import { rabbitmqSkip } from '../support/erlang.js';
+import { natsSkip } from '../support/nats.js';
+import { waitFor } from '../support/wait.js';
 
 /** Why these tests cannot run here; under CI, a machine without root fails instead. */
 function rootSkip(): string | false {

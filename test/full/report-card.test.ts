@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createServer, type Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
-import { ChildCommand } from '../src/demo/processes.js';
-import { freePort } from '../src/brokers/ports.js';
-import { createDemoRun } from '../src/demo/run.js';
-import { endSession } from '../src/demo/sessions.js';
-import { consumer, names, type Scenario } from '../src/demo/story.js';
-import { mosquittoSkip, SysCounts, TestMosquitto } from './support/mosquitto.js';
+import { ChildCommand } from '../../src/demo/processes.js';
+import { freePort } from '../../src/brokers/ports.js';
+import { createDemoRun } from '../../src/demo/run.js';
+import { endSession } from '../../src/demo/sessions.js';
+import { consumer, names, type Scenario } from '../../src/demo/story.js';
+import { mosquittoSkip, SysCounts, TestMosquitto } from '../support/mosquitto.js';
 
 /** What a user of the broker keeps there already: a stored session with a subscription, a retained message. */
 function userState(port: number): void {

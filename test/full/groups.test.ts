@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { CliProcess, messageValues } from './support/cli.js';
-import { mosquittoPub, mosquittoSkip, withMosquitto } from './support/mosquitto.js';
+import { CliProcess, messageValues } from '../support/cli.js';
+import { mosquittoPub, mosquittoSkip, withMosquitto } from '../support/mosquitto.js';
 
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 

@@ -11,12 +11,12 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { findNatsServer } from '../src/brokers/nats.js';
-import { commandArgs } from '../src/cli/package.js';
-import { runNodeCommand } from '../src/demo/nodes-file.js';
-import { ChildCommand } from '../src/demo/processes.js';
-import { natsSkip } from './support/nats.js';
-import { waitFor } from './support/wait.js';
+import { findNatsServer } from '../../src/brokers/nats.js';
+import { commandArgs } from '../../src/cli/package.js';
+import { runNodeCommand } from '../../src/demo/nodes-file.js';
+import { ChildCommand } from '../../src/demo/processes.js';
+import { natsSkip } from '../support/nats.js';
+import { waitFor } from '../support/wait.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mqtt-ps-nodes-file-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -9,12 +9,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { historyLines, type Operation } from '../src/core/history.js';
-import { chromiumSkip, pngSize, renderedDom, screenshot } from './support/browser.js';
-import { CliProcess } from './support/cli.js';
-import { natsSkip } from './support/nats.js';
+import { historyLines, type Operation } from '../../src/core/history.js';
+import { chromiumSkip, pngSize, renderedDom, screenshot } from '../support/browser.js';
+import { CliProcess } from '../support/cli.js';
+import { natsSkip } from '../support/nats.js';
 
-const artifacts = join(import.meta.dirname, '..', 'test-artifacts');
+const artifacts = join(import.meta.dirname, '..', '..', 'test-artifacts');
 
 /** The elements of one class in the DOM, as their opening tags. */
 function tags(dom: string, className: string): string[] {

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { CliProcess, messageValues, sentValues } from './support/cli.js';
-import { mosquittoSkip, TestMosquitto } from './support/mosquitto.js';
-import { seededRandom } from './support/random.js';
+import { CliProcess, messageValues, sentValues } from '../support/cli.js';
+import { mosquittoSkip, TestMosquitto } from '../support/mosquitto.js';
+import { seededRandom } from '../support/random.js';
 
 const skip = mosquittoSkip();
 

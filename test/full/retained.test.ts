@@ -8,9 +8,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Checkpoint } from '../src/state/checkpoint.js';
-import { CliProcess, messageValues } from './support/cli.js';
-import { mosquittoRetain, mosquittoSkip, TestMosquitto } from './support/mosquitto.js';
+import { Checkpoint } from '../../src/state/checkpoint.js';
+import { CliProcess, messageValues } from '../support/cli.js';
+import { mosquittoRetain, mosquittoSkip, TestMosquitto } from '../support/mosquitto.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mqtt-ps-retained-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { protectedMosquitto, protectedUsers } from '../src/brokers/protected.js';
-import { CliProcess, messageValues } from './support/cli.js';
-import { mosquittoSkip, TestMosquitto } from './support/mosquitto.js';
-import { makeCertificates, type TestCertificates } from './support/tls.js';
+import { protectedMosquitto, protectedUsers } from '../../src/brokers/protected.js';
+import { CliProcess, messageValues } from '../support/cli.js';
+import { mosquittoSkip, TestMosquitto } from '../support/mosquitto.js';
+import { makeCertificates, type TestCertificates } from '../support/tls.js';
 
 const skip = mosquittoSkip();
 

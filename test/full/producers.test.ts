@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { CliProcess, messageValues, type JsonEvent } from './support/cli.js';
-import { mosquittoEndMarker, mosquittoPub, mosquittoSkip, withMosquitto } from './support/mosquitto.js';
+import { CliProcess, messageValues, type JsonEvent } from '../support/cli.js';
+import { mosquittoEndMarker, mosquittoPub, mosquittoSkip, withMosquitto } from '../support/mosquitto.js';
 
 function range(from: number, to: number, skip: number[] = []): number[] {
   return Array.from({ length: to - from + 1 }, (_, i) => from + i).filter((value) => !skip.includes(value));

@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { CliProcess, messageValues, type JsonEvent } from './support/cli.js';
-import { natsSkip, TestNatsCluster } from './support/nats.js';
+import { CliProcess, messageValues, type JsonEvent } from '../support/cli.js';
+import { natsSkip, TestNatsCluster } from '../support/nats.js';
 
 /** Acknowledged against delivered, counted here with no help from the code under test. */
 function checkDelivery(acknowledged: number[], delivered: number[]): { acknowledged: number; delivered: number; lost: number[]; duplicates: number; outOfOrder: number } {

@@ -8,11 +8,11 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { LinkProxy } from '../src/demo/link-proxy.js';
-import type { Exit } from '../src/demo/processes.js';
-import { valuesIn } from '../src/demo/story.js';
-import { CliProcess, messageValues, sentValues } from './support/cli.js';
-import { mosquittoSkip, TestMosquitto } from './support/mosquitto.js';
+import { LinkProxy } from '../../src/demo/link-proxy.js';
+import type { Exit } from '../../src/demo/processes.js';
+import { valuesIn } from '../../src/demo/story.js';
+import { CliProcess, messageValues, sentValues } from '../support/cli.js';
+import { mosquittoSkip, TestMosquitto } from '../support/mosquitto.js';
 
 function range(from: number, to: number): number[] {
   return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);

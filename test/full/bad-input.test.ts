@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import net from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { commandArgs } from '../src/cli/package.js';
-import { CliProcess, messageValues } from './support/cli.js';
-import { mosquittoSkip, TestMosquitto, withMosquitto } from './support/mosquitto.js';
+import { commandArgs } from '../../src/cli/package.js';
+import { CliProcess, messageValues } from '../support/cli.js';
+import { mosquittoSkip, TestMosquitto, withMosquitto } from '../support/mosquitto.js';
 
 
 function command(name: 'producer' | 'consumer', args: string[]): { status: number | null; stdout: string; stderr: string } {

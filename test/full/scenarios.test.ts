@@ -7,19 +7,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { connect, connectAsync } from 'mqtt';
-import { startEmbeddedBroker } from '../src/brokers/embedded.js';
-import { PrivateMosquitto } from '../src/brokers/mosquitto.js';
-import { ChildCommand } from '../src/demo/processes.js';
-import { controlOf } from '../src/brokers/cluster.js';
-import { NatsCluster } from '../src/brokers/nats.js';
-import { notApplicable } from '../src/demo/run.js';
-import { clusterScenarios, findScenario, scenarios } from '../src/demo/scenarios.js';
-import { bridgeSetUps } from '../src/demo/scenarios/bridge.js';
-import { stopScenarioBrokers, type Facts, type Scenario } from '../src/demo/story.js';
-import { mosquittoSkip } from './support/mosquitto.js';
-import { natsSkip } from './support/nats.js';
-import { waitFor } from './support/wait.js';
+import { startEmbeddedBroker } from '../../src/brokers/embedded.js';
+import { PrivateMosquitto } from '../../src/brokers/mosquitto.js';
+import { ChildCommand } from '../../src/demo/processes.js';
+import { controlOf } from '../../src/brokers/cluster.js';
+import { NatsCluster } from '../../src/brokers/nats.js';
+import { notApplicable } from '../../src/demo/run.js';
+import { clusterScenarios, findScenario, scenarios } from '../../src/demo/scenarios.js';
+import { bridgeSetUps } from '../../src/demo/scenarios/bridge.js';
+import { stopScenarioBrokers, type Facts, type Scenario } from '../../src/demo/story.js';
+import { mosquittoSkip } from '../support/mosquitto.js';
+import { natsSkip } from '../support/nats.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mqtt-ps-scenarios-'));
 after(async () => {
@@ -199,42 +197,6 @@ describe('the article on the embedded broker', () => {
   }
 });
 
-describe('the embedded broker', () => {
-  it('delivers a returning session its backlog before any value published meanwhile', async () => {
-    const broker = await startEmbeddedBroker(0);
-    const session = { clientId: 'ordering', clean: false, protocolVersion: 5 as const, properties: { sessionExpiryInterval: 60 }, reconnectPeriod: 0 };
-    try {
-      const away = await connectAsync(broker.url, session);
-      await away.subscribeAsync('ordering', { qos: 1 });
-      await away.endAsync();
-      const publisher = await connectAsync(broker.url, { protocolVersion: 5 });
-      let sent = 0;
-      let publishing = true;
-      const stream = (async () => {
-        while (publishing) await publisher.publishAsync('ordering', String(++sent), { qos: 1 });
-      })();
-      await waitFor('20 values published while the session is away', () => sent >= 20);
-      const received: string[] = [];
-      const back = connect(broker.url, session);
-      back.on('message', (_topic, payload) => received.push(payload.toString()));
-      await waitFor('the session back', () => back.connected);
-      const sentAtReturn = sent;
-      await waitFor('20 values published after the return', () => sent >= sentAtReturn + 20);
-      publishing = false;
-      await stream;
-      // Published after the last value: once it is in, everything before it is.
-      await publisher.publishAsync('ordering', 'end', { qos: 1 });
-      await waitFor('the end marker', () => received.includes('end'), { detail: () => `received ${received.length} of ${sent} values` });
-      await back.endAsync();
-      await publisher.endAsync();
-      assert.ok(sentAtReturn > 0 && sent > sentAtReturn, 'values were published both while away and after the return');
-      assert.deepEqual(received, [...Array.from({ length: sent }, (_, i) => String(i + 1)), 'end'], 'every value once, in the order sent');
-    } finally {
-      await broker.close();
-    }
-  });
-});
-
 describe('the article on Mosquitto', { skip: mosquittoSkip() }, () => {
   // The Mosquitto-only scenarios start Mosquittos of their own, with the settings they show;
   // clean-restart is broker-restart's question for the brokers whose nodes the demo starts.
@@ -257,7 +219,7 @@ describe('the fault scenarios on a 3-node NATS cluster', { skip: natsSkip() }, (
     await ChildCommand.killAll();
     await cluster?.dispose();
   });
-  // The partition scenarios need nodes in network namespaces: test/partitions.test.ts runs them.
+  // The partition scenarios need nodes in network namespaces: test/full/partitions.test.ts runs them.
   const faults = clusterScenarios.filter((scenario) => !scenario.needsActions?.some((action) => action === 'isolate' || action === 'disconnect'));
   for (const scenario of [...faults, findScenario('clean-restart')!]) {
     it(`${scenario.name}: ${scenario.title}`, async () => {

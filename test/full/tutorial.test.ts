@@ -7,12 +7,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { freePort, portTaken } from '../src/brokers/ports.js';
-import { packageRoot } from '../src/cli/package.js';
-import { CliProcess, messageValues } from './support/cli.js';
-import { mosquittoSkip, withMosquitto } from './support/mosquitto.js';
-import { natsSkip } from './support/nats.js';
-import { waitFor } from './support/wait.js';
+import { freePort, portTaken } from '../../src/brokers/ports.js';
+import { packageRoot } from '../../src/cli/package.js';
+import { CliProcess, messageValues } from '../support/cli.js';
+import { mosquittoSkip, withMosquitto } from '../support/mosquitto.js';
+import { natsSkip } from '../support/nats.js';
+import { waitFor } from '../support/wait.js';
 
 interface Run {
   stdout: string;
@@ -191,7 +191,7 @@ describe('the tutorial commands through npm run', { skip: mosquittoSkip() }, () 
       return help.stdout.slice(help.stdout.indexOf('Examples:')).split('\n').filter((line) => /^ {2}(npm run|MQTT_)/.test(line)).map((line) => line.trim().replace(/\s+#.*$/, ''));
     };
     const temporary = mkdtempSync(join(mosquitto.dir, 'tmp-'));
-    // A RabbitMQ cluster takes a minute or more to form here (test/erlang-brokers.test.ts starts one): its
+    // A RabbitMQ cluster takes a minute or more to form here (test/full/erlang-brokers.test.ts starts one): its
     // example runs until it says it starts the nodes, then stops at once, as it cannot make their folder.
     const rabbitCluster = (example: string): boolean => /--broker rabbitmq\S* --nodes/.test(example);
     for (const command of (await examplesOf('broker')).filter(rabbitCluster)) {
@@ -220,7 +220,7 @@ describe('the tutorial commands through npm run', { skip: mosquittoSkip() }, () 
       guarded.kill('SIGINT');
       await new Promise((resolve) => guarded.once('exit', resolve));
     }
-    // --nodes FILE describes a cluster the user runs: test/nodes-file.test.ts runs it on one.
+    // --nodes FILE describes a cluster the user runs: test/full/nodes-file.test.ts runs it on one.
     const demoExamples = (await examplesOf('demo')).filter((command) => !command.includes('--all') && !command.includes('--cluster') && !/--nodes \D/.test(command));
     assert.ok(demoExamples.length >= 3, demoExamples.join('\n'));
     const broker = spawn(process.execPath, [join(packageRoot, 'dist', 'bin', 'broker.js'), '--broker', 'embedded'], { env: { ...process.env, TMPDIR: temporary } });

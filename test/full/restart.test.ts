@@ -8,10 +8,10 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
-import { CliProcess, messageValues, sentValues, type JsonEvent } from './support/cli.js';
-import { mosquittoSkip, withMosquitto } from './support/mosquitto.js';
-import { seededRandom } from './support/random.js';
-import { processState, UnreapedCommand } from './support/unreaped.js';
+import { CliProcess, messageValues, sentValues, type JsonEvent } from '../support/cli.js';
+import { mosquittoSkip, withMosquitto } from '../support/mosquitto.js';
+import { seededRandom } from '../support/random.js';
+import { processState, UnreapedCommand } from '../support/unreaped.js';
 
 const skip = process.platform !== 'linux' ? 'zombies are read from /proc' : mosquittoSkip();
 
