@@ -128,7 +128,7 @@ describe('consumer groups, against Mosquitto', { skip: mosquittoSkip() }, () => 
   it('bad input is one line on stderr and a documented exit status', async () => {
     writeFileSync(join(mosquitto.dir, 'garbage.txt'), 'hello\n');
     const cases: Array<{ command: CliProcess; code: number; message: RegExp }> = [
-      { command: CliProcess.report([]), code: 2, message: /missing required argument/ },
+      { command: CliProcess.report([]), code: 2, message: /^report: give the members' records \(state files or --json outputs\), or --history FILE$/m },
       { command: CliProcess.report([join(mosquitto.dir, 'absent.json')]), code: 1, message: /cannot read .*absent\.json/ },
       { command: CliProcess.report([join(mosquitto.dir, 'garbage.txt')]), code: 1, message: /is neither a consumer's state file nor its --json output/ },
       { command: CliProcess.consumer(['--url', mosquitto.broker.url, '-i', 'x', '--group', 'a/b', '--no-state']), code: 2, message: /invalid group name 'a\/b'/ },
