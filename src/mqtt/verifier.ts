@@ -278,23 +278,27 @@ export class DeliveryVerifier {
     return running;
   }
 
-  /** Output first, then the checkpoint, then the acknowledgements held for this batch. */
+  /**
+   * Output first, then the checkpoint, then the acknowledgements held for this batch. The batch is what
+   * had arrived when it began: the record is taken then, so that a message arriving while the output
+   * drains, its line not yet written, is not recorded before it is shown (a crash between the two would
+   * make it a duplicate that was never seen).
+   */
   private async writeBatch(): Promise<void> {
     const mark = this.gate.mark();
     this.pending = false;
+    const record: CheckpointData | undefined = this.options.checkpoint && {
+      version: 3,
+      clientId: this.options.settings.clientId,
+      topic: this.options.topic,
+      hadSession: this.sessions.hadSession,
+      broker: this.broker,
+      sessionExpiry: this.sessionExpiry,
+      savedAt: new Date().toISOString(),
+      tracker: this.tracker.snapshot(),
+    };
     await this.options.renderer.flush();
-    if (this.options.checkpoint) {
-      await this.options.checkpoint.save({
-        version: 3,
-        clientId: this.options.settings.clientId,
-        topic: this.options.topic,
-        hadSession: this.sessions.hadSession,
-        broker: this.broker,
-        sessionExpiry: this.sessionExpiry,
-        savedAt: new Date().toISOString(),
-        tracker: this.tracker.snapshot(),
-      });
-    }
+    if (record) await this.options.checkpoint!.save(record);
     this.gate.release(mark, this.pending);
   }
 
