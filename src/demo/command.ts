@@ -6,7 +6,7 @@ import { parseProtocolVersion } from '../cli/options.js';
 import { createProgram, integerIn, type Example } from '../cli/program.js';
 import { UsageError } from '../core/errors.js';
 import { maxSeed } from '../core/schedule.js';
-import { randomClients, randomFaultKinds } from './random-run.js';
+import { randomClients, randomFaultKinds, type RandomDemoPlan } from './random-run.js';
 import { faultClusterNodes, spokenVersion } from './run.js';
 import { clusterScenarios, findScenario, scenarios } from './scenarios.js';
 import type { Scenario } from './story.js';
@@ -75,22 +75,7 @@ export function demoProgram(): Command {
 /** What the options ask for: the report card of a running broker, scenarios on a broker, or a random fault run on a cluster. */
 export type DemoPlan =
   | { mode: 'report-card'; url: string; protocolVersion: 4 | 5; interval: number }
-  | {
-      mode: 'random';
-      /** The seed given, or none: one is drawn and printed. */
-      seed?: number;
-      timeLimitMs: number;
-      /** The cluster: a NATS one of its own, or the nodes of --broker. */
-      kind: BrokerKind;
-      nodes: number;
-      protocolVersion: 4 | 5;
-      interval: number;
-      history?: string;
-      /** Where to write the page that draws the run. */
-      html?: string;
-      /** The user's cluster (--nodes FILE) instead of one the demo starts. */
-      nodesFile?: string;
-    }
+  | ({ mode: 'random' } & RandomDemoPlan)
   | {
       mode: 'scenarios';
       chosen: Scenario[];

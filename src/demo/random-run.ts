@@ -114,8 +114,10 @@ export async function runRandom(cluster: ControlledCluster, options: RandomRunOp
 }
 
 export interface RandomDemoPlan {
+  /** The seed given, or none: one is drawn and printed. */
   seed?: number;
   timeLimitMs: number;
+  /** The cluster: a NATS one of its own, or the nodes of --broker. */
   kind: BrokerKind;
   nodes: number;
   protocolVersion: 4 | 5;
