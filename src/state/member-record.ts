@@ -2,11 +2,11 @@
  * A consumer group member's record, read for the group report from what the member left behind: its
  * checkpoint, or the lines it printed with --json (the last summary line holds its record).
  */
-import { readFileSync } from 'node:fs';
+import { readRecordFile } from './record-file.js';
 import { basename } from 'node:path';
 import { z } from 'zod';
 import type { MemberDeparture, MemberRecord } from '../core/group.js';
-import { CliError, describeError } from '../core/errors.js';
+import { CliError } from '../core/errors.js';
 import { topicSummarySchema, totalsSchema } from '../core/counts.js';
 import { noUnreadable } from '../core/unreadable.js';
 import { Checkpoint } from './checkpoint.js';
@@ -32,18 +32,7 @@ function groupOf(filter: string): string | null {
 }
 
 export function readMemberRecord(path: string): MemberRecord {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new CliError(`cannot read ${path}: ${describeError(error)}`);
-  }
-  let whole: unknown;
-  try {
-    whole = JSON.parse(text);
-  } catch {
-    whole = undefined;
-  }
+  const { text, whole } = readRecordFile(path);
   if (whole !== null && typeof whole === 'object' && 'tracker' in whole) {
     const saved = new Checkpoint(path).load()!;
     const { badPaths, nonIntegers } = saved.tracker.totals;

@@ -2,10 +2,10 @@
  * A producer's record, read for the report that joins it with the consumers': its state file (the run
  * across its restarts), or the lines it printed with --json (the last producer-summary line).
  */
-import { readFileSync } from 'node:fs';
+import { readRecordFile } from './record-file.js';
 import { z } from 'zod';
 import { subtract, type ProducerRecord, type ValueRange } from '../core/delivery-join.js';
-import { CliError, describeError } from '../core/errors.js';
+import { CliError } from '../core/errors.js';
 import { ProducerStateFile } from './producer-state.js';
 
 const range = z.object({ from: z.int().nonnegative(), to: z.int().nonnegative() }).refine((r) => r.from <= r.to, 'from is after to');
@@ -35,18 +35,7 @@ function fromStateFile(path: string): ProducerRecord {
 }
 
 export function readProducerRecord(path: string): ProducerRecord {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new CliError(`cannot read ${path}: ${describeError(error)}`);
-  }
-  let whole: unknown;
-  try {
-    whole = JSON.parse(text);
-  } catch {
-    whole = undefined;
-  }
+  const { text, whole } = readRecordFile(path);
   if (whole !== null && typeof whole === 'object' && 'unacknowledged' in whole) return fromStateFile(path);
   let summary: unknown;
   for (const line of text.split('\n')) {
