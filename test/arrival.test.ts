@@ -33,7 +33,7 @@ describe('values whose arrival is not known', () => {
     const plain = new Chalk({ level: 0 });
     const tracker = new SequenceTracker();
     tracker.accept({ topic: 't', value: 1, producerId: 'd1', receivedAt: 0, queued: null, qos: 1, context });
-    assert.ok(summaryLines(tracker.summary(), plain).includes('  # received live   = delivered from the queue on return   ? received on return, live or from the queue: not known (no send time)   . missing'));
+    assert.ok(summaryLines(tracker.summary(), plain).includes('  # received live   = delivered from the queue on return   ? received on return, live or from the queue: not known   . missing'));
     const live = new SequenceTracker();
     live.accept({ topic: 't', value: 1, producerId: 'd1', receivedAt: 0, queued: false, qos: 1, context });
     assert.ok(summaryLines(live.summary(), plain).includes('  # received live   = delivered from the queue on return   . missing'));

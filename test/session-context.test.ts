@@ -13,6 +13,23 @@ describe('session context: which session a message arrived in', () => {
     assert.equal(sessions.arrived({ retained: false, qos: 1, sentAt: 1000 }).queued, false);
   });
 
+  it('a value sent between the CONNECT and the reading of its CONNACK may have waited or not: not known', () => {
+    const sessions = new SessionContext(persistent);
+    sessions.connected(returned(), 1000, 900);
+    assert.equal(sessions.arrived({ retained: false, qos: 1, sentAt: 899 }).queued, true, 'sent before the CONNECT');
+    assert.equal(sessions.arrived({ retained: false, qos: 1, sentAt: 900 }).queued, null, 'sent as the CONNECT went out');
+    assert.equal(sessions.arrived({ retained: false, qos: 1, sentAt: 999 }).queued, null, 'sent while the CONNACK was on its way');
+    assert.equal(sessions.arrived({ retained: false, qos: 1, sentAt: 1000 }).queued, false, 'sent once the CONNACK was read');
+  });
+
+  it('such a value is not counted in the backlog, and the backlog is over with it', () => {
+    const sessions = new SessionContext(persistent);
+    sessions.connected(returned(), 1000, 900);
+    assert.equal(sessions.recorded({ retained: false, queued: true }, [400], 1001), null);
+    const backlog = sessions.recorded({ retained: false, queued: false }, [], 1002);
+    assert.deepEqual(backlog, { event: 'backlog', count: 1, longestWaitMs: 400 });
+  });
+
   it('nothing is queued without a session, at QoS 0, or for a retained copy', () => {
     const sessions = new SessionContext(persistent);
     sessions.connected({ sessionPresent: false, node: 1, previousClosedSilently: false }, 1000);

@@ -49,7 +49,7 @@ function colourCell(kind: Segment['kind'], chalk: ChalkInstance): (text: string)
 const legendWords: Record<Segment['kind'], string> = {
   live: 'received live',
   queued: 'delivered from the queue on return',
-  'live-or-queued': 'received on return, live or from the queue: not known (no send time)',
+  'live-or-queued': 'received on return, live or from the queue: not known',
   missing: 'missing',
 };
 

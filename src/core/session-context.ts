@@ -28,6 +28,9 @@ export class SessionContext {
   /** There was a session to resume: an earlier connection of this process, or a checkpoint. */
   hadSession = false;
   private sessionPresent = false;
+  /** When this consumer sent the CONNECT the broker answered; values sent before it were queued. */
+  private connectSentAt = 0;
+  /** When it read the CONNACK; values sent after it are live. */
   private connectedAt = 0;
   private connections = 0;
   private afterReturn = false;
@@ -43,11 +46,13 @@ export class SessionContext {
   constructor(private readonly options: SessionOptions) {}
 
   /**
-   * A CONNACK accepted the connection at `now`. Returns whether the session this consumer had is gone
-   * (the broker has none although one was kept).
+   * A CONNACK accepted the connection at `now`, answering a CONNECT sent at `connectSentAt` (`now` when
+   * not known). Returns whether the session this consumer had is gone (the broker has none although one
+   * was kept).
    */
-  connected(connack: { sessionPresent: boolean; node: number; previousClosedSilently: boolean }, now: number): { sessionLost: boolean } {
+  connected(connack: { sessionPresent: boolean; node: number; previousClosedSilently: boolean }, now: number, connectSentAt = now): { sessionLost: boolean } {
     this.connections++;
+    this.connectSentAt = Math.min(connectSentAt, now);
     this.connectedAt = now;
     this.sessionPresent = connack.sessionPresent;
     this.afterReturn = true;
@@ -72,9 +77,12 @@ export class SessionContext {
   arrived(message: ArrivingMessage): { queued: boolean | null; context: DeliveryContext } {
     // Only QoS 1 and 2 are ever queued; a QoS 0 value sent just before the CONNACK was live. Live and
     // queued values come with RETAIN=0, as this consumer never asks for retain-as-published. In a resumed
-    // session, a value without a send time may have waited or not: that is not known (null).
+    // session, a value without a send time may have waited or not: that is not known (null). Neither is
+    // one sent between the CONNECT and the reading of its CONNACK: the broker may have taken the session
+    // before or after it arrived.
     const mayBeQueued = !message.retained && message.qos > 0 && this.sessionPresent;
-    const queued = !mayBeQueued ? false : message.sentAt === undefined ? null : message.sentAt < this.connectedAt;
+    let queued: boolean | null = false;
+    if (mayBeQueued) queued = message.sentAt === undefined ? null : this.queuedBySendTime(message.sentAt);
     const context: DeliveryContext = {
       clean: this.options.clean,
       sessionPresent: this.sessionPresent,
@@ -86,6 +94,11 @@ export class SessionContext {
       movedNode: this.movedNode,
     };
     return { queued, context };
+  }
+
+  private queuedBySendTime(sentAt: number): boolean | null {
+    if (sentAt < this.connectSentAt) return true;
+    return sentAt >= this.connectedAt ? false : null;
   }
 
   /**

@@ -61,6 +61,8 @@ export class DeliveryVerifier {
   private commitScheduled = false;
   /** Messages that arrived once the consumer had decided to stop: left unacknowledged in the session. */
   private leftInSession = 0;
+  /** When the last CONNECT was written: what was sent before it waited in the broker, if the session was kept. */
+  private connectSentAt: number | undefined;
   private backlogTimer: NodeJS.Timeout | undefined;
   /** The delay the backlog timer was made with: refresh() waits that long again. */
   private backlogTimerMs = 0;
@@ -106,6 +108,9 @@ export class DeliveryVerifier {
     // 'packetreceive' comes before MQTT.js handles the packet, so before it writes any acknowledgement
     // (PUBACK, or PUBREC at QoS 2), on MQTT 3.1.1 and 5 alike (see client-internals.ts); the gate holds
     // that acknowledgement until the record is on disk.
+    this.connection.client.on('packetsend', (packet) => {
+      if (packet.cmd === 'connect') this.connectSentAt = Date.now();
+    });
     this.connection.client.on('packetreceive', (packet) => {
       if (packet.cmd !== 'publish') return;
       if (this.stopping) {
@@ -143,7 +148,7 @@ export class DeliveryVerifier {
 
   private onConnection(event: ConnectionEvent): void {
     this.emit(event);
-    if (event.event === 'connected' && this.sessions.connected(event, Date.now()).sessionLost) {
+    if (event.event === 'connected' && this.sessions.connected(event, Date.now(), this.connectSentAt).sessionLost) {
       this.emit({ event: 'session-lost', clientId: this.options.settings.clientId, lastValues: this.tracker.lastValues() });
     }
   }
