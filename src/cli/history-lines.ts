@@ -12,10 +12,14 @@ const failedConditionWords: Record<string, string> = {
   otherNode: 'the consumer did not reach another node',
   killedWhilePublishing: 'the producer had sent everything before its node was killed: the fault was not exercised',
   producerReconnected: 'the producer did not reconnect to another node',
-  deadLinkNoticed: 'the dead link was not noticed during the pause',
+  deadLinkNoticed: 'the dead link was not noticed in time',
+  inOrder: 'values came out of order',
+  keptValuesAcknowledged: 'the values counted while the link was cut were not all acknowledged',
 };
 
-const faultWords: Record<FaultKind, (node: number | null) => string> = {
+const linkOf = (target: string | undefined): string => (target === undefined ? 'a client' : target);
+
+const faultWords: Record<FaultKind, (node: number | null, target?: string) => string> = {
   kill: (node) => `kill of node ${String(node)} (SIGKILL)`,
   start: (node) => `start of node ${String(node)}`,
   pause: (node) => `pause of node ${String(node)} (SIGSTOP)`,
@@ -24,6 +28,10 @@ const faultWords: Record<FaultKind, (node: number | null) => string> = {
   isolate: (node) => `cut of node ${String(node)} from the other nodes`,
   disconnect: (node) => `cut of node ${String(node)} from the other nodes and the clients`,
   heal: (node) => (node === null ? 'heal (every node running and awake)' : `heal of node ${node}'s links`),
+  cut: (_, target) => `cut of ${linkOf(target)}'s link`,
+  stall: (_, target) => `stall of ${linkOf(target)}'s link (half-open)`,
+  restore: (_, target) => `restore of ${linkOf(target)}'s link`,
+  restart: () => 'clean restart of the broker',
 };
 
 const measureWords: Record<FailoverMeasure, string> = {
@@ -32,9 +40,9 @@ const measureWords: Record<FailoverMeasure, string> = {
   'published-after': 'the first value published after it',
 };
 
-/** "the kill of node 2 (SIGKILL)". */
-export function faultText(kind: FaultKind, node: number | null): string {
-  return `the ${faultWords[kind](node)}`;
+/** "the kill of node 2 (SIGKILL)", "the stall of consumer-1's link (half-open)". */
+export function faultText(kind: FaultKind, node: number | null, target?: string): string {
+  return `the ${faultWords[kind](node, target)}`;
 }
 
 /** Values by stream, as ranges: "3-5, 9" when the run had one stream, "a: 3-5; b: 9" when it had several. */
@@ -53,8 +61,22 @@ function failoverText(judgement: FaultJudgement): string {
     const slowest = known.length > 0 ? `at most ${formatSeconds(Math.max(...known))} from a fault to the first value after it` : 'no value after any';
     return `${slowest} (${times.length} ${times.length === 1 ? 'fault' : 'faults'}${known.length < times.length ? `, ${times.length - known.length} with no value after them` : ''})`;
   }
-  const from = `${faultText(failover.kind, failover.node)} to ${measureWords[failover.measure]}`;
+  const from = `${faultText(failover.kind, failover.node, failover.target)} to ${measureWords[failover.measure]}`;
   return failover.ms === null ? `no value within the time after ${from}` : `${formatSeconds(failover.ms)} from ${from}`;
+}
+
+/** The figures of a claim about a client's link, said first: how soon the dead link was noticed, what the producer counted while cut off. */
+function linkFigures(facts: FaultJudgement['facts']): string[] {
+  const { keepaliveSeconds, noticedMs, producedDuringCut, cutMs } = facts;
+  const phrases: string[] = [];
+  if (keepaliveSeconds !== undefined && keepaliveSeconds !== null) {
+    const keepalive = `keep-alive ${keepaliveSeconds} s`;
+    phrases.push(noticedMs === undefined || noticedMs === null ? `half-open link never noticed (${keepalive})` : `half-open link noticed after ${formatSeconds(noticedMs)} (${keepalive})`);
+  }
+  if (producedDuringCut !== undefined && producedDuringCut !== null) {
+    phrases.push(`${producedDuringCut} values counted while the producer's link was cut${cutMs === undefined || cutMs === null ? '' : ` (${formatSeconds(cutMs)})`}`);
+  }
+  return phrases;
 }
 
 /** The observed line of a fault scenario: the headline figures, the failover, and the conditions that failed. */
@@ -62,6 +84,7 @@ export function judgementObserved(judgement: FaultJudgement): string {
   const { lost, duplicates, outOfOrder } = judgement.figures;
   const failed = judgement.conditions.filter((condition) => !condition.holds).map((condition) => failedConditionWords[condition.fact] ?? `${condition.fact} does not hold`);
   return [
+    ...linkFigures(judgement.facts),
     `${lost.acknowledged} acknowledged, ${lost.delivered} delivered, ${lost.lost} acknowledged lost${lost.lost > 0 ? ` (${streamValuesText(lost.streams, lost.published)})` : ''}`,
     `${duplicates.count} duplicates, ${outOfOrder.count} out of order`,
     `failover ${failoverText(judgement)}`,
@@ -91,7 +114,7 @@ export function figureLines(figures: HistoryFigures): string[] {
       ? ['Failover: no fault']
       : failovers.map(
           (failover) =>
-            `Failover after ${faultText(failover.kind, failover.node)} at ${formatSeconds(failover.at)}: ${failover.firstDeliveryMs === null ? 'no value after it' : `first value after ${formatSeconds(failover.firstDeliveryMs)}`}` +
+            `Failover after ${faultText(failover.kind, failover.node, failover.target)} at ${formatSeconds(failover.at)}: ${failover.firstDeliveryMs === null ? 'no value after it' : `first value after ${formatSeconds(failover.firstDeliveryMs)}`}` +
             `${failover.otherNodeMs === null ? '' : `, through another node after ${formatSeconds(failover.otherNodeMs)}`}`,
         )),
   ];

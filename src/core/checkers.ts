@@ -45,6 +45,8 @@ export interface Unavailability {
 export interface Failover {
   kind: FaultKind;
   node: number | null;
+  /** The process whose link it struck, for a fault of a client's link. */
+  target?: string;
   /** When the fault began, ms since the run's start. */
   at: number;
   /** From the fault to the first delivery after it; null when none came. */
@@ -55,8 +57,8 @@ export interface Failover {
   publishedAfterMs: number | null;
 }
 
-/** The faults that interrupt a node or the cluster: each one's failover is measured. */
-export const disruptiveFaults: readonly FaultKind[] = ['kill', 'pause', 'start', 'restart-all', 'isolate', 'disconnect'];
+/** The faults that interrupt a node, the cluster, a broker or a client's link: each one's failover is measured. */
+export const disruptiveFaults: readonly FaultKind[] = ['kill', 'pause', 'start', 'restart-all', 'isolate', 'disconnect', 'cut', 'stall', 'restart'];
 
 const keyOf = (stream: string, value: number): string => `${value}\t${stream}`;
 
@@ -180,6 +182,7 @@ export function failover(history: readonly Operation[]): Failover[] {
     return {
       kind: fault.kind,
       node: fault.node,
+      ...(fault.target === undefined ? {} : { target: fault.target }),
       at: fault.time,
       firstDeliveryMs: since(after[0]),
       otherNodeMs: since(after.find((op) => op.node !== null && op.node !== fault.node)),

@@ -3,7 +3,7 @@
  * recorded: nothing acknowledged lost, and the claim's other conditions, read from the operations
  * too. The same history gives the same verdict, whether judged at the end of the run or read back.
  */
-import { checkHistory, unacknowledged, type HistoryFigures } from './checkers.js';
+import { checkHistory, outOfOrder, unacknowledged, type HistoryFigures } from './checkers.js';
 import type { ConnectOperation, FaultKind, FaultOperation, Operation } from './history.js';
 
 /** What the failover time measures: from the fault to the first delivery, through another node, or of a value published after it. */
@@ -19,7 +19,7 @@ export interface FaultJudgement {
   scenario: string;
   figures: HistoryFigures;
   /** The fault the claim is about and how long deliveries took to come again after it; null when it never happened. */
-  failover: { kind: FaultKind; node: number | null; measure: FailoverMeasure; ms: number | null } | null;
+  failover: { kind: FaultKind; node: number | null; target?: string; measure: FailoverMeasure; ms: number | null } | null;
   conditions: Condition[];
   /** Further figures of the claim (how long the link took to be found dead, ...). */
   facts: Record<string, number | null>;
@@ -79,6 +79,43 @@ const cutAway = (kind: FaultKind): Rule => ({
   conditions: (history) => [everyValueAcknowledged(history)],
 });
 
+/** The keep-alive of the keepalive scenario's consumer: a link that dies without closing must be noticed within 1.5 times it. */
+export const keepaliveSeconds = 2;
+
+/** The slack beyond 1.5 times the keep-alive: the client's timer ticks at its own pace. */
+const keepaliveSlackMs = 1000;
+
+/** Every value delivered in order: a consumer that saw a gap (filled later or not) did not. */
+const inOrder = (history: readonly Operation[]): Condition => ({ fact: 'inOrder', holds: outOfOrder(history).count === 0 });
+
+/** The first fault of that kind undone after the fault, or undefined. */
+function undoneBy(history: readonly Operation[], fault: FaultOperation | undefined, kind: FaultKind): FaultOperation | undefined {
+  return fault && history.find((op): op is FaultOperation => op.f === 'fault' && op.type === 'invoke' && op.kind === kind && op.time >= fault.time);
+}
+
+/** How long the consumer took to declare its link dead after the link was stalled; null when it never did. */
+function stallNoticedMs(history: readonly Operation[], stall: FaultOperation | undefined): number | null {
+  if (!stall) return null;
+  const noticed = connects(history, 'consumer', 'info').find((op) => op.time >= stall.time);
+  return noticed ? noticed.time - stall.time : null;
+}
+
+/** The values the producer first counted while its link was cut (until it was restored), and how many of them were acknowledged. */
+function producedDuringCut(history: readonly Operation[], cut: FaultOperation | undefined): { produced: number; acknowledged: number; cutMs: number | null } {
+  if (!cut) return { produced: 0, acknowledged: 0, cutMs: null };
+  const end = undoneBy(history, cut, 'restore')?.time ?? Infinity;
+  const first = new Map<string, number>();
+  const acknowledged = new Set<string>();
+  for (const op of history) {
+    if (op.f !== 'publish') continue;
+    const key = `${op.value}\t${op.stream}`;
+    if (op.type === 'invoke' && !first.has(key)) first.set(key, op.time);
+    if (op.type === 'ok') acknowledged.add(key);
+  }
+  const during = [...first].filter(([, time]) => time >= cut.time && time < end).map(([key]) => key);
+  return { produced: during.length, acknowledged: during.filter((key) => acknowledged.has(key)).length, cutMs: end === Infinity ? null : end - cut.time };
+}
+
 export const faultRules: Readonly<Record<string, Rule>> = {
   'kill-consumer-node': {
     fault: 'kill',
@@ -121,6 +158,33 @@ export const faultRules: Readonly<Record<string, Rule>> = {
   'partition-consumer-node': cutAway('isolate'),
   'partition-producer-node': cutAway('isolate'),
   'disconnect-producer-node': cutAway('disconnect'),
+  /** The consumer's link stalled (half-open): noticed within 1.5 times the keep-alive, the session resumed, every value in order. */
+  keepalive: {
+    fault: 'stall',
+    measure: 'first-delivery',
+    conditions: (history, fault) => {
+      const noticedMs = stallNoticedMs(history, fault);
+      return [
+        { fact: 'deadLinkNoticed', holds: noticedMs !== null && noticedMs <= keepaliveSeconds * 1500 + keepaliveSlackMs },
+        sessionResumed(history, fault),
+        inOrder(history),
+      ];
+    },
+    facts: (history, fault) => ({ keepaliveSeconds, noticedMs: stallNoticedMs(history, fault) }),
+  },
+  /** The producer's link cut, then restored: the values it counted meanwhile were acknowledged once it was back, every value in order. */
+  'offline-producer': {
+    fault: 'cut',
+    measure: 'published-after',
+    conditions: (history, fault) => {
+      const { produced, acknowledged } = producedDuringCut(history, fault);
+      return [{ fact: 'keptValuesAcknowledged', holds: produced > 0 && acknowledged === produced }, inOrder(history)];
+    },
+    facts: (history, fault) => {
+      const { produced, cutMs } = producedDuringCut(history, fault);
+      return { producedDuringCut: produced, cutMs };
+    },
+  },
   /** A random run: only the headline, nothing acknowledged lost. */
   random: { fault: null, measure: 'first-delivery', conditions: () => [] },
 };
@@ -128,7 +192,7 @@ export const faultRules: Readonly<Record<string, Rule>> = {
 /** How long the pause lasted, and how long the consumer took to declare its link dead during it. */
 function pauseFacts(history: readonly Operation[], pause: FaultOperation | undefined): { pauseMs: number | null; noticedMs: number | null } {
   if (!pause) return { pauseMs: null, noticedMs: null };
-  const resume = history.find((op): op is FaultOperation => op.f === 'fault' && op.type === 'invoke' && op.kind === 'resume' && op.time >= pause.time);
+  const resume = undoneBy(history, pause, 'resume');
   const end = resume?.time ?? Infinity;
   const noticed = connects(history, 'consumer', 'info').find((op) => op.time >= pause.time && op.time <= end);
   return { pauseMs: resume ? resume.time - pause.time : null, noticedMs: noticed ? noticed.time - pause.time : null };
@@ -151,7 +215,7 @@ export function judgeFaultHistory(scenario: string, history: readonly Operation[
   return {
     scenario,
     figures,
-    failover: fault ? { kind: fault.kind, node: fault.node, measure: rule.measure, ms } : null,
+    failover: fault ? { kind: fault.kind, node: fault.node, ...(fault.target === undefined ? {} : { target: fault.target }), measure: rule.measure, ms } : null,
     conditions,
     facts: rule.facts?.(history, fault) ?? {},
     pass: figures.lost.lost === 0 && conditions.every((condition) => condition.holds),

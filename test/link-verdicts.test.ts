@@ -1,0 +1,136 @@
+/**
+ * The article's faults of a client's link judged from the history alone: the consumer's link stalled
+ * (keepalive), the producer's link cut and restored (offline-producer); and their observed lines.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Chalk } from 'chalk';
+import { verdictLines } from '../src/cli/history-lines.js';
+import { judgeFaultHistory, keepaliveSeconds } from '../src/core/fault-verdicts.js';
+import type { Operation } from '../src/core/history.js';
+
+const plain = new Chalk({ level: 0 });
+
+/** Operations of one scenario; times in ms, as the demo records them. */
+function language(scenario: string) {
+  return {
+    sent: (time: number, value: number): Operation => ({ scenario, process: 'producer-1', time, f: 'publish', type: 'invoke', stream: 't', value }),
+    acked: (time: number, value: number): Operation => ({ scenario, process: 'producer-1', time, f: 'publish', type: 'ok', stream: 't', value }),
+    unknown: (time: number, value: number): Operation => ({ scenario, process: 'producer-1', time, f: 'publish', type: 'info', stream: 't', value }),
+    delivered: (time: number, value: number): Operation => ({ scenario, process: 'consumer-1', time, f: 'deliver', type: 'ok', stream: 't', value, session: 'c', node: null }),
+    connected: (time: number, present: boolean): Operation => ({ scenario, process: 'consumer-1', time, f: 'connect', type: 'ok', role: 'consumer', session: 'c', node: null, sessionPresent: present }),
+    subscribed: (time: number): Operation => ({ scenario, process: 'consumer-1', time, f: 'subscribe', type: 'ok', stream: 't', session: 'c', node: null }),
+    lostLink: (time: number): Operation => ({ scenario, process: 'consumer-1', time, f: 'connect', type: 'info', role: 'consumer', session: 'c', node: null, sessionPresent: null }),
+    fault: (time: number, kind: 'stall' | 'cut' | 'restore', target: string): Operation => ({ scenario, process: 'nemesis', time, f: 'fault', type: 'invoke', kind, node: null, target }),
+  };
+}
+
+const withoutValue = (history: Operation[], value: number, f: Operation['f']): Operation[] => history.filter((op) => !(op.f === f && 'value' in op && op.value === value));
+
+describe('keepalive: the consumer\'s link stalled, judged from the history', () => {
+  const at = language('keepalive');
+  // Values 1..4 acknowledged; the link stalls at 1 s after value 2 arrived; the consumer declares it dead 2.9 s later and resumes its session.
+  const stalled = [
+    at.connected(0, false),
+    at.subscribed(10),
+    ...[1, 2, 3, 4].flatMap((value) => [at.sent(value * 500, value), at.acked(value * 500 + 5, value)]),
+    at.delivered(510, 1),
+    at.delivered(1010, 2),
+    at.fault(1100, 'stall', 'consumer-1'),
+    at.lostLink(4000),
+    at.connected(4100, true),
+    at.delivered(4200, 3),
+    at.delivered(4210, 4),
+  ];
+
+  it('passes: noticed within 1.5 times the keep-alive, the session resumed, every value in order; measured from the stall', () => {
+    const judgement = judgeFaultHistory('keepalive', stalled)!;
+    assert.equal(judgement.pass, true, JSON.stringify(judgement.conditions));
+    assert.deepEqual(judgement.conditions, [
+      { fact: 'deadLinkNoticed', holds: true },
+      { fact: 'sessionResumed', holds: true },
+      { fact: 'inOrder', holds: true },
+    ]);
+    assert.deepEqual(judgement.facts, { keepaliveSeconds, noticedMs: 2900 });
+    assert.deepEqual(judgement.failover, { kind: 'stall', node: null, target: 'consumer-1', measure: 'first-delivery', ms: 3100 });
+  });
+
+  it('fails when the dead link is noticed later than 1.5 times the keep-alive and a second, or never', () => {
+    const late = judgeFaultHistory('keepalive', stalled.map((op) => (op.f === 'connect' && op.type === 'info' ? { ...op, time: 1100 + keepaliveSeconds * 1500 + 1001 } : op)))!;
+    assert.equal(late.pass, false);
+    assert.deepEqual(late.conditions[0], { fact: 'deadLinkNoticed', holds: false });
+    assert.equal(late.facts.noticedMs, keepaliveSeconds * 1500 + 1001);
+    const never = judgeFaultHistory('keepalive', stalled.filter((op) => !(op.f === 'connect' && op.type === 'info')))!;
+    assert.equal(never.pass, false);
+    assert.equal(never.facts.noticedMs, null);
+  });
+
+  it('fails on a session not resumed, on a value out of order, and on an acknowledged value lost', () => {
+    const fresh = judgeFaultHistory('keepalive', stalled.map((op) => (op.f === 'connect' && op.time === 4100 ? { ...op, sessionPresent: false } : op)))!;
+    assert.deepEqual(fresh.conditions[1], { fact: 'sessionResumed', holds: false });
+    assert.equal(fresh.pass, false);
+    const swapped = judgeFaultHistory('keepalive', stalled.map((op) => (op.f === 'deliver' && op.value >= 3 ? { ...op, value: 7 - op.value } : op)))!;
+    assert.deepEqual(swapped.conditions[2], { fact: 'inOrder', holds: false });
+    assert.equal(swapped.pass, false);
+    const lost = judgeFaultHistory('keepalive', withoutValue(stalled, 3, 'deliver'))!;
+    assert.equal(lost.figures.lost.lost, 1);
+    assert.ok(lost.conditions.every((condition) => condition.holds), 'only the loss fails it');
+    assert.equal(lost.pass, false);
+  });
+
+  it('says the claim\'s figure first, then the checkers\' figures and the failover', () => {
+    assert.deepEqual(verdictLines(judgeFaultHistory('keepalive', stalled)!, plain).slice(0, 2), [
+      "Observed: half-open link noticed after 2.9 s (keep-alive 2 s); 4 acknowledged, 4 delivered, 0 acknowledged lost; 0 duplicates, 0 out of order; failover 3.1 s from the stall of consumer-1's link (half-open) to the first value after it",
+      'PASS',
+    ]);
+  });
+});
+
+describe("offline-producer: the producer's link cut and restored, judged from the history", () => {
+  const at = language('offline-producer');
+  // Values 1..2 before the cut at 1 s; 3..5 counted while cut (kept), sent and acknowledged once the link is back at 2.5 s.
+  const cut = [
+    at.connected(0, false),
+    at.subscribed(10),
+    at.sent(500, 1),
+    at.acked(505, 1),
+    at.delivered(510, 1),
+    at.sent(900, 2),
+    at.acked(905, 2),
+    at.delivered(910, 2),
+    at.fault(1000, 'cut', 'producer-1'),
+    at.sent(1100, 3),
+    at.sent(1600, 4),
+    at.sent(2100, 5),
+    at.fault(2500, 'restore', 'producer-1'),
+    ...[3, 4, 5].flatMap((value) => [at.sent(2600, value), at.acked(2610 + value, value), at.delivered(2620 + value, value)]),
+  ];
+
+  it('passes: the values counted while cut were acknowledged once the link was back, and delivered in order; measured to the first of them', () => {
+    const judgement = judgeFaultHistory('offline-producer', cut)!;
+    assert.equal(judgement.pass, true, JSON.stringify(judgement.conditions));
+    assert.deepEqual(judgement.conditions, [
+      { fact: 'keptValuesAcknowledged', holds: true },
+      { fact: 'inOrder', holds: true },
+    ]);
+    assert.deepEqual(judgement.facts, { producedDuringCut: 3, cutMs: 1500 });
+    assert.deepEqual(judgement.failover, { kind: 'cut', node: null, target: 'producer-1', measure: 'published-after', ms: 1623 });
+    assert.match(verdictLines(judgement, plain)[0]!, /^Observed: 3 values counted while the producer's link was cut \(1\.5 s\); 5 acknowledged, 5 delivered, 0 acknowledged lost;/);
+  });
+
+  it('fails when a value counted while cut was never acknowledged, or when nothing was counted while cut', () => {
+    const unanswered = judgeFaultHistory('offline-producer', [...withoutValue(withoutValue(cut, 5, 'publish'), 5, 'deliver'), at.sent(2100, 5), at.unknown(3000, 5)])!;
+    assert.deepEqual(unanswered.conditions[0], { fact: 'keptValuesAcknowledged', holds: false });
+    assert.equal(unanswered.figures.lost.lost, 0, 'an unknown outcome is no acknowledged loss');
+    assert.equal(unanswered.pass, false);
+    const idle = judgeFaultHistory('offline-producer', cut.filter((op) => !(op.f === 'publish' && op.value >= 3) && !(op.f === 'deliver' && op.value >= 3)))!;
+    assert.deepEqual(idle.conditions[0], { fact: 'keptValuesAcknowledged', holds: false }, 'the fault was not exercised');
+    assert.equal(idle.facts.producedDuringCut, 0);
+  });
+
+  it('fails on an acknowledged value lost: the value named', () => {
+    const lost = judgeFaultHistory('offline-producer', withoutValue(cut, 4, 'deliver'))!;
+    assert.equal(lost.pass, false);
+    assert.deepEqual(lost.figures.lost.streams.map((stream) => stream.values), [[4]]);
+  });
+});
