@@ -15,6 +15,8 @@ const failedConditionWords: Record<string, string> = {
   deadLinkNoticed: 'the dead link was not noticed in time',
   inOrder: 'values came out of order',
   keptValuesAcknowledged: 'the values counted while the link was cut were not all acknowledged',
+  keptWithPersistence: 'the broker with persistence did not keep the session and every value',
+  goneWithoutPersistence: 'the broker without persistence kept the session',
 };
 
 const linkOf = (target: string | undefined): string => (target === undefined ? 'a client' : target);
@@ -31,7 +33,7 @@ const faultWords: Record<FaultKind, (node: number | null, target?: string) => st
   cut: (_, target) => `cut of ${linkOf(target)}'s link`,
   stall: (_, target) => `stall of ${linkOf(target)}'s link (half-open)`,
   restore: (_, target) => `restore of ${linkOf(target)}'s link`,
-  restart: () => 'clean restart of the broker',
+  restart: (_, target) => `clean restart of ${target ?? 'the broker'}`,
 };
 
 const measureWords: Record<FailoverMeasure, string> = {
@@ -65,16 +67,31 @@ function failoverText(judgement: FaultJudgement): string {
   return failover.ms === null ? `no value within the time after ${from}` : `${formatSeconds(failover.ms)} from ${from}`;
 }
 
-/** The figures of a claim about a client's link, said first: how soon the dead link was noticed, what the producer counted while cut off. */
-function linkFigures(facts: FaultJudgement['facts']): string[] {
-  const { keepaliveSeconds, noticedMs, producedDuringCut, cutMs } = facts;
+/** A figure of the claim, when the judgement has it as a number (or a yes or no). */
+const numberIn = (facts: FaultJudgement['facts'], name: string): number | null => (typeof facts[name] === 'number' ? facts[name] : null);
+const yesNoIn = (facts: FaultJudgement['facts'], name: string): boolean | null => (typeof facts[name] === 'boolean' ? facts[name] : null);
+
+/**
+ * The figures of the claim, said first: how soon a half-open link was noticed, what the producer
+ * counted while cut off, what each broker restart kept.
+ */
+function claimFigures(facts: FaultJudgement['facts']): string[] {
   const phrases: string[] = [];
-  if (keepaliveSeconds !== undefined && keepaliveSeconds !== null) {
-    const keepalive = `keep-alive ${keepaliveSeconds} s`;
-    phrases.push(noticedMs === undefined || noticedMs === null ? `half-open link never noticed (${keepalive})` : `half-open link noticed after ${formatSeconds(noticedMs)} (${keepalive})`);
+  const keepalive = numberIn(facts, 'keepaliveSeconds');
+  if (keepalive !== null) {
+    const noticed = numberIn(facts, 'noticedMs');
+    phrases.push(`half-open link ${noticed === null ? 'never noticed' : `noticed after ${formatSeconds(noticed)}`} (keep-alive ${keepalive} s)`);
   }
-  if (producedDuringCut !== undefined && producedDuringCut !== null) {
-    phrases.push(`${producedDuringCut} values counted while the producer's link was cut${cutMs === undefined || cutMs === null ? '' : ` (${formatSeconds(cutMs)})`}`);
+  const produced = numberIn(facts, 'producedDuringCut');
+  if (produced !== null) {
+    const cutMs = numberIn(facts, 'cutMs');
+    phrases.push(`${produced} values counted while the producer's link was cut${cutMs === null ? '' : ` (${formatSeconds(cutMs)})`}`);
+  }
+  const restart = (label: string, resumed: boolean | null, lost: number | null): string =>
+    `${label}: ${resumed === null ? 'no consumer came back after the restart' : `session ${resumed ? 'resumed' : 'gone'}, ${String(lost)} lost`}`;
+  if ('resumedWithPersistence' in facts) {
+    phrases.push(restart('persistence on', yesNoIn(facts, 'resumedWithPersistence'), numberIn(facts, 'lostWithPersistence')));
+    phrases.push(restart('off', yesNoIn(facts, 'resumedWithout'), numberIn(facts, 'lostWithout')));
   }
   return phrases;
 }
@@ -84,7 +101,7 @@ export function judgementObserved(judgement: FaultJudgement): string {
   const { lost, duplicates, outOfOrder } = judgement.figures;
   const failed = judgement.conditions.filter((condition) => !condition.holds).map((condition) => failedConditionWords[condition.fact] ?? `${condition.fact} does not hold`);
   return [
-    ...linkFigures(judgement.facts),
+    ...claimFigures(judgement.facts),
     `${lost.acknowledged} acknowledged, ${lost.delivered} delivered, ${lost.lost} acknowledged lost${lost.lost > 0 ? ` (${streamValuesText(lost.streams, lost.published)})` : ''}`,
     `${duplicates.count} duplicates, ${outOfOrder.count} out of order`,
     `failover ${failoverText(judgement)}`,

@@ -3,6 +3,7 @@
  * fault test is a combination of them; none of them looks at anything but the operations.
  */
 import { valueRanges, type DeliverOperation, type FaultKind, type FaultOperation, type Operation } from './history.js';
+import { topicMatches } from './topics.js';
 
 /** Values of one stream (topic), sorted, and the same as runs of consecutive values. */
 export interface StreamValues {
@@ -103,7 +104,17 @@ function sessionStarts(history: readonly Operation[]): Map<string, number> {
   return new Map(sessions(history).map((session) => [session, subscribed.get(session) ?? connected.get(session) ?? -Infinity]));
 }
 
-/** Acknowledged to a producer and never delivered in a session that was there when it was published: the figure that must be 0. */
+/** Which streams each session answers for: those its subscriptions' filters match (every stream, for a session with no subscription in the history). */
+function sessionFilters(history: readonly Operation[]): Map<string, string[]> {
+  const filters = new Map<string, string[]>();
+  for (const op of history) if (op.f === 'subscribe') filters.set(op.session, [...(filters.get(op.session) ?? []), op.stream]);
+  return filters;
+}
+
+/**
+ * Acknowledged to a producer and never delivered in a session that was there when it was published and
+ * subscribed to its topic: the figure that must be 0.
+ */
 export function acknowledgedLost(history: readonly Operation[]): AcknowledgedLost {
   const invoked = new Map<string, number>();
   const acknowledged = new Map<string, { stream: string; value: number }>();
@@ -117,10 +128,12 @@ export function acknowledgedLost(history: readonly Operation[]): AcknowledgedLos
   const starts = sessionStarts(history);
   const seen = new Map<string, Set<string>>([...starts.keys()].map((session) => [session, new Set<string>()]));
   for (const op of delivered) seen.get(op.session)!.add(keyOf(op.stream, op.value));
+  const filters = sessionFilters(history);
+  const answersFor = (session: string, stream: string): boolean => filters.get(session)?.some((filter) => topicMatches(filter, stream)) ?? true;
   const lost = new Map<string, { stream: string; value: number }>();
   for (const [session, keys] of seen) {
     const start = starts.get(session)!;
-    for (const [key, found] of acknowledged) if (!keys.has(key) && (invoked.get(key) ?? Infinity) >= start) lost.set(key, found);
+    for (const [key, found] of acknowledged) if (!keys.has(key) && (invoked.get(key) ?? Infinity) >= start && answersFor(session, found.stream)) lost.set(key, found);
   }
   const streams = byStream(lost.values());
   const published = new Set(history.flatMap((op) => (op.f === 'publish' ? [op.stream] : []))).size;

@@ -3,6 +3,7 @@
  * recorded: nothing acknowledged lost, and the claim's other conditions, read from the operations
  * too. The same history gives the same verdict, whether judged at the end of the run or read back.
  */
+import { restartedBrokers, restartOutcome } from './broker-restart.js';
 import { checkHistory, outOfOrder, unacknowledged, type HistoryFigures } from './checkers.js';
 import type { ConnectOperation, FaultKind, FaultOperation, Operation } from './history.js';
 
@@ -21,8 +22,10 @@ export interface FaultJudgement {
   /** The fault the claim is about and how long deliveries took to come again after it; null when it never happened. */
   failover: { kind: FaultKind; node: number | null; target?: string; measure: FailoverMeasure; ms: number | null } | null;
   conditions: Condition[];
+  /** The claim is that values are lost (where its conditions say): a loss is no finding then. */
+  lossClaimed: boolean;
   /** Further figures of the claim (how long the link took to be found dead, ...). */
-  facts: Record<string, number | null>;
+  facts: Record<string, number | boolean | null>;
   pass: boolean;
 }
 
@@ -31,7 +34,9 @@ interface Rule {
   fault: FaultKind | null;
   measure: FailoverMeasure;
   conditions: (history: readonly Operation[], fault: FaultOperation | undefined) => Condition[];
-  facts?: (history: readonly Operation[], fault: FaultOperation | undefined) => Record<string, number | null>;
+  facts?: (history: readonly Operation[], fault: FaultOperation | undefined) => Record<string, number | boolean | null>;
+  /** The claim is that some values are lost (a broker restarted without persistence): its conditions say which may be, not the headline. */
+  lossClaimed?: boolean;
 }
 
 function connects(history: readonly Operation[], role: 'producer' | 'consumer', type: 'ok' | 'info' = 'ok'): ConnectOperation[] {
@@ -185,6 +190,25 @@ export const faultRules: Readonly<Record<string, Rule>> = {
       return { producedDuringCut: produced, cutMs };
     },
   },
+  /** A broker restarted with persistence, then another without: the first keeps the session and every value, the second loses the session. */
+  'broker-restart': {
+    fault: 'restart',
+    measure: 'first-delivery',
+    lossClaimed: true,
+    conditions: (history) => {
+      const kept = restartOutcome(history, restartedBrokers.persistent);
+      const gone = restartOutcome(history, restartedBrokers.inMemory);
+      return [
+        { fact: 'keptWithPersistence', holds: kept !== null && kept.sessionResumed && kept.lost === 0 },
+        { fact: 'goneWithoutPersistence', holds: gone !== null && !gone.sessionResumed },
+      ];
+    },
+    facts: (history) => {
+      const kept = restartOutcome(history, restartedBrokers.persistent);
+      const gone = restartOutcome(history, restartedBrokers.inMemory);
+      return { resumedWithPersistence: kept?.sessionResumed ?? null, lostWithPersistence: kept?.lost ?? null, resumedWithout: gone?.sessionResumed ?? null, lostWithout: gone?.lost ?? null };
+    },
+  },
   /** A random run: only the headline, nothing acknowledged lost. */
   random: { fault: null, measure: 'first-delivery', conditions: () => [] },
 };
@@ -217,7 +241,8 @@ export function judgeFaultHistory(scenario: string, history: readonly Operation[
     figures,
     failover: fault ? { kind: fault.kind, node: fault.node, ...(fault.target === undefined ? {} : { target: fault.target }), measure: rule.measure, ms } : null,
     conditions,
+    lossClaimed: rule.lossClaimed === true,
     facts: rule.facts?.(history, fault) ?? {},
-    pass: figures.lost.lost === 0 && conditions.every((condition) => condition.holds),
+    pass: (rule.lossClaimed === true || figures.lost.lost === 0) && conditions.every((condition) => condition.holds),
   };
 }

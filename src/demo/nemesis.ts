@@ -183,10 +183,10 @@ export class Nemesis {
     return this.onLink('restore', client, () => link.restore());
   }
 
-  /** A broker of the scenario's own stopped cleanly (SIGTERM) and started again with its data; returns the moment it was stopped. */
-  async restartBroker(broker: PrivateMosquitto): Promise<number> {
+  /** A broker of the scenario's own (named as the history names it) stopped cleanly (SIGTERM) and started again with its data; returns the moment it was stopped. */
+  async restartBroker(broker: PrivateMosquitto, name: string): Promise<number> {
     const at = Date.now();
-    await this.recorded('restart', { node: null }, () => broker.restart());
+    await this.recorded('restart', { node: null, target: name }, () => broker.restart());
     return at;
   }
 

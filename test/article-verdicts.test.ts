@@ -1,11 +1,13 @@
 /**
- * The article's faults of a client's link judged from the history alone: the consumer's link stalled
- * (keepalive), the producer's link cut and restored (offline-producer); and their observed lines.
+ * The article's faults judged from the history alone: the consumer's link stalled (keepalive), the
+ * producer's link cut and restored (offline-producer), a broker restarted with persistence and another
+ * without (broker-restart); and their observed lines.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Chalk } from 'chalk';
 import { verdictLines } from '../src/cli/history-lines.js';
+import { restartedBrokers, restartOutcome } from '../src/core/broker-restart.js';
 import { judgeFaultHistory, keepaliveSeconds } from '../src/core/fault-verdicts.js';
 import type { Operation } from '../src/core/history.js';
 
@@ -132,5 +134,49 @@ describe("offline-producer: the producer's link cut and restored, judged from th
     const lost = judgeFaultHistory('offline-producer', withoutValue(cut, 4, 'deliver'))!;
     assert.equal(lost.pass, false);
     assert.deepEqual(lost.figures.lost.streams.map((stream) => stream.values), [[4]]);
+  });
+});
+
+describe('broker-restart: a broker restarted with persistence, then another without, judged from the history', () => {
+  const at = language('broker-restart');
+  /** One broker's run: its topic, its consumer's session, leaving after value 2, the restart at `from + 10`, back with or without its session. */
+  function run(from: number, broker: string, resumed: boolean): Operation[] {
+    const stream = `t-${broker}`;
+    const session = `c-${broker}`;
+    const on = (op: Operation): Operation => ({ ...op, ...('stream' in op ? { stream } : {}), ...('session' in op ? { session } : {}) });
+    const restart: Operation = { scenario: 'broker-restart', process: 'nemesis', time: from + 10, f: 'fault', type: 'invoke', kind: 'restart', node: null, target: broker };
+    const values = [1, 2, 3, 4, 5].flatMap((value) => [at.sent(from + value * 2, value), at.acked(from + value * 2 + 1, value)]);
+    // Before the restart 1 and 2 arrive; after it, a resumed session delivers 3..5 (queued and live), a new one only 5.
+    const delivered = [at.delivered(from + 3, 1), at.delivered(from + 5, 2), ...(resumed ? [3, 4] : []).map((value) => at.delivered(from + 20 + value, value)), at.delivered(from + 30, 5)];
+    return [at.connected(from, false), at.subscribed(from + 1), ...values, restart, at.connected(from + 20, resumed), ...delivered].map((op) => (op.f === 'fault' ? op : on(op))).sort((a, b) => a.time - b.time);
+  }
+  const both = [...run(0, restartedBrokers.persistent, true), ...run(100, restartedBrokers.inMemory, false)];
+
+  it("each restart judged by the session that came back after it, on its own broker's topic", () => {
+    assert.deepEqual(restartOutcome(both, restartedBrokers.persistent), { sessionResumed: true, lost: 0 });
+    assert.deepEqual(restartOutcome(both, restartedBrokers.inMemory), { sessionResumed: false, lost: 2 }, "values 3 and 4, queued in the session the restart lost");
+    assert.equal(restartOutcome(both.filter((op) => !(op.f === 'fault' && op.target === restartedBrokers.inMemory)), restartedBrokers.inMemory), null, 'not restarted');
+  });
+
+  it('passes when persistence kept the session and every value and its absence lost the session: the loss is the claim, not a finding', () => {
+    const judgement = judgeFaultHistory('broker-restart', both)!;
+    assert.deepEqual(judgement.conditions, [
+      { fact: 'keptWithPersistence', holds: true },
+      { fact: 'goneWithoutPersistence', holds: true },
+    ]);
+    assert.equal(judgement.figures.lost.lost, 2);
+    assert.equal(judgement.lossClaimed, true);
+    assert.equal(judgement.pass, true);
+    assert.deepEqual(judgement.facts, { resumedWithPersistence: true, lostWithPersistence: 0, resumedWithout: false, lostWithout: 2 });
+    assert.match(verdictLines(judgement, plain)[0]!, /^Observed: persistence on: session resumed, 0 lost; off: session gone, 2 lost; 10 acknowledged, /);
+  });
+
+  it('fails when the broker with persistence lost a value, or when the one without kept the session', () => {
+    const lostOne = judgeFaultHistory('broker-restart', both.filter((op) => !(op.f === 'deliver' && op.session === `c-${restartedBrokers.persistent}` && op.value === 4)))!;
+    assert.deepEqual(lostOne.conditions[0], { fact: 'keptWithPersistence', holds: false });
+    assert.equal(lostOne.pass, false);
+    const kept = judgeFaultHistory('broker-restart', [...run(0, restartedBrokers.persistent, true), ...run(100, restartedBrokers.inMemory, true)])!;
+    assert.deepEqual(kept.conditions[1], { fact: 'goneWithoutPersistence', holds: false });
+    assert.equal(kept.pass, false);
   });
 });
