@@ -180,3 +180,62 @@ describe('broker-restart: a broker restarted with persistence, then another with
     assert.equal(kept.pass, false);
   });
 });
+
+describe('group: a member of a consumer group stopped and back, judged from the history', () => {
+  const at = language('group');
+  const shared = '$share/g/t';
+  const member = (name: string, process: string) => ({
+    connected: (time: number, present: boolean): Operation => ({ scenario: 'group', process, time, f: 'connect', type: 'ok', role: 'consumer', session: name, node: null, sessionPresent: present }),
+    subscribed: (time: number): Operation => ({ scenario: 'group', process, time, f: 'subscribe', type: 'ok', stream: shared, session: name, node: null }),
+    delivered: (time: number, value: number): Operation => ({ scenario: 'group', process, time, f: 'deliver', type: 'ok', stream: 't', value, session: name, node: null }),
+  });
+  const a = member('a', 'consumer-1');
+  const b = member('b', 'consumer-2');
+  const back = member('b', 'consumer-3');
+  const stop: Operation = { scenario: 'group', process: 'nemesis', time: 100, f: 'fault', type: 'invoke', kind: 'stop', node: null, target: 'consumer-2' };
+  // Values 1..8, one every 20 ms; b leaves at 100 ms and returns at 170: 5 and 7 were held for it, the others went to a.
+  const history = [
+    a.connected(0, false),
+    a.subscribed(1),
+    b.connected(2, false),
+    b.subscribed(3),
+    ...[1, 2, 3, 4, 5, 6, 7, 8].flatMap((value) => [at.sent(value * 20, value), at.acked(value * 20 + 1, value)]),
+    a.delivered(21, 1),
+    b.delivered(41, 2),
+    a.delivered(61, 3),
+    b.delivered(81, 4),
+    stop,
+    a.delivered(121, 6),
+    back.connected(170, true),
+    back.subscribed(171),
+    back.delivered(172, 5),
+    back.delivered(173, 7),
+    a.delivered(181, 8),
+  ].sort((x, y) => x.time - y.time);
+
+  it("the group's members answer together: nothing lost when each value reached one of them", () => {
+    const judgement = judgeFaultHistory('group', history)!;
+    assert.equal(judgement.figures.lost.lost, 0);
+    assert.equal(judgement.figures.duplicates.count, 0);
+    assert.deepEqual(judgement.conditions, [
+      { fact: 'everyValueAcknowledged', holds: true },
+      { fact: 'onceAcrossGroup', holds: true },
+      { fact: 'memberResumed', holds: true },
+    ]);
+    assert.deepEqual(judgement.facts, { heldForAbsent: 2 }, 'values 5 and 7, published while b was away, delivered to it on its return');
+    assert.equal(judgement.pass, true);
+    assert.match(verdictLines(judgement, plain)[0]!, /^Observed: 2 values held for the member while it was away; 8 acknowledged, 8 delivered, 0 acknowledged lost; 0 duplicates, 0 out of order; failover 0\.0 s from the stop of consumer-2 \(Ctrl\+C\)/);
+  });
+
+  it('fails when a value reached no member, when one reached two, or when the member came back to no session', () => {
+    const lost = judgeFaultHistory('group', history.filter((op) => !(op.f === 'deliver' && op.value === 7)))!;
+    assert.deepEqual(lost.figures.lost.streams.map((stream) => stream.values), [[7]]);
+    assert.equal(lost.pass, false);
+    const twice = judgeFaultHistory('group', [...history, a.delivered(190, 5)])!;
+    assert.deepEqual(twice.conditions[1], { fact: 'onceAcrossGroup', holds: false });
+    assert.equal(twice.pass, false);
+    const fresh = judgeFaultHistory('group', history.map((op) => (op.f === 'connect' && op.process === 'consumer-3' ? { ...op, sessionPresent: false } : op)))!;
+    assert.deepEqual(fresh.conditions[2], { fact: 'memberResumed', holds: false });
+    assert.equal(fresh.pass, false);
+  });
+});

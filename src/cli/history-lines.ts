@@ -17,6 +17,8 @@ const failedConditionWords: Record<string, string> = {
   keptValuesAcknowledged: 'the values counted while the link was cut were not all acknowledged',
   keptWithPersistence: 'the broker with persistence did not keep the session and every value',
   goneWithoutPersistence: 'the broker without persistence kept the session',
+  onceAcrossGroup: 'values were delivered more than once across the group',
+  memberResumed: 'the member that left did not find its session on its return',
 };
 
 const linkOf = (target: string | undefined): string => (target === undefined ? 'a client' : target);
@@ -34,6 +36,7 @@ const faultWords: Record<FaultKind, (node: number | null, target?: string) => st
   stall: (_, target) => `stall of ${linkOf(target)}'s link (half-open)`,
   restore: (_, target) => `restore of ${linkOf(target)}'s link`,
   restart: (_, target) => `clean restart of ${target ?? 'the broker'}`,
+  stop: (_, target) => `stop of ${linkOf(target)} (Ctrl+C)`,
 };
 
 const measureWords: Record<FailoverMeasure, string> = {
@@ -87,6 +90,8 @@ function claimFigures(facts: FaultJudgement['facts']): string[] {
     const cutMs = numberIn(facts, 'cutMs');
     phrases.push(`${produced} values counted while the producer's link was cut${cutMs === null ? '' : ` (${formatSeconds(cutMs)})`}`);
   }
+  const held = numberIn(facts, 'heldForAbsent');
+  if (held !== null) phrases.push(`${held} values held for the member while it was away`);
   const restart = (label: string, resumed: boolean | null, lost: number | null): string =>
     `${label}: ${resumed === null ? 'no consumer came back after the restart' : `session ${resumed ? 'resumed' : 'gone'}, ${String(lost)} lost`}`;
   if ('resumedWithPersistence' in facts) {

@@ -4,7 +4,7 @@
  * too. The same history gives the same verdict, whether judged at the end of the run or read back.
  */
 import { restartedBrokers, restartOutcome } from './broker-restart.js';
-import { checkHistory, outOfOrder, unacknowledged, type HistoryFigures } from './checkers.js';
+import { checkHistory, duplicates, outOfOrder, unacknowledged, type HistoryFigures } from './checkers.js';
 import type { ConnectOperation, FaultKind, FaultOperation, Operation } from './history.js';
 
 /** What the failover time measures: from the fault to the first delivery, through another node, or of a value published after it. */
@@ -121,6 +121,27 @@ function producedDuringCut(history: readonly Operation[], cut: FaultOperation | 
   return { produced: during.length, acknowledged: during.filter((key) => acknowledged.has(key)).length, cutMs: end === Infinity ? null : end - cut.time };
 }
 
+/**
+ * A client stopped and back: its session's next connection after the stop (by another process, the
+ * client started again), and how many values that session delivered on its return that were first
+ * published while it was away (held for it by the broker).
+ */
+function absence(history: readonly Operation[], stop: FaultOperation | undefined): { returned: ConnectOperation | undefined; held: number } {
+  if (!stop || stop.target === undefined) return { returned: undefined, held: 0 };
+  const session = connects(history, 'consumer').filter((op) => op.process === stop.target && op.time <= stop.time).at(-1)?.session;
+  const returned = connects(history, 'consumer').find((op) => op.session === session && op.process !== stop.target && op.time >= stop.time);
+  if (!returned) return { returned, held: 0 };
+  const first = new Map<string, number>();
+  for (const op of history) if (op.f === 'publish' && op.type === 'invoke' && !first.has(`${op.value}\t${op.stream}`)) first.set(`${op.value}\t${op.stream}`, op.time);
+  const held = new Set<string>();
+  for (const op of history) {
+    if (op.f !== 'deliver' || op.session !== session || op.time < returned.time) continue;
+    const published = first.get(`${op.value}\t${op.stream}`);
+    if (published !== undefined && published >= stop.time && published < returned.time) held.add(`${op.value}\t${op.stream}`);
+  }
+  return { returned, held: held.size };
+}
+
 export const faultRules: Readonly<Record<string, Rule>> = {
   'kill-consumer-node': {
     fault: 'kill',
@@ -208,6 +229,17 @@ export const faultRules: Readonly<Record<string, Rule>> = {
       const gone = restartOutcome(history, restartedBrokers.inMemory);
       return { resumedWithPersistence: kept?.sessionResumed ?? null, lostWithPersistence: kept?.lost ?? null, resumedWithout: gone?.sessionResumed ?? null, lostWithout: gone?.lost ?? null };
     },
+  },
+  /** A member of a consumer group stopped and back: across the group every value once, the member's session found on its return. */
+  group: {
+    fault: 'stop',
+    measure: 'first-delivery',
+    conditions: (history, fault) => [
+      everyValueAcknowledged(history),
+      { fact: 'onceAcrossGroup', holds: duplicates(history).count === 0 },
+      { fact: 'memberResumed', holds: absence(history, fault).returned?.sessionPresent === true },
+    ],
+    facts: (history, fault) => ({ heldForAbsent: absence(history, fault).held }),
   },
   /** A random run: only the headline, nothing acknowledged lost. */
   random: { fault: null, measure: 'first-delivery', conditions: () => [] },

@@ -190,6 +190,13 @@ export class Nemesis {
     return at;
   }
 
+  /** Stops a client as Ctrl+C does (SIGINT): it closes cleanly and the broker keeps its session; returns the moment. */
+  async stopClient(client: ChildCommand): Promise<number> {
+    const at = Date.now();
+    await this.recorded('stop', { node: null, target: this.history.processOf(client) }, () => client.interrupt());
+    return at;
+  }
+
   private async onLink(kind: 'stall' | 'cut' | 'restore', client: ChildCommand, action: () => void): Promise<number> {
     const at = Date.now();
     await this.recorded(kind, { node: null, target: this.history.processOf(client) }, async () => action());
