@@ -132,7 +132,7 @@ describe('a saved history checked again', () => {
     writeFileSync(file, `${good}\n${good.replace('"kill"', '"flood"')}\n`);
     const report = CliProcess.report(['--history', file]);
     assert.equal((await report.exitWithin(30_000)).code, 1);
-    assert.equal(report.stderr, `report: ${file} line 2 is not an operation of a history: kind: Invalid option: expected one of "kill"|"start"|"pause"|"resume"|"restart-all"|"isolate"|"disconnect"|"heal"|"cut"|"stall"|"restore"|"restart"\n`);
+    assert.equal(report.stderr, `report: ${file} line 2 is not an operation of a history: kind: Invalid option: expected one of "kill"|"start"|"pause"|"resume"|"restart-all"|"isolate"|"disconnect"|"heal"|"cut"|"stall"|"restore"|"restart"|"stop"\n`);
     assert.equal(report.stdout, '');
     const missing = CliProcess.report(['--history', join(dir, 'none.jsonl')]);
     assert.equal((await missing.exitWithin(30_000)).code, 1);
