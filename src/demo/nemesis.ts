@@ -7,11 +7,11 @@
  * awake and connected, whatever the one before it left. Every fault is an operation of the history
  * (invoke as it begins, ok once done, fail when it could not be done).
  */
+import type { PrivateMosquitto } from '../brokers/mosquitto.js';
 import { type ControlledCluster, type NodeAction, type NodeControl } from '../brokers/node-control.js';
 import { commandLine } from '../cli/invocation.js';
 import { formatSeconds } from '../cli/output.js';
 import type { FaultKind } from '../core/history.js';
-import type { PrivateMosquitto } from '../brokers/mosquitto.js';
 import { HistoryRecorder } from './history-recorder.js';
 import type { LinkProxy } from './link-proxy.js';
 import type { ChildCommand } from './processes.js';
@@ -61,7 +61,7 @@ export class Nemesis {
   }
 
   /** The nemesis of a scenario whose faults strike a client's link or a broker of its own: no cluster needed. */
-  static ofClients(context: ScenarioContext): Nemesis {
+  static withoutCluster(context: ScenarioContext): Nemesis {
     return new Nemesis(undefined, context.say, historyOf(context));
   }
 

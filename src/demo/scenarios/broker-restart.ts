@@ -11,7 +11,7 @@ export const brokerRestart: Scenario = {
   claim: 'Mosquitto keeps sessions and queued messages in memory; with persistence on they survive a broker restart, without it they are gone.',
   needsMosquitto: true,
   async run(context) {
-    const nemesis = Nemesis.ofClients(context);
+    const nemesis = Nemesis.withoutCluster(context);
     const facts: Facts = {};
     let summary: JsonEvent | undefined;
     let last: ChildCommand | undefined;

@@ -26,7 +26,7 @@ export const group: Scenario = {
 };
 
 async function story(context: ScenarioContext): Promise<Outcome> {
-  const nemesis = Nemesis.ofClients(context);
+  const nemesis = Nemesis.withoutCluster(context);
   const { topic, id, state } = names(context, 'group');
   const groupName = `demo-${context.tag}`;
   const member = (name: string): ChildCommand => consumer(context, context.url, `${id}-${name}`, topic, state.replace(/\.json$/, `-${name}.json`), ['--group', groupName]);

@@ -15,7 +15,7 @@ export const keepalive: Scenario = {
   async run(context) {
     const url = firstUrl(context);
     const link = await new LinkProxy(Number(url.port || 1883), url.hostname).start();
-    const nemesis = Nemesis.ofClients(context);
+    const nemesis = Nemesis.withoutCluster(context);
     const { topic, id, state } = names(context, 'keepalive');
     const receiver = consumer(context, throughLink(context, link), id, topic, state, ['-k', String(keepaliveSeconds)]);
     const values = producer(context, context.url, topic);

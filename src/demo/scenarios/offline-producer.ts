@@ -14,7 +14,7 @@ export const offlineProducer: Scenario = {
   async run(context) {
     const url = firstUrl(context);
     const link = await new LinkProxy(Number(url.port || 1883), url.hostname).start();
-    const nemesis = Nemesis.ofClients(context);
+    const nemesis = Nemesis.withoutCluster(context);
     const { topic, id, state } = names(context, 'offline-producer');
     const receiver = consumer(context, context.url, id, topic, state);
     const values = producer(context, throughLink(context, link), topic);
