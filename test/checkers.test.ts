@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { acknowledgedLost, checkHistory, duplicates, failover, outOfOrder, unacknowledged, unavailability } from '../src/core/checkers.js';
 import { judgeFaultHistory } from '../src/core/fault-verdicts.js';
 import type { Operation } from '../src/core/history.js';
+import { topicMatches } from '../src/core/topics.js';
 
 const scenario = 's';
 
@@ -93,9 +94,48 @@ describe('acknowledged lost', () => {
     assert.deepEqual(acknowledgedLost(history).streams, [{ stream: 't', values: [2], ranges: [{ from: 2, to: 2 }] }]);
   });
 
+  it("a session answers only for the topics its subscriptions match: another broker's run, on another topic, is not its to deliver", () => {
+    const subscribedTo = (time: number, session: string, filter: string): Operation => ({ scenario, process: 'consumer-1', time, f: 'subscribe', type: 'ok', stream: filter, session, node: 1 });
+    const history = [
+      subscribedTo(0, 'a', 'run/a'),
+      subscribedTo(0, 'all', 'run/#'),
+      subscribedTo(0, 'shared', '$share/g/run/+'),
+      ...publishedAndAcked(1, 2, 'run/a'),
+      ...publishedAndAcked(3, 3, 'run/b'),
+      ...[1, 2].flatMap((value) => ['a', 'all', 'shared'].map((session) => at.delivered(10 + value, value, { session, stream: 'run/a' }))),
+      at.delivered(13, 3, { session: 'shared', stream: 'run/b' }),
+    ];
+    const found = acknowledgedLost(history);
+    assert.equal(found.lost, 1, 'value 3 of run/b, which session a need not deliver, but run/# must');
+    assert.deepEqual(found.streams, [{ stream: 'run/b', values: [3], ranges: [{ from: 3, to: 3 }] }]);
+    assert.equal(acknowledgedLost([...history, at.delivered(14, 3, { session: 'all', stream: 'run/b' })]).lost, 0);
+  });
+
   it('a value acknowledged twice (sent again) counts once', () => {
     const history = [at.connected(0), at.sent(1, 1), at.acked(2, 1), at.sent(3, 1), at.acked(4, 1), at.delivered(5, 1)];
     assert.equal(acknowledgedLost(history).acknowledged, 1);
+  });
+});
+
+describe('topic filters', () => {
+  it('match as MQTT says: + one level, # the rest and its parent, $ topics only by name, a group prefix aside', () => {
+    const cases: Array<[string, string, boolean]> = [
+      ['a/b', 'a/b', true],
+      ['a/b', 'a/c', false],
+      ['a/+', 'a/b', true],
+      ['a/+', 'a/b/c', false],
+      ['a/+/c', 'a/b/c', true],
+      ['a/#', 'a', true],
+      ['a/#', 'a/b/c', true],
+      ['#', 'a/b', true],
+      ['#', '$SYS/x', false],
+      ['+/x', '$SYS/x', false],
+      ['$SYS/x', '$SYS/x', true],
+      ['a', 'a/b', false],
+      ['$share/g/a/+', 'a/b', true],
+      ['$share/g/a/+', 'b/b', false],
+    ];
+    for (const [filter, topic, matches] of cases) assert.equal(topicMatches(filter, topic), matches, `${filter} against ${topic}`);
   });
 });
 

@@ -13,6 +13,7 @@ const sample: Operation[] = [
   { scenario, process: 'producer-1', time: 12, f: 'publish', type: 'ok', stream: 't', value: 1 },
   { scenario, process: 'consumer-1', time: 13, f: 'deliver', type: 'ok', stream: 't', value: 1, session: 'c', node: 1 },
   { scenario: 'random', process: 'nemesis', time: 20.5, f: 'fault', type: 'invoke', kind: 'kill', node: 2, planned: 20 },
+  { scenario: 'keepalive', process: 'nemesis', time: 30, f: 'fault', type: 'ok', kind: 'stall', node: null, target: 'consumer-1' },
 ];
 
 describe('a history as JSON lines', () => {
@@ -59,6 +60,7 @@ describe('a history as JSON lines', () => {
       [
         [scenario, 5],
         ['random', 1],
+        ['keepalive', 1],
       ],
     );
   });
@@ -97,6 +99,26 @@ describe("a command's events as operations", () => {
       { scenario, process: 'producer-1', time: 8, f: 'publish', type: 'invoke', stream: 't', value: 3 },
       { scenario, process: 'producer-1', time: 9, f: 'publish', type: 'ok', stream: 't', value: 2 },
       { scenario, process: 'producer-1', time: 20, f: 'publish', type: 'info', stream: 't', value: 3 },
+    ]);
+  });
+
+  it("a value counted while the broker was away (kept) is invoked when kept, on the producer's topic; sent once the broker is back, it is invoked again; never acknowledged, its outcome is unknown", () => {
+    const events: TimedEvent[] = [
+      { at: 1, event: { event: 'sent', topic: 't', value: 1, again: false } },
+      { at: 2, event: { event: 'acknowledged', topic: 't', value: 1 } },
+      { at: 3, event: { event: 'kept', value: 2, pending: 1 } },
+      { at: 4, event: { event: 'kept', value: 3, pending: 2 } },
+      { at: 5, event: { event: 'sent', topic: 't', value: 2, again: false } },
+      { at: 6, event: { event: 'acknowledged', topic: 't', value: 2 } },
+    ];
+    assert.deepEqual(commandOperations(events, { scenario, process: 'producer-1', role: 'producer', nodeAt }, 9).map((op) => [op.time, op.f, op.type, 'value' in op ? op.value : null, 'stream' in op ? op.stream : null]), [
+      [1, 'publish', 'invoke', 1, 't'],
+      [2, 'publish', 'ok', 1, 't'],
+      [3, 'publish', 'invoke', 2, 't'],
+      [4, 'publish', 'invoke', 3, 't'],
+      [5, 'publish', 'invoke', 2, 't'],
+      [6, 'publish', 'ok', 2, 't'],
+      [9, 'publish', 'info', 3, 't'],
     ]);
   });
 

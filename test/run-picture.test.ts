@@ -59,6 +59,11 @@ describe('the fault windows of a run', () => {
     assert.deepEqual(windows, [{ kind: 'isolate', node: 3, from: 1000, to: 4800, undoneBy: 'heal', open: false, failed: false }]);
   });
 
+  it("a client's link cut lasts until it is restored", () => {
+    const windows = faultWindows([at.fault(1000, 'invoke', 'cut', null), at.fault(1001, 'ok', 'cut', null), at.fault(2500, 'invoke', 'restore', null), at.fault(2502, 'ok', 'restore', null)], 5000);
+    assert.deepEqual(windows, [{ kind: 'cut', node: null, from: 1000, to: 2502, undoneBy: 'restore', open: false, failed: false }]);
+  });
+
   it('a kill never undone lasts to the end of the run; a kind not known here lasts its own operation, by its name; a failed fault ends where it failed; an unfinished undo where it began', () => {
     const windows = faultWindows(
       [

@@ -12,10 +12,18 @@ const failedConditionWords: Record<string, string> = {
   otherNode: 'the consumer did not reach another node',
   killedWhilePublishing: 'the producer had sent everything before its node was killed: the fault was not exercised',
   producerReconnected: 'the producer did not reconnect to another node',
-  deadLinkNoticed: 'the dead link was not noticed during the pause',
+  deadLinkNoticed: 'the dead link was not noticed in time',
+  inOrder: 'values came out of order',
+  keptValuesAcknowledged: 'the values counted while the link was cut were not all acknowledged',
+  keptWithPersistence: 'the broker with persistence did not keep the session and every value',
+  goneWithoutPersistence: 'the broker without persistence kept the session',
+  onceAcrossGroup: 'values were delivered more than once across the group',
+  memberResumed: 'the member that left did not find its session on its return',
 };
 
-const faultWords: Record<FaultKind, (node: number | null) => string> = {
+const linkOf = (target: string | undefined): string => (target === undefined ? 'a client' : target);
+
+const faultWords: Record<FaultKind, (node: number | null, target?: string) => string> = {
   kill: (node) => `kill of node ${String(node)} (SIGKILL)`,
   start: (node) => `start of node ${String(node)}`,
   pause: (node) => `pause of node ${String(node)} (SIGSTOP)`,
@@ -24,6 +32,11 @@ const faultWords: Record<FaultKind, (node: number | null) => string> = {
   isolate: (node) => `cut of node ${String(node)} from the other nodes`,
   disconnect: (node) => `cut of node ${String(node)} from the other nodes and the clients`,
   heal: (node) => (node === null ? 'heal (every node running and awake)' : `heal of node ${node}'s links`),
+  cut: (_, target) => `cut of ${linkOf(target)}'s link`,
+  stall: (_, target) => `stall of ${linkOf(target)}'s link (half-open)`,
+  restore: (_, target) => `restore of ${linkOf(target)}'s link`,
+  restart: (_, target) => `clean restart of ${target ?? 'the broker'}`,
+  stop: (_, target) => `stop of ${linkOf(target)} (Ctrl+C)`,
 };
 
 const measureWords: Record<FailoverMeasure, string> = {
@@ -32,9 +45,9 @@ const measureWords: Record<FailoverMeasure, string> = {
   'published-after': 'the first value published after it',
 };
 
-/** "the kill of node 2 (SIGKILL)". */
-export function faultText(kind: FaultKind, node: number | null): string {
-  return `the ${faultWords[kind](node)}`;
+/** "the kill of node 2 (SIGKILL)", "the stall of consumer-1's link (half-open)". */
+export function faultText(kind: FaultKind, node: number | null, target?: string): string {
+  return `the ${faultWords[kind](node, target)}`;
 }
 
 /** Values by stream, as ranges: "3-5, 9" when the run had one stream, "a: 3-5; b: 9" when it had several. */
@@ -53,8 +66,39 @@ function failoverText(judgement: FaultJudgement): string {
     const slowest = known.length > 0 ? `at most ${formatSeconds(Math.max(...known))} from a fault to the first value after it` : 'no value after any';
     return `${slowest} (${times.length} ${times.length === 1 ? 'fault' : 'faults'}${known.length < times.length ? `, ${times.length - known.length} with no value after them` : ''})`;
   }
-  const from = `${faultText(failover.kind, failover.node)} to ${measureWords[failover.measure]}`;
+  const from = `${faultText(failover.kind, failover.node, failover.target)} to ${measureWords[failover.measure]}`;
   return failover.ms === null ? `no value within the time after ${from}` : `${formatSeconds(failover.ms)} from ${from}`;
+}
+
+/** A figure of the claim, when the judgement has it as a number (or a yes or no). */
+const numberIn = (facts: FaultJudgement['facts'], name: string): number | null => (typeof facts[name] === 'number' ? facts[name] : null);
+const yesNoIn = (facts: FaultJudgement['facts'], name: string): boolean | null => (typeof facts[name] === 'boolean' ? facts[name] : null);
+
+/**
+ * The figures of the claim, said first: how soon a half-open link was noticed, what the producer
+ * counted while cut off, what each broker restart kept.
+ */
+function claimFigures(facts: FaultJudgement['facts']): string[] {
+  const phrases: string[] = [];
+  const keepalive = numberIn(facts, 'keepaliveSeconds');
+  if (keepalive !== null) {
+    const noticed = numberIn(facts, 'noticedMs');
+    phrases.push(`half-open link ${noticed === null ? 'never noticed' : `noticed after ${formatSeconds(noticed)}`} (keep-alive ${keepalive} s)`);
+  }
+  const produced = numberIn(facts, 'producedDuringCut');
+  if (produced !== null) {
+    const cutMs = numberIn(facts, 'cutMs');
+    phrases.push(`${produced} values counted while the producer's link was cut${cutMs === null ? '' : ` (${formatSeconds(cutMs)})`}`);
+  }
+  const held = numberIn(facts, 'heldForAbsent');
+  if (held !== null) phrases.push(`${held} values held for the member while it was away`);
+  const restart = (label: string, resumed: boolean | null, lost: number | null): string =>
+    `${label}: ${resumed === null ? 'no consumer came back after the restart' : `session ${resumed ? 'resumed' : 'gone'}, ${String(lost)} lost`}`;
+  if ('resumedWithPersistence' in facts) {
+    phrases.push(restart('persistence on', yesNoIn(facts, 'resumedWithPersistence'), numberIn(facts, 'lostWithPersistence')));
+    phrases.push(restart('off', yesNoIn(facts, 'resumedWithout'), numberIn(facts, 'lostWithout')));
+  }
+  return phrases;
 }
 
 /** The observed line of a fault scenario: the headline figures, the failover, and the conditions that failed. */
@@ -62,6 +106,7 @@ export function judgementObserved(judgement: FaultJudgement): string {
   const { lost, duplicates, outOfOrder } = judgement.figures;
   const failed = judgement.conditions.filter((condition) => !condition.holds).map((condition) => failedConditionWords[condition.fact] ?? `${condition.fact} does not hold`);
   return [
+    ...claimFigures(judgement.facts),
     `${lost.acknowledged} acknowledged, ${lost.delivered} delivered, ${lost.lost} acknowledged lost${lost.lost > 0 ? ` (${streamValuesText(lost.streams, lost.published)})` : ''}`,
     `${duplicates.count} duplicates, ${outOfOrder.count} out of order`,
     `failover ${failoverText(judgement)}`,
@@ -91,7 +136,7 @@ export function figureLines(figures: HistoryFigures): string[] {
       ? ['Failover: no fault']
       : failovers.map(
           (failover) =>
-            `Failover after ${faultText(failover.kind, failover.node)} at ${formatSeconds(failover.at)}: ${failover.firstDeliveryMs === null ? 'no value after it' : `first value after ${formatSeconds(failover.firstDeliveryMs)}`}` +
+            `Failover after ${faultText(failover.kind, failover.node, failover.target)} at ${formatSeconds(failover.at)}: ${failover.firstDeliveryMs === null ? 'no value after it' : `first value after ${formatSeconds(failover.firstDeliveryMs)}`}` +
             `${failover.otherNodeMs === null ? '' : `, through another node after ${formatSeconds(failover.otherNodeMs)}`}`,
         )),
   ];

@@ -3,6 +3,7 @@
  * fault test is a combination of them; none of them looks at anything but the operations.
  */
 import { valueRanges, type DeliverOperation, type FaultKind, type FaultOperation, type Operation } from './history.js';
+import { topicMatches } from './topics.js';
 
 /** Values of one stream (topic), sorted, and the same as runs of consecutive values. */
 export interface StreamValues {
@@ -24,7 +25,7 @@ export interface AcknowledgedLost {
 }
 
 export interface Duplicates {
-  /** Deliveries of a value the same session had delivered before. */
+  /** Deliveries of a value the same session, or another member of its group, had delivered before. */
   count: number;
   streams: StreamValues[];
 }
@@ -45,6 +46,8 @@ export interface Unavailability {
 export interface Failover {
   kind: FaultKind;
   node: number | null;
+  /** The process whose link it struck, for a fault of a client's link. */
+  target?: string;
   /** When the fault began, ms since the run's start. */
   at: number;
   /** From the fault to the first delivery after it; null when none came. */
@@ -55,8 +58,8 @@ export interface Failover {
   publishedAfterMs: number | null;
 }
 
-/** The faults that interrupt a node or the cluster: each one's failover is measured. */
-export const disruptiveFaults: readonly FaultKind[] = ['kill', 'pause', 'start', 'restart-all', 'isolate', 'disconnect'];
+/** The faults that interrupt a node, the cluster, a broker, a client's link or a client: each one's failover is measured. */
+export const disruptiveFaults: readonly FaultKind[] = ['kill', 'pause', 'start', 'restart-all', 'isolate', 'disconnect', 'cut', 'stall', 'restart', 'stop'];
 
 const keyOf = (stream: string, value: number): string => `${value}\t${stream}`;
 
@@ -101,7 +104,27 @@ function sessionStarts(history: readonly Operation[]): Map<string, number> {
   return new Map(sessions(history).map((session) => [session, subscribed.get(session) ?? connected.get(session) ?? -Infinity]));
 }
 
-/** Acknowledged to a producer and never delivered in a session that was there when it was published: the figure that must be 0. */
+/**
+ * Who answers for a session's values: the session itself, or, for a member of a consumer group (a
+ * shared subscription, $share/GROUP/FILTER), the group, whose members each get a share of the values.
+ */
+function receiverOf(history: readonly Operation[]): (session: string) => string {
+  const groups = new Map<string, string>();
+  for (const op of history) if (op.f === 'subscribe' && op.stream.startsWith('$share/') && !groups.has(op.session)) groups.set(op.session, op.stream);
+  return (session) => groups.get(session) ?? session;
+}
+
+/** Which streams each receiver answers for: those its subscriptions' filters match (every stream, for one with no subscription in the history). */
+function receiverFilters(history: readonly Operation[], receiver: (session: string) => string): Map<string, string[]> {
+  const filters = new Map<string, string[]>();
+  for (const op of history) if (op.f === 'subscribe') filters.set(receiver(op.session), [...(filters.get(receiver(op.session)) ?? []), op.stream]);
+  return filters;
+}
+
+/**
+ * Acknowledged to a producer and never delivered in a session that was there when it was published and
+ * subscribed to its topic (by any member, for a consumer group): the figure that must be 0.
+ */
 export function acknowledgedLost(history: readonly Operation[]): AcknowledgedLost {
   const invoked = new Map<string, number>();
   const acknowledged = new Map<string, { stream: string; value: number }>();
@@ -112,24 +135,31 @@ export function acknowledgedLost(history: readonly Operation[]): AcknowledgedLos
     if (op.type === 'ok') acknowledged.set(key, { stream: op.stream, value: op.value });
   }
   const delivered = deliveries(history);
-  const starts = sessionStarts(history);
-  const seen = new Map<string, Set<string>>([...starts.keys()].map((session) => [session, new Set<string>()]));
-  for (const op of delivered) seen.get(op.session)!.add(keyOf(op.stream, op.value));
+  const receiver = receiverOf(history);
+  // A group answers from its first member's start.
+  const starts = new Map<string, number>();
+  for (const [session, start] of sessionStarts(history)) starts.set(receiver(session), Math.min(starts.get(receiver(session)) ?? Infinity, start));
+  const seen = new Map<string, Set<string>>([...starts.keys()].map((who) => [who, new Set<string>()]));
+  for (const op of delivered) seen.get(receiver(op.session))!.add(keyOf(op.stream, op.value));
+  const filters = receiverFilters(history, receiver);
+  const answersFor = (who: string, stream: string): boolean => filters.get(who)?.some((filter) => topicMatches(filter, stream)) ?? true;
   const lost = new Map<string, { stream: string; value: number }>();
-  for (const [session, keys] of seen) {
-    const start = starts.get(session)!;
-    for (const [key, found] of acknowledged) if (!keys.has(key) && (invoked.get(key) ?? Infinity) >= start) lost.set(key, found);
+  for (const [who, keys] of seen) {
+    const start = starts.get(who)!;
+    for (const [key, found] of acknowledged) if (!keys.has(key) && (invoked.get(key) ?? Infinity) >= start && answersFor(who, found.stream)) lost.set(key, found);
   }
   const streams = byStream(lost.values());
   const published = new Set(history.flatMap((op) => (op.f === 'publish' ? [op.stream] : []))).size;
   return { acknowledged: acknowledged.size, delivered: delivered.length, lost: lost.size, streams, published };
 }
 
+/** Deliveries of a value the same session (or another member of its group) had delivered before. */
 export function duplicates(history: readonly Operation[]): Duplicates {
+  const receiver = receiverOf(history);
   const seen = new Set<string>();
   const again: Array<{ stream: string; value: number }> = [];
   for (const op of deliveries(history)) {
-    const key = `${op.session}\n${keyOf(op.stream, op.value)}`;
+    const key = `${receiver(op.session)}\n${keyOf(op.stream, op.value)}`;
     if (seen.has(key)) again.push({ stream: op.stream, value: op.value });
     seen.add(key);
   }
@@ -180,6 +210,7 @@ export function failover(history: readonly Operation[]): Failover[] {
     return {
       kind: fault.kind,
       node: fault.node,
+      ...(fault.target === undefined ? {} : { target: fault.target }),
       at: fault.time,
       firstDeliveryMs: since(after[0]),
       otherNodeMs: since(after.find((op) => op.node !== null && op.node !== fault.node)),

@@ -1,10 +1,11 @@
 /**
  * A producer's or a consumer's events (its --json output, each line timed as it arrived) as operations
  * of a history: a value sent is a publish invoke, acknowledged its ok, and one still unanswered when the
- * process ended an info (outcome unknown); a value received is a deliver ok through the node and the
+ * process ended an info (outcome unknown); a value counted while the broker was away (kept, sent once
+ * it is back) is invoked when it was kept; a value received is a deliver ok through the node and the
  * session of the connection it came in.
  */
-import type { ConsumerEvent, ProducerEvent } from './events.js';
+import type { ConsumerEvent, ProducerEvent, SentEvent } from './events.js';
 import type { Operation } from './history.js';
 
 export interface TimedEvent {
@@ -28,6 +29,8 @@ export function commandOperations(events: readonly TimedEvent[], who: CommandRol
   const unanswered = new Map<string, { stream: string; value: number }>();
   let session = '';
   let node: number | null = null;
+  // A producer publishes on one topic; a kept value does not name it, the values it sends do.
+  const producerTopic = events.map(({ event }) => event).find((event): event is SentEvent => event.event === 'sent')?.topic;
   for (const { at: time, event } of events) {
     switch (event.event) {
       case 'connected':
@@ -44,6 +47,12 @@ export function commandOperations(events: readonly TimedEvent[], who: CommandRol
       case 'sent':
         unanswered.set(`${event.value}\t${event.topic}`, { stream: event.topic, value: event.value });
         operations.push({ scenario, process, time, f: 'publish', type: 'invoke', stream: event.topic, value: event.value });
+        break;
+      case 'kept':
+        if (producerTopic !== undefined) {
+          unanswered.set(`${event.value}\t${producerTopic}`, { stream: producerTopic, value: event.value });
+          operations.push({ scenario, process, time, f: 'publish', type: 'invoke', stream: producerTopic, value: event.value });
+        }
         break;
       case 'acknowledged':
         unanswered.delete(`${event.value}\t${event.topic}`);

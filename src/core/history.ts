@@ -5,8 +5,14 @@
  */
 import { z } from 'zod';
 
-/** Every fault the nemesis can inject or undo; a fault operation names one. */
-export const faultKinds = ['kill', 'start', 'pause', 'resume', 'restart-all', 'isolate', 'disconnect', 'heal'] as const;
+/**
+ * Every fault the nemesis can inject or undo; a fault operation names one. Those of a cluster's nodes
+ * first; then those of one client's link through a relay (cut: closed and refused; stall: half-open,
+ * the sockets open and nothing through; restore: carrying again), a broker of one node stopped
+ * cleanly and started again with its data (restart), and a client stopped as Ctrl+C does (stop: it
+ * closes cleanly, its session kept).
+ */
+export const faultKinds = ['kill', 'start', 'pause', 'resume', 'restart-all', 'isolate', 'disconnect', 'heal', 'cut', 'stall', 'restore', 'restart', 'stop'] as const;
 
 export type FaultKind = (typeof faultKinds)[number];
 
@@ -77,8 +83,10 @@ const faultSchema = z.strictObject({
   f: z.literal('fault'),
   type: z.enum(['invoke', 'ok', 'fail']),
   kind: z.enum(faultKinds),
-  /** The node it struck; null for a fault of the whole cluster. */
+  /** The node it struck; null for a fault of the whole cluster, or of no node. */
   node,
+  /** What it struck when that is no node: the client (consumer-1) whose link it cut or stalled or which it stopped, the broker it restarted. */
+  target: z.string().min(1).optional(),
   /** When the schedule wanted it (a random run), ms since the run's start. */
   planned: time.optional(),
 });

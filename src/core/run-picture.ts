@@ -79,7 +79,7 @@ export interface RunPicture {
 }
 
 /** The operation that undoes a fault; heal undoes every fault. */
-export const undoOf: Readonly<Record<string, string>> = { kill: 'start', pause: 'resume', isolate: 'heal' };
+export const undoOf: Readonly<Record<string, string>> = { kill: 'start', pause: 'resume', isolate: 'heal', cut: 'restore' };
 
 const undoKinds = new Set([...Object.values(undoOf), 'heal']);
 

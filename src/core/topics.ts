@@ -70,3 +70,19 @@ export function subscriptionOf(topic: string, group?: string): Subscription {
 export function hasWildcard(filter: string): boolean {
   return filter.split('/').some((level) => level === '+' || level === '#');
 }
+
+/**
+ * Whether a topic name matches a topic filter (MQTT 5, 4.7): + is one level, # the level it stands at
+ * and every one below (a/# matches a); a wildcard first level never matches a topic that begins with $;
+ * a group's "$share/GROUP/" prefix is not part of the filter.
+ */
+export function topicMatches(filter: string, topic: string): boolean {
+  const levels = (filter.startsWith(sharePrefix) ? filter.split('/').slice(2) : filter.split('/'));
+  const names = topic.split('/');
+  if (topic.startsWith('$') && (levels[0] === '+' || levels[0] === '#')) return false;
+  for (const [i, level] of levels.entries()) {
+    if (level === '#') return true;
+    if (i >= names.length || (level !== '+' && level !== names[i])) return false;
+  }
+  return levels.length === names.length;
+}

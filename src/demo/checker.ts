@@ -78,7 +78,7 @@ export function judge(scenario: string, history: HistoryRecorder, last: ChildCom
   const judgement = judgeFaultHistory(scenario, history.operations());
   if (!judgement) throw new Error(`no checker combination for ${scenario}`);
   const { lost, duplicates, outOfOrder } = judgement.figures;
-  const finding = lostFinding(judgement.figures);
+  const finding = judgement.lossClaimed ? null : lostFinding(judgement.figures);
   if (finding) say(finding);
   return {
     verdict: verdictOf(judgement.pass),

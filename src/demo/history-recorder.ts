@@ -28,8 +28,24 @@ export class HistoryRecorder {
     this.nodeAt = nodeAt;
   }
 
-  fault(type: 'invoke' | 'ok' | 'fail', kind: FaultKind, node: number | null, planned?: number): void {
-    this.faults.push({ scenario: this.scenario, process: 'nemesis', time: this.now(), f: 'fault', type, kind, node, ...(planned === undefined ? {} : { planned }) });
+  /** A fault of the nemesis; target: the process whose link it struck, when it struck a client's. */
+  fault(type: 'invoke' | 'ok' | 'fail', kind: FaultKind, node: number | null, planned?: number, target?: string): void {
+    this.faults.push({
+      scenario: this.scenario,
+      process: 'nemesis',
+      time: this.now(),
+      f: 'fault',
+      type,
+      kind,
+      node,
+      ...(target === undefined ? {} : { target }),
+      ...(planned === undefined ? {} : { planned }),
+    });
+  }
+
+  /** The name a watched command has in the history (consumer-1), or undefined when it is not watched. */
+  processOf(command: ChildCommand): string | undefined {
+    return this.commands.find((watched) => watched.command === command)?.process;
   }
 
   /** A producer or consumer whose events go into the history, named by its role and its turn (producer-1, consumer-2). */

@@ -1,10 +1,11 @@
 import { formatDuration } from '../../cli/output.js';
-import { LinkProxy } from '../link-proxy.js';
-import { consumer, finish, firstUrl, throughLink, lastSummary, names, producer, receive, verdictOf, type Scenario } from '../story.js';
 import type { LinkReason } from '../../core/events.js';
+import { keepaliveSeconds } from '../../core/fault-verdicts.js';
 import { describeLinkReason } from '../../core/reasons.js';
-
-const keepaliveSeconds = 2;
+import { judge } from '../checker.js';
+import { LinkProxy } from '../link-proxy.js';
+import { Nemesis } from '../nemesis.js';
+import { consumer, finish, firstUrl, throughLink, names, producer, receive, type Scenario } from '../story.js';
 
 export const keepalive: Scenario = {
   name: 'keepalive',
@@ -14,39 +15,28 @@ export const keepalive: Scenario = {
   async run(context) {
     const url = firstUrl(context);
     const link = await new LinkProxy(Number(url.port || 1883), url.hostname).start();
+    const nemesis = Nemesis.withoutCluster(context);
     const { topic, id, state } = names(context, 'keepalive');
     const receiver = consumer(context, throughLink(context, link), id, topic, state, ['-k', String(keepaliveSeconds)]);
     const values = producer(context, context.url, topic);
     try {
       await receiver.waitForEvent('subscribed');
       await receive(receiver, 5);
-      link.stall();
-      const stalledAt = Date.now();
+      const stalledAt = await nemesis.stall(link, receiver);
       context.say(`The consumer's link goes half-open: the sockets stay open, nothing gets through (keep-alive ${keepaliveSeconds} s).`);
       const offline = await receiver.waitForEvent('offline', () => true, keepaliveSeconds * 1500 + 5000);
-      const noticedMs = Date.now() - stalledAt;
-      context.say(`The consumer notices after ${formatDuration(noticedMs)}: ${describeLinkReason(offline.reason as LinkReason)}.`);
+      context.say(`The consumer notices after ${formatDuration(Date.now() - stalledAt)}: ${describeLinkReason(offline.reason as LinkReason)}.`);
       await receiver.waitUntil('the reconnect', () => receiver.eventsOf('connected').length >= 2, 10_000);
       const back = receiver.eventsOf('connected')[1]!;
       context.say(`It reconnects: ${back.sessionPresent ? 'the broker resumed its session' : 'the broker had no session for it'}.`);
       const { missing, exit } = await finish(context, values, receiver);
-      const facts = {
-        keepaliveSeconds,
-        noticedMs,
+      // The verdict is the history's; what the consumer itself counted stays beside it.
+      return judge('keepalive', nemesis.history, receiver, context.say, {
         reason: (offline.reason as LinkReason).code,
-        sessionResumed: back.sessionPresent === true,
         missing: missing.length,
         gaps: receiver.eventsOf('gap').length,
         exit: exit.code,
-      };
-      const inTime = noticedMs <= keepaliveSeconds * 1500 + 1000;
-      const pass = inTime && facts.sessionResumed && facts.missing === 0 && facts.gaps === 0 && exit.code === 0;
-      return {
-        verdict: verdictOf(pass),
-        observed: `half-open link noticed after ${formatDuration(noticedMs)} (keep-alive ${keepaliveSeconds} s), session resumed: ${facts.sessionResumed ? 'yes' : 'no'}; ${facts.missing} missing${facts.gaps > 0 ? `, ${facts.gaps} gaps reported (${String(lastSummary(receiver)?.outOfOrder ?? 0)} values out of order)` : ''}`,
-        facts,
-        summary: lastSummary(receiver),
-      };
+      });
     } finally {
       await values.interrupt();
       await receiver.interrupt();
