@@ -64,6 +64,27 @@ describe('the fault windows of a run', () => {
     assert.deepEqual(windows, [{ kind: 'cut', node: null, from: 1000, to: 2502, undoneBy: 'restore', open: false, failed: false }]);
   });
 
+  it("a disconnection lasts until its node's links are healed; the heal of one node's links leaves another node's cut and a pause in force", () => {
+    const windows = faultWindows(
+      [
+        at.fault(1000, 'invoke', 'disconnect', 2),
+        at.fault(1004, 'ok', 'disconnect', 2),
+        at.fault(1500, 'invoke', 'isolate', 3),
+        at.fault(1503, 'ok', 'isolate', 3),
+        at.fault(1800, 'invoke', 'pause', 1),
+        at.fault(1801, 'ok', 'pause', 1),
+        at.fault(3000, 'invoke', 'heal', 2),
+        at.fault(3006, 'ok', 'heal', 2),
+      ],
+      5000,
+    );
+    assert.deepEqual(windows, [
+      { kind: 'disconnect', node: 2, from: 1000, to: 3006, undoneBy: 'heal', open: false, failed: false },
+      { kind: 'isolate', node: 3, from: 1500, to: 5000, undoneBy: null, open: true, failed: false },
+      { kind: 'pause', node: 1, from: 1800, to: 5000, undoneBy: null, open: true, failed: false },
+    ]);
+  });
+
   it('a kill never undone lasts to the end of the run; a kind not known here lasts its own operation, by its name; a failed fault ends where it failed; an unfinished undo where it began', () => {
     const windows = faultWindows(
       [

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { faultSchedule, maxSeed } from '../src/core/schedule.js';
-import { randomFaultKinds, randomSchedule } from '../src/demo/random-run.js';
+import type { ControlledCluster, NodeControl } from '../src/brokers/node-control.js';
+import { randomFaultKinds, randomFaultKindsOn, randomSchedule } from '../src/demo/random-run.js';
 
 const shape = { timeLimitMs: 60_000, nodes: 3, kinds: ['kill', 'pause'] as const };
 
@@ -52,9 +53,35 @@ describe('the schedule of a random run', () => {
     assert.ok(faultSchedule(maxSeed, shape).length > 0);
   });
 
-  it("the demo's random run draws from the nemesis's repertoire: kill and pause", () => {
-    assert.deepEqual(randomFaultKinds, ['kill', 'pause']);
+  it("the demo's random run draws from the nemesis's repertoire: kill, pause, isolate, disconnect, in that order", () => {
+    assert.deepEqual(randomFaultKinds, ['kill', 'pause', 'isolate', 'disconnect']);
     assert.deepEqual(randomSchedule(42, 60_000, 3), faultSchedule(42, { ...shape, kinds: randomFaultKinds }));
+  });
+
+  it('seed 42 with the partitions drawn too, written out; without them, the schedule it always gave', () => {
+    assert.deepEqual(randomSchedule(42, 60_000, 3), expected42WithPartitions);
+    assert.deepEqual(randomSchedule(42, 60_000, 3, ['kill', 'pause']), expected42);
+  });
+
+  it('draws isolate and disconnect as often as kill and pause over many seeds, on every node', () => {
+    const drawn = Array.from({ length: 400 }, (_, seed) => randomSchedule(seed, 60_000, 3)).flat();
+    for (const kind of randomFaultKinds) {
+      const share = drawn.filter((fault) => fault.kind === kind).length / drawn.length;
+      assert.ok(share > 0.2 && share < 0.3, `${kind}: ${share}`);
+    }
+    assert.deepEqual(new Set(drawn.filter((fault) => fault.kind === 'isolate').map((fault) => fault.node)), new Set([1, 2, 3]));
+  });
+
+  it('a cluster draws only the faults whose actions all its nodes have', () => {
+    const cluster = (...nodes: NodeControl[]): ControlledCluster => ({ description: 'three nodes', nodes, waitUntilReady: async () => {} });
+    const act = async (): Promise<void> => {};
+    const everything: NodeControl = { url: 'mqtt://10.0.0.1:1883', kill: act, start: act, pause: act, resume: act, isolate: act, disconnect: act, heal: act };
+    const noLinks: NodeControl = { url: 'mqtt://10.0.0.2:1883', kill: act, start: act, pause: act, resume: act };
+    const noHeal: NodeControl = { url: 'mqtt://10.0.0.3:1883', kill: act, start: act, isolate: act, disconnect: act };
+    assert.deepEqual(randomFaultKindsOn(cluster(everything, everything, everything)), ['kill', 'pause', 'isolate', 'disconnect']);
+    assert.deepEqual(randomFaultKindsOn(cluster(everything, noLinks, everything)), ['kill', 'pause']);
+    assert.deepEqual(randomFaultKindsOn(cluster(noHeal, noHeal, noHeal)), ['kill'], 'a cut that cannot be healed is never drawn');
+    assert.deepEqual(randomFaultKindsOn(cluster({ ...everything, disconnect: undefined }, everything, everything)), ['kill', 'pause', 'isolate']);
   });
 });
 
@@ -63,5 +90,13 @@ const expected42 = [
   { at: 16725, kind: 'kill', node: 1, durationMs: 2286 },
   { at: 26880, kind: 'pause', node: 1, durationMs: 5136 },
   { at: 36579, kind: 'kill', node: 2, durationMs: 7858 },
+  { at: 48936, kind: 'kill', node: 2, durationMs: 4281 },
+];
+
+const expected42WithPartitions = [
+  { at: 8751, kind: 'disconnect', node: 2, durationMs: 5262 },
+  { at: 16725, kind: 'kill', node: 1, durationMs: 2286 },
+  { at: 26880, kind: 'disconnect', node: 1, durationMs: 5136 },
+  { at: 36579, kind: 'isolate', node: 2, durationMs: 7858 },
   { at: 48936, kind: 'kill', node: 2, durationMs: 4281 },
 ];

@@ -50,6 +50,7 @@ const faultLegend: Record<string, string> = {
   kill: 'kill → start (SIGKILL, then started again)',
   pause: 'pause → resume (SIGSTOP, SIGCONT)',
   isolate: 'isolate → heal (cut off from the others)',
+  disconnect: 'disconnect → heal (cut off from the others and the clients)',
   'restart-all': 'clean restart of every node',
   other: 'another fault, labelled by its name',
 };

@@ -24,7 +24,7 @@ export const lostColour = '#D55E00';
 export const failoverColour = '#CC79A7';
 
 /** The hatching of a fault window by kind; a kind not known here gets the last one. */
-const hatchedKinds = ['kill', 'pause', 'isolate', 'restart-all'];
+const hatchedKinds = ['kill', 'pause', 'isolate', 'disconnect', 'restart-all'];
 
 export function hatchId(kind: string): string {
   return `hatch-${hatchedKinds.includes(kind) ? kind : 'other'}`;
@@ -220,6 +220,7 @@ export function sharedDefinitions(): string {
     hatch('hatch-kill', '<path d="M-2,2l4,-4M0,8l8,-8M6,10l4,-4" stroke="#555" stroke-width="1.3"/>') +
     hatch('hatch-pause', '<circle cx="4" cy="4" r="1.4" fill="#555"/>', 8) +
     hatch('hatch-isolate', '<path d="M0,4h8" stroke="#555" stroke-width="1.3"/>') +
+    hatch('hatch-disconnect', '<path d="M0,2h8M0,6h8" stroke="#555" stroke-width="1.1"/>') +
     hatch('hatch-restart-all', '<path d="M0,0l8,8M8,0l-8,8" stroke="#555" stroke-width="1"/>') +
     hatch('hatch-other', '<path d="M4,0v8" stroke="#555" stroke-width="1.3"/>') +
     arrow('arrow-failover', failoverColour) +

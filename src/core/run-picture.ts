@@ -30,7 +30,7 @@ export interface TimeBin {
   values: Record<SeriesKind, BinValues>;
 }
 
-/** A fault from its beginning to the end of its undo (kill to start, pause to resume, isolate to heal), or to its own end when it has no undo. */
+/** A fault from its beginning to the end of its undo (kill to start, pause to resume, isolate or disconnect to heal), or to its own end when it has no undo. */
 export interface FaultWindow {
   /** The fault's kind as the history names it, known here or not. */
   kind: string;
@@ -78,8 +78,8 @@ export interface RunPicture {
   failovers: FailoverMark[];
 }
 
-/** The operation that undoes a fault; heal undoes every fault. */
-export const undoOf: Readonly<Record<string, string>> = { kill: 'start', pause: 'resume', isolate: 'heal', cut: 'restore' };
+/** The operation that undoes a fault; a heal of no node in particular undoes every fault. */
+export const undoOf: Readonly<Record<string, string>> = { kill: 'start', pause: 'resume', isolate: 'heal', disconnect: 'heal', cut: 'restore' };
 
 const undoKinds = new Set([...Object.values(undoOf), 'heal']);
 
@@ -110,7 +110,7 @@ export function faultWindows(history: readonly Operation[], durationMs: number):
     if (op.f !== 'fault') continue;
     const kind: string = op.kind;
     if (op.type === 'invoke') {
-      const closed = windows.filter((w) => w.open && !undoing.some((u) => u.window === w) && (kind === 'heal' || (undoOf[w.kind] === kind && (op.node === null || w.node === op.node))));
+      const closed = windows.filter((w) => w.open && !undoing.some((u) => u.window === w) && ((kind === 'heal' && op.node === null) || (undoOf[w.kind] === kind && (op.node === null || w.node === op.node))));
       for (const window of closed) undoing.push({ window, kind, node: op.node, began: op.time });
       // An undo with nothing to undo (the heal that starts a scenario) draws nothing.
       if (closed.length === 0 && !undoKinds.has(kind)) windows.push({ kind, node: op.node, from: op.time, to: durationMs, undoneBy: null, open: true, failed: false });

@@ -37,7 +37,7 @@ export const demoExamples: Example[] = [
   { args: '--cluster', note: 'the fault scenarios on a 3-node NATS cluster it starts (needs nats-server)' },
   { args: '--cluster --broker rabbitmq', note: 'the same on 3 RabbitMQ nodes (or ejabberd, rabbitmq-mirrored, rabbitmq-quorum; --nodes 5 for 5)' },
   { args: '--cluster --history run.jsonl', note: 'the same, every operation and fault written to run.jsonl; npm run report -- --history run.jsonl checks it again' },
-  { args: '--cluster --random --time-limit 60 --seed 42', note: 'producers and consumers for 60 s while the nemesis kills and pauses nodes on a schedule drawn from seed 42 (the same seed, the same schedule)' },
+  { args: '--cluster --random --time-limit 60 --seed 42', note: 'producers and consumers for 60 s while the nemesis kills, pauses and (as root) cuts off nodes on a schedule drawn from seed 42 (the same seed, the same schedule)' },
   { args: '--cluster --html run.html', note: 'the same, and a page that shows each scenario as a timeline: the values, the faults, what was lost, the failover' },
   { args: '--nodes nodes.json -V 4', note: 'the fault scenarios on your own cluster: its nodes and the commands that kill, start, pause, resume, isolate and heal each (docs/partitions.md)' },
   { args: '--url mqtt://localhost:1883', note: 'the report card of a running broker: every claim that needs no control of it, and probes' },
@@ -64,7 +64,7 @@ export function demoProgram(): Command {
     .addOption(new Option('--all', "run every claim of the article (on one broker)"))
     .addOption(new Option('--cluster', `run the fault scenarios on the nodes of --broker (${faultClusterNodes} or more), or, without --broker, on a NATS cluster of their own: ${clusterScenarios.map((s) => s.name).join(', ')}`).conflicts('url'))
     .addOption(new Option('--history <file>', "write the scenarios' history to this file as JSON lines: every publish, acknowledgement, delivery, connection and fault, timed, the scenario named on each (checked again by the report command's --history)").conflicts('url'))
-    .addOption(new Option('--random', `a random fault run instead of the scenarios: ${randomClients.producers} producers and ${randomClients.consumers} consumers on the cluster while the nemesis injects faults (${randomFaultKinds.join(', ')}) at random times, then the checkers' figures`).conflicts(['url', 'all', 'scenario']))
+    .addOption(new Option('--random', `a random fault run instead of the scenarios: ${randomClients.producers} producers and ${randomClients.consumers} consumers on the cluster while the nemesis injects faults (${randomFaultKinds.join(', ')}; each one the nodes take: cutting links needs root, or the commands of --nodes FILE) at random times, then the checkers' figures`).conflicts(['url', 'all', 'scenario']))
     .addOption(new Option('--time-limit <seconds>', 'how long the random run lasts (default: 60)').argParser(integerIn(20, 3600, 'the time limit')))
     .addOption(new Option('--seed <n>', `the random run's seed, to replay its schedule of faults (0 to ${maxSeed}; default: a random one, printed)`).argParser(integerIn(0, maxSeed, 'the seed')))
     .addOption(new Option('--html <file>', "write a page (HTML, self-contained, opens offline) that shows each scenario's history as a timeline: values sent, acknowledged and delivered, the faults, the lost values, the failover, beside the checkers' figures"))

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BrokerKind } from '../brokers/catalogue.js';
-import type { ControlledCluster } from '../brokers/node-control.js';
+import { missingActions, whyNot, type ControlledCluster, type NodeAction } from '../brokers/node-control.js';
 import { commandLine } from '../cli/invocation.js';
 import { chalkFor, formatSeconds, judgementObserved, lostFinding, runPageHtml, verdictLines, writePage } from '../cli/output.js';
 import type { HistoryFigures } from '../core/checkers.js';
@@ -25,18 +25,45 @@ import { consumer, producer, type ScenarioContext } from './story.js';
 /** How many producers and consumers a random run starts. */
 export const randomClients = { producers: 2, consumers: 2 };
 
+interface RepertoireEntry {
+  /** The node actions it takes: a cluster whose nodes lack one never draws it. */
+  needs: readonly NodeAction[];
+  inject(nemesis: Nemesis, node: number, planned: number): Promise<unknown>;
+  undo(nemesis: Nemesis, node: number, planned: number): Promise<unknown>;
+}
+
 /**
- * The nemesis's repertoire for random runs: each fault, and how it is undone. A new kind of fault is
- * one more line here (and its kind in src/core/history.ts).
+ * The nemesis's repertoire for random runs: each fault, the actions it needs and how it is undone. A
+ * new kind of fault is one more line here (and its kind in src/core/history.ts). The order is part of
+ * the drawing: new kinds go at the end, so that a cluster that takes only the first ones keeps the
+ * schedules its seeds always gave.
  */
 const repertoire = {
-  kill: { inject: (nemesis: Nemesis, node: number, planned: number) => nemesis.kill(node, planned), undo: (nemesis: Nemesis, node: number, planned: number) => nemesis.restart(node, planned) },
-  pause: { inject: (nemesis: Nemesis, node: number, planned: number) => nemesis.pause(node, planned), undo: (nemesis: Nemesis, node: number, planned: number) => nemesis.resume(node, planned) },
-} as const;
+  kill: { needs: ['kill', 'start'], inject: (nemesis, node, planned) => nemesis.kill(node, planned), undo: (nemesis, node, planned) => nemesis.restart(node, planned) },
+  pause: { needs: ['pause', 'resume'], inject: (nemesis, node, planned) => nemesis.pause(node, planned), undo: (nemesis, node, planned) => nemesis.resume(node, planned) },
+  isolate: { needs: ['isolate', 'heal'], inject: (nemesis, node, planned) => nemesis.isolate(node, planned), undo: (nemesis, node, planned) => nemesis.healLinks(node, planned) },
+  disconnect: { needs: ['disconnect', 'heal'], inject: (nemesis, node, planned) => nemesis.disconnect(node, planned), undo: (nemesis, node, planned) => nemesis.healLinks(node, planned) },
+} as const satisfies Record<string, RepertoireEntry>;
 
 export type RandomFaultKind = keyof typeof repertoire;
 
 export const randomFaultKinds = Object.keys(repertoire) as RandomFaultKind[];
+
+/** The faults a random run draws on this cluster: those of the repertoire whose actions every node has. */
+export function randomFaultKindsOn(cluster: ControlledCluster): RandomFaultKind[] {
+  return randomFaultKinds.filter((kind) => missingActions(cluster, repertoire[kind].needs).length === 0);
+}
+
+/** The faults of the repertoire this cluster cannot take, grouped by why: "isolate, disconnect: REASON". */
+function leftOut(cluster: ControlledCluster): string[] {
+  const drawn = randomFaultKindsOn(cluster);
+  const byReason = new Map<string, RandomFaultKind[]>();
+  for (const kind of randomFaultKinds.filter((one) => !drawn.includes(one))) {
+    const reason = whyNot(cluster, repertoire[kind].needs) ?? '';
+    byReason.set(reason, [...(byReason.get(reason) ?? []), kind]);
+  }
+  return [...byReason].map(([reason, kinds]) => `${kinds.join(', ')}: ${reason}`);
+}
 
 export interface RandomRunOptions {
   seed: number;
@@ -55,9 +82,9 @@ export interface RandomRunResult {
   figures: HistoryFigures;
 }
 
-/** The schedule of a seed on a cluster of that many nodes, for that long: the same whenever asked. */
-export function randomSchedule(seed: number, timeLimitMs: number, nodes: number): Array<ScheduledFault<RandomFaultKind>> {
-  return faultSchedule(seed, { timeLimitMs, nodes, kinds: randomFaultKinds });
+/** The schedule of a seed on a cluster of that many nodes that takes these faults, for that long: the same whenever asked. */
+export function randomSchedule(seed: number, timeLimitMs: number, nodes: number, kinds: readonly RandomFaultKind[] = randomFaultKinds): Array<ScheduledFault<RandomFaultKind>> {
+  return faultSchedule(seed, { timeLimitMs, nodes, kinds });
 }
 
 /** Resolves at this many ms after the start (at once when that is past). */
@@ -69,7 +96,10 @@ export async function runRandom(cluster: ControlledCluster, options: RandomRunOp
   const history = new HistoryRecorder('random');
   const say = (line: string): void => out(`  [${formatSeconds(history.now())}] ${line}`);
   const nemesis = new Nemesis(cluster, say, history);
-  const schedule = randomSchedule(options.seed, options.timeLimitMs, cluster.nodes.length);
+  const kinds = randomFaultKindsOn(cluster);
+  const schedule = randomSchedule(options.seed, options.timeLimitMs, cluster.nodes.length, kinds);
+  const missing = leftOut(cluster);
+  out(`The nemesis's repertoire on this cluster: ${kinds.join(', ') || 'none'}${missing.length > 0 ? ` (not ${missing.join('; ')})` : ''}.`);
   out(`The nemesis plans ${schedule.length} ${schedule.length === 1 ? 'fault' : 'faults'}: ${schedule.map((fault) => `${fault.kind} node ${fault.node} at ${formatSeconds(fault.at)} for ${formatSeconds(fault.durationMs)}`).join(', ') || 'none'}.`);
   await nemesis.heal();
   const all = nemesis.indexes;
@@ -138,7 +168,7 @@ export async function randomDemo(plan: RandomDemoPlan, out: (line?: string) => v
   const seconds = plan.timeLimitMs / 1000;
   out(`Seed: ${seed} (${commandLine('demo', `--cluster --random --time-limit ${seconds} --seed ${seed}`)} replays this schedule)`);
   const dir = mkdtempSync(join(tmpdir(), 'mqtt-persistent-sessions-random-'));
-  const broker = plan.nodesFile ? nodesFileBroker(plan.nodesFile, plan.protocolVersion) : await startDemoBroker(plan.kind, plan.nodes, undefined, plan.protocolVersion);
+  const broker = plan.nodesFile ? nodesFileBroker(plan.nodesFile, plan.protocolVersion) : await startDemoBroker(plan.kind, plan.nodes, undefined, plan.protocolVersion, true);
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {

@@ -148,7 +148,9 @@ const expectations: Record<string, (facts: Facts) => void> = {
     assert.equal(facts.acknowledged, 300);
     assert.equal(facts.lostValues, '', 'no acknowledged value lost');
     assert.equal(facts.sessionResumed, true, 'the restarted node knows the session');
-    assert.equal(facts.delivered, 300, 'each value once, through the restarted node');
+    // QoS 1 is at least once: a value the broker sends again is a duplicate the scenario reports, not a failure.
+    assert.ok((facts.delivered as number) >= 300, `${String(facts.delivered)} delivered`);
+    assert.equal(facts.duplicates, (facts.delivered as number) - 300, 'every delivery beyond one a value is reported as a duplicate');
   },
   'kill-producer-node'(facts) {
     assert.equal(facts.acknowledged, 5000);
