@@ -56,7 +56,7 @@ function rabbitmq(kind: BrokerKind, queueType: RabbitQueueType, description: str
     protocolVersions: [4],
     nodes: { min: 1, max: maxNodes },
     startsNodes: true,
-    partitionable: queueType !== 'mirrored',
+    partitionable: true,
     missing: () => (findRabbitmqServer() === undefined ? 'RabbitMQ is not installed (Debian, Ubuntu: sudo apt-get install rabbitmq-server)' : undefined),
     start: async (size, options) => ofCluster(await new RabbitCluster({ size, queueType, partitionable: options?.partitionable }).start()),
   };
@@ -111,9 +111,9 @@ export const catalogue: ReadonlyArray<BrokerEntry> = [
     protocolVersions: [5, 4],
     nodes: { min: 1, max: maxNodes },
     startsNodes: true,
-    partitionable: false,
+    partitionable: true,
     missing: () => ejabberdMissing(),
-    start: async (size) => ofCluster(await new EjabberdCluster({ size }).start()),
+    start: async (size, options) => ofCluster(await new EjabberdCluster({ size, partitionable: options?.partitionable }).start()),
   },
 ];
 

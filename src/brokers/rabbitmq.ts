@@ -75,8 +75,7 @@ export class RabbitCluster extends ErlangCluster {
   async start(): Promise<this> {
     const script = findRabbitmqServer();
     if (!script) throw new Error('RabbitMQ is not installed (Debian, Ubuntu: sudo apt-get install rabbitmq-server)');
-    // Not the mirrored kind yet: its policy is set with rabbitmqctl by short node name (n1@localhost).
-    if (this.options.partitionable && this.queueType !== 'mirrored') this.network = await PrivateNetwork.create(this.options.size);
+    if (this.options.partitionable) this.network = await PrivateNetwork.create(this.options.size);
     const network = this.network;
     this.epmdPort = network ? namespacePorts.epmd : await freePort();
     writeCookie(this.dir);
@@ -117,7 +116,7 @@ export class RabbitCluster extends ErlangCluster {
       // One at a time: two nodes booting together may each try to join the other rather than node 1,
       // and wait for each other's tables (a 3-node start once stalled for 90 s that way).
       for (const node of this.nodes.slice(1)) await this.boot([node]);
-      if (this.queueType === 'mirrored') await this.mirrorSessionQueues(script);
+      if (this.queueType === 'mirrored') await this.mirrorSessionQueues(script, names[0]!);
     } catch (error) {
       await this.dispose();
       throw error;
@@ -125,17 +124,17 @@ export class RabbitCluster extends ErlangCluster {
     return this;
   }
 
-  /** The policy that mirrors every MQTT subscription queue on all nodes, set through node 1 (kept in the cluster's data). */
-  private async mirrorSessionQueues(serverScript: string): Promise<void> {
+  /**
+   * The policy that mirrors every MQTT subscription queue on all nodes, set through node 1 (kept in the
+   * cluster's data); in a namespace, from inside it (its epmd is there) and by its long name.
+   */
+  private async mirrorSessionQueues(serverScript: string, node: string): Promise<void> {
     const policy = JSON.stringify({ 'ha-mode': 'all', 'ha-sync-mode': 'automatic' });
-    await control(
-      {
-        command: join(dirname(serverScript), 'rabbitmqctl'),
-        args: ['-n', 'n1@localhost', 'set_policy', 'mqtt-mirrored', '^mqtt-subscription-', policy, '--apply-to', 'queues'],
-        env: { HOME: this.dir, ERL_EPMD_PORT: String(this.epmdPort), RABBITMQ_CONF_ENV_FILE: join(this.dir, 'node1', 'rabbitmq-env.conf') },
-      },
-      60_000,
-    );
+    const ctl = join(dirname(serverScript), 'rabbitmqctl');
+    const args = [...(this.network ? ['--longnames'] : []), '-n', node, 'set_policy', 'mqtt-mirrored', '^mqtt-subscription-', policy, '--apply-to', 'queues'];
+    const launch = this.network ? this.network.inside(1, ctl, args) : { command: ctl, args };
+    const env = { HOME: this.dir, ERL_EPMD_PORT: String(this.epmdPort), RABBITMQ_CONF_ENV_FILE: join(this.dir, 'node1', 'rabbitmq-env.conf') };
+    await control({ ...launch, env }, 60_000);
   }
 
   private config(ports: { amqp: number; mqtt: number }, names: string[], address: string): string {

@@ -1,7 +1,7 @@
 /**
  * Partitions in real network namespaces (root only): links cut and healed between namespaces and the
- * clients, the partition scenarios on real NATS and RabbitMQ clusters whose nodes each run in a namespace
- * of their own, and nothing left behind after a run, after an interrupted run, and after a killed run (found
+ * clients, the partition scenarios on real NATS, RabbitMQ and ejabberd clusters whose nodes each run in a
+ * namespace of their own, and nothing left behind after a run, after an interrupted run, and after a killed run (found
  * and removed at the next start).
  */
 import assert from 'node:assert/strict';
@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { controlOf, type BrokerCluster } from '../../src/brokers/cluster.js';
+import { EjabberdCluster } from '../../src/brokers/ejabberd.js';
 import { NatsCluster } from '../../src/brokers/nats.js';
 import { RabbitCluster } from '../../src/brokers/rabbitmq.js';
 import { privateNetworkMissing, PrivateNetwork, removeLeftovers } from '../../src/brokers/private-network.js';
@@ -18,7 +19,7 @@ import { commandArgs } from '../../src/cli/package.js';
 import { ChildCommand } from '../../src/demo/processes.js';
 import { clusterScenarios } from '../../src/demo/scenarios.js';
 import type { Facts } from '../../src/demo/story.js';
-import { rabbitmqSkip } from '../support/erlang.js';
+import { ejabberdSkip, rabbitmqSkip } from '../support/erlang.js';
 import { natsSkip } from '../support/nats.js';
 import { waitFor } from '../support/wait.js';
 
@@ -81,7 +82,7 @@ describe('a private network of namespaces', { skip: rootSkip() }, () => {
   });
 });
 
-/** What each partition story must have observed on NATS: the cut happened mid-stream, lasted, and nothing acknowledged was lost. */
+/** What each partition story must have observed: the cut happened mid-stream, lasted, and nothing acknowledged was lost. */
 function assertPartition(name: string, facts: Facts): void {
   assert.equal(facts.acknowledged, 3000, `${name}: every value acknowledged in the end`);
   assert.equal(facts.lostValues, '', `${name}: no acknowledged value lost`);
@@ -90,8 +91,11 @@ function assertPartition(name: string, facts: Facts): void {
   assert.ok(facts.failoverMs !== null, `${name}: values published after the cut arrived`);
 }
 
-/** Runs the three partition scenarios on one cluster that start() gives, each checked by what it observed. */
-function partitionSuite(title: string, skip: string | false, start: () => Promise<BrokerCluster>): void {
+/**
+ * Runs the partition scenarios (those named in only, or all three) on one cluster that start() gives,
+ * each checked by what it observed.
+ */
+function partitionSuite(title: string, skip: string | false, start: () => Promise<BrokerCluster>, options: { only?: string[]; protocolVersion?: 4 | 5 } = {}): void {
   describe(title, { skip }, () => {
     let cluster: BrokerCluster | undefined;
     const dir = mkdtempSync(join(tmpdir(), 'mqtt-ps-partitions-'));
@@ -100,12 +104,12 @@ function partitionSuite(title: string, skip: string | false, start: () => Promis
       await cluster?.dispose();
       rmSync(dir, { recursive: true, force: true });
     });
-    for (const scenario of partitions) {
+    for (const scenario of partitions.filter((one) => !options.only || options.only.includes(one.name))) {
       it(`${scenario.name}: ${scenario.title}`, async () => {
         cluster ??= await start();
         assert.ok(cluster.links, 'its links can be cut');
         const lines: string[] = [];
-        const outcome = await scenario.run({ url: cluster.urls.join(','), intervalMs: 100, dir, tag: `${scenario.name}-${Date.now().toString(36)}`, say: (line) => lines.push(line), cluster: controlOf(cluster), protocolVersion: 4 });
+        const outcome = await scenario.run({ url: cluster.urls.join(','), intervalMs: 100, dir, tag: `${scenario.name}-${Date.now().toString(36)}`, say: (line) => lines.push(line), cluster: controlOf(cluster), protocolVersion: options.protocolVersion ?? 4 });
         const story = `${outcome.observed}\n${lines.join('\n')}\n${JSON.stringify(outcome.facts)}`;
         try {
           assertPartition(scenario.name, outcome.facts);
@@ -129,6 +133,16 @@ partitionSuite('the partition scenarios on a NATS cluster in network namespaces'
 partitionSuite('the partition scenarios on a RabbitMQ cluster (quorum queues) in network namespaces', rootSkip() || rabbitmqSkip(), () =>
   new RabbitCluster({ size: 3, queueType: 'quorum', partitionable: true }).start(),
 );
+// One scenario: a mirrored cluster takes about 40 s to start, each scenario about as long.
+partitionSuite(
+  'a partition scenario on a RabbitMQ cluster (mirrored classic queues) in network namespaces',
+  rootSkip() || rabbitmqSkip(),
+  () => new RabbitCluster({ size: 3, queueType: 'mirrored', partitionable: true }).start(),
+  { only: ['partition-producer-node'] },
+);
+partitionSuite('the partition scenarios on an ejabberd cluster in network namespaces', rootSkip() || ejabberdSkip(), () => new EjabberdCluster({ size: 3, partitionable: true }).start(), {
+  protocolVersion: 5,
+});
 
 describe('without root', { skip: rootSkip() || natsSkip() || (spawnSync('setpriv', ['--version']).status !== 0 && 'setpriv is not installed') }, () => {
   it('the partition scenarios are n/a with the reason, on a cluster started on 127.0.0.1', () => {
