@@ -39,9 +39,10 @@ runCommand('report', async () => {
   if (html !== undefined && historyFile === undefined) throw new UsageError('--html draws a saved history: give it with --history FILE');
   if (historyFile !== undefined) {
     if (program.args.length > 0) throw new UsageError('--history checks a saved history alone: give no member records with it');
-    const { recheckHistory } = await import('./cli/history-report.js');
-    const status = recheckHistory(historyFile);
-    if (html !== undefined) (await import('./cli/history-page.js')).writeHistoryPage(historyFile, html);
+    const { readHistory, recheckHistory } = await import('./cli/history-report.js');
+    const history = readHistory(historyFile);
+    const status = recheckHistory(history);
+    if (html !== undefined) (await import('./cli/history-page.js')).writeHistoryPage(history, historyFile, html);
     return status;
   }
   if (program.args.length === 0) throw new UsageError("give the members' records (state files or --json outputs), or --history FILE");

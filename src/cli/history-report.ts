@@ -3,12 +3,12 @@ import { readFileSync } from 'node:fs';
 import { checkHistory } from '../core/checkers.js';
 import { CliError, ExitCode, type ExitStatus } from '../core/errors.js';
 import { judgeFaultHistory } from '../core/fault-verdicts.js';
-import { parseHistory, scenariosOf } from '../core/history.js';
+import { parseHistory, scenariosOf, type Operation } from '../core/history.js';
 import { historyReportLines, type HistoryVerdict } from './history-lines.js';
 import { chalkFor } from './stream.js';
 
-/** Prints each scenario's verdict and figures; exit 3 when one fails, a CliError (1) for a history that cannot be read. */
-export function recheckHistory(path: string): ExitStatus {
+/** The operations of the history at path; a CliError (1) naming the file, or its first bad line, when it cannot be read. */
+export function readHistory(path: string): Operation[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -18,7 +18,12 @@ export function recheckHistory(path: string): ExitStatus {
   const parsed = parseHistory(text);
   if ('error' in parsed) throw new CliError(`${path} line ${parsed.error.line} is not an operation of a history: ${parsed.error.reason}`);
   if (parsed.operations.length === 0) throw new CliError(`${path} holds no operation`);
-  const verdicts: HistoryVerdict[] = scenariosOf(parsed.operations).map(({ scenario, operations }) => ({
+  return parsed.operations;
+}
+
+/** Prints each scenario's verdict and figures; exit 3 when one fails. */
+export function recheckHistory(history: readonly Operation[]): ExitStatus {
+  const verdicts: HistoryVerdict[] = scenariosOf(history).map(({ scenario, operations }) => ({
     scenario,
     figures: checkHistory(operations),
     judgement: judgeFaultHistory(scenario, operations),
