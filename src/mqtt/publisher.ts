@@ -13,6 +13,7 @@ import { valuePayload, valueProperties } from '../core/wire.js';
 import { fromRanges, toRanges, type ProducerStateFile } from '../state/producer-state.js';
 import { openConnection, type Connection } from './connection.js';
 import { publishRefusalCode } from './client-internals.js';
+import { PacketStream } from './packet-stream.js';
 import type { ConnectionSettings } from './settings.js';
 
 export interface PublisherOptions {
@@ -113,6 +114,7 @@ export class CounterPublisher {
       options.settings,
       { clean: true },
       { onEvent: (event) => this.onConnection(event), onFatal: (error) => void this.stop(error), onReady: () => this.pump() },
+      (socket) => new PacketStream(socket),
     );
     if (options.intervalMs > 0) {
       this.tick();
@@ -251,7 +253,10 @@ export class CounterPublisher {
       this.publish(this.unsent[this.unsentHead++]!);
     }
     if (this.options.intervalMs === 0 && !this.stopping && !this.countReached && this.fresh.length === 0) {
-      const room = this.window - this.outstanding - this.writing;
+      // With a state file, the next window is being written while this one is in flight: the broker is
+      // never left waiting for a save.
+      const ahead = this.options.stateFile ? 2 * this.window : this.window;
+      const room = ahead - this.outstanding - this.writing;
       if (room > 0) {
         this.generate(room);
         void this.makeDurable();
