@@ -49,6 +49,11 @@ export class PacketStream extends Duplex {
     socket.on('secureConnect', () => this.emit('secureConnect'));
   }
 
+  /** Nothing more the socket reads reaches MQTT.js. */
+  protected stopReading(): void {
+    this.socket.off('data', this.forward);
+  }
+
   override _read(): void {
     this.socket.resume();
   }
