@@ -1,6 +1,6 @@
 /**
  * The producer's crash-proof outbox (--state) kept ahead of the broker: while one window of values is
- * in flight, the next is written to the file, so the broker never waits for a save; and still no value
+ * in flight, the next ones are written to the file, so the broker never waits for a save; and still no value
  * leaves before the file holds it. Against a real Mosquitto behind a relay that passes the CONNACK and
  * then nothing, so the first window stays in flight.
  */
@@ -31,7 +31,7 @@ describe("the producer's outbox", { skip: mosquittoSkip() }, () => {
     await relay.close();
   });
 
-  it('holds the next window while the first is in flight unacknowledged, and sends none of it before an acknowledgement makes room', async () => {
+  it('holds the next windows while the first is in flight unacknowledged, and sends none of them before an acknowledgement makes room', async () => {
     relay.mode = 'connack-only';
     const path = join(mosquitto.dir, 'outbox.json');
     const producer = CliProcess.producer(['--url', relay.url, '-t', 'outbox', '--interval', '0', '-C', '100000', '--state', path, '--json']);
@@ -40,15 +40,15 @@ describe("the producer's outbox", { skip: mosquittoSkip() }, () => {
     // Mosquitto allows more in flight than the producer's own bound, 1000: that is the window.
     const window = 1000;
     await waitFor('a window of values sent', () => sentValues(producer).length >= window, { detail });
-    await waitFor('the next window written to the outbox', () => {
+    await waitFor('the next values written to the outbox', () => {
       const outbox = read();
-      return outbox !== undefined && valuesIn(outbox).length >= 2 * window;
+      return outbox !== undefined && valuesIn(outbox).length > window;
     }, { detail });
     const sent = sentValues(producer);
     const outbox = read()!;
     assert.deepEqual(sent, Array.from({ length: window }, (_, i) => i + 1), 'the first window, in order');
-    assert.deepEqual(valuesIn(outbox), Array.from({ length: 2 * window }, (_, i) => i + 1), 'the window in flight and the next one, all unacknowledged');
-    assert.equal(outbox.nextValue, 2 * window + 1);
+    assert.ok(outbox.nextValue - 1 >= 2 * window, `at least the next window written ahead (the outbox ends at ${outbox.nextValue - 1})`);
+    assert.deepEqual(valuesIn(outbox), Array.from({ length: outbox.nextValue - 1 }, (_, i) => i + 1), 'the window in flight and those after it, all unacknowledged');
     assert.deepEqual(sentValues(producer), sent, 'nothing beyond the window was sent without an acknowledgement');
     await producer.kill();
   });

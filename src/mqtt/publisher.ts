@@ -38,6 +38,8 @@ export interface PublisherOptions {
 
 /** The most values in flight at once, whatever the broker allows. */
 const largestWindow = 1000;
+/** With a state file, how many windows of values are written ahead of those in flight. */
+const outboxWindows = 8;
 
 export class CounterPublisher {
   /** This run's id; a restart from the state file continues the saved run. */
@@ -254,9 +256,9 @@ export class CounterPublisher {
       this.publish(this.unsent[this.unsentHead++]!);
     }
     if (this.options.intervalMs === 0 && !this.stopping && !this.countReached && this.fresh.length === 0) {
-      // With a state file, the next window is being written while this one is in flight: the broker is
-      // never left waiting for a save.
-      const ahead = this.options.stateFile ? 2 * this.window : this.window;
+      // With a state file, the next windows are written while this one is in flight: the broker is never
+      // left waiting for a save, and one save covers many windows.
+      const ahead = this.options.stateFile ? outboxWindows * this.window : this.window;
       const room = ahead - this.outstanding - this.writing;
       if (room > 0) {
         this.generate(room);
