@@ -44,14 +44,15 @@ runCommand('producer', async () => {
   if (!parseArguments(program, process.argv)) return ExitCode.ok;
   const options = program.opts<ProducerOptions>();
   validateTopicName(options.topic);
-  // Loaded once the options are parsed, so that --help and --version stay quick.
-  const [{ ProducerStateFile }, { createProducerRenderer }, { CounterPublisher }] = await Promise.all([
-    import('./state/producer-state.js'),
+  // Loaded once the options are parsed, so that --help and --version stay quick; the state file's
+  // module (with zod, which checks the file when it is read) only when there is one.
+  const [stateModule, { createProducerRenderer }, { CounterPublisher }] = await Promise.all([
+    options.state === undefined ? undefined : import('./state/producer-state.js'),
     import('./cli/render.js'),
     import('./mqtt/publisher.js'),
   ]);
   const clientId = options.id ?? `producer-${randomBytes(4).toString('hex')}`;
-  const stateFile = options.state === undefined ? undefined : new ProducerStateFile(options.state);
+  const stateFile = options.state === undefined ? undefined : new stateModule!.ProducerStateFile(options.state);
   const renderer = createProducerRenderer(options.json === true);
   // Before anything is sent: Ctrl+C while a previous process is waited for ends at once, with nothing to keep.
   await stateFile?.open((wait) => {

@@ -1,6 +1,6 @@
 /** The pieces every command's text is made of, formatted in one way wherever they appear. */
 import type { BrokerIdentity } from '../core/chapter.js';
-import { valueRanges } from '../core/history.js';
+import { valueRanges } from '../core/value-ranges.js';
 
 /** "850 ms", "12.5 s", "3.0 min", "2.5 h". */
 export function formatDuration(ms: number): string {

@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 
+export { valueRanges } from './value-ranges.js';
+
 /**
  * Every fault the nemesis can inject or undo; a fault operation names one. Those of a cluster's nodes
  * first; then those of one client's link through a relay (cut: closed and refused; stall: half-open,
@@ -145,13 +147,3 @@ export function scenariosOf(operations: readonly Operation[]): Array<{ scenario:
   return [...byScenario].map(([scenario, list]) => ({ scenario, operations: list }));
 }
 
-/** Sorted values as runs of consecutive ones: [3, 4, 5, 9] is 3..5 and 9..9. */
-export function valueRanges(values: readonly number[]): Array<{ from: number; to: number }> {
-  const ranges: Array<{ from: number; to: number }> = [];
-  for (const value of values) {
-    const last = ranges.at(-1);
-    if (last && value === last.to + 1) last.to = value;
-    else ranges.push({ from: value, to: value });
-  }
-  return ranges;
-}

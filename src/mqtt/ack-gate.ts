@@ -8,7 +8,8 @@
  * at the transport, until the batch that records the message is durable. Acknowledgements leave in the
  * order MQTT.js wrote them, as MQTT asks.
  */
-import { Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
+import { PacketStream } from './packet-stream.js';
 import { PacketFramer, packetType } from '../core/packet-frames.js';
 
 export interface GateMark {
@@ -18,43 +19,19 @@ export interface GateMark {
 
 const isAcknowledgement = (type: number): boolean => type === packetType.puback || type === packetType.pubrec;
 
-class GatedStream extends Duplex {
+class GatedStream extends PacketStream {
   readonly held: Buffer[] = [];
   private readonly framer = new PacketFramer();
-  private readonly forward = (chunk: Buffer): void => {
-    if (!this.push(chunk)) this.socket.pause();
-  };
 
   constructor(
-    private readonly socket: Duplex,
+    socket: Duplex,
     private readonly gate: AcknowledgementGate,
   ) {
-    super({ allowHalfOpen: false });
-    socket.on('data', this.forward);
-    socket.on('end', () => this.push(null));
-    socket.on('error', (error) => this.destroy(error));
-    socket.on('close', () => this.destroy());
-    socket.on('connect', () => this.emit('connect'));
-    socket.on('secureConnect', () => this.emit('secureConnect'));
-  }
-
-  override _read(): void {
-    this.socket.resume();
-  }
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.pass(chunk);
-    callback();
-  }
-
-  /** MQTT.js corks the stream for each packet it writes in pieces: what a turn wrote comes here at once. */
-  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
-    this.pass(chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((entry) => entry.chunk)));
-    callback();
+    super(socket);
   }
 
   /** What may leave now goes to the socket in one write; acknowledgements wait while the gate holds. */
-  private pass(bytes: Buffer): void {
+  protected override pass(bytes: Buffer): boolean {
     const out: Buffer[] = [];
     for (const frame of this.framer.push(bytes)) {
       if (!isAcknowledgement(frame.type)) out.push(frame.bytes);
@@ -62,7 +39,7 @@ class GatedStream extends Duplex {
       else if (this.gate.holding) this.held.push(frame.bytes);
       else out.push(frame.bytes);
     }
-    if (out.length > 0) this.socket.write(out.length === 1 ? out[0]! : Buffer.concat(out));
+    return out.length === 0 || this.socket.write(out.length === 1 ? out[0]! : Buffer.concat(out));
   }
 
   /**
@@ -73,7 +50,7 @@ class GatedStream extends Duplex {
    */
   override _final(callback: (error?: Error | null) => void): void {
     if (!this.gate.holding) this.releaseHeld(this.held.length);
-    this.socket.off('data', this.forward);
+    this.stopReading();
     this.socket.on('data', () => {});
     this.socket.resume();
     this.socket.end(() => callback());
@@ -81,8 +58,7 @@ class GatedStream extends Duplex {
 
   override _destroy(error: Error | null, callback: (error: Error | null) => void): void {
     this.held.length = 0;
-    this.socket.destroy();
-    callback(error);
+    super._destroy(error, callback);
   }
 
   releaseHeld(count: number): void {

@@ -10,9 +10,11 @@ import { CliError, ExitCode, type ExitStatus } from '../core/errors.js';
 import type { ConnectionEvent, ProducerEvent, Renderer } from '../core/events.js';
 import { explainRefusal } from '../core/reasons.js';
 import { valuePayload, valueProperties } from '../core/wire.js';
-import { fromRanges, toRanges, type ProducerStateFile } from '../state/producer-state.js';
+import type { ProducerStateFile } from '../state/producer-state.js';
+import { fromRanges, toRanges } from '../core/value-ranges.js';
 import { openConnection, type Connection } from './connection.js';
 import { publishRefusalCode } from './client-internals.js';
+import { PacketStream } from './packet-stream.js';
 import type { ConnectionSettings } from './settings.js';
 
 export interface PublisherOptions {
@@ -36,6 +38,8 @@ export interface PublisherOptions {
 
 /** The most values in flight at once, whatever the broker allows. */
 const largestWindow = 1000;
+/** With a state file, how many windows of values are written ahead of those in flight. */
+const outboxWindows = 8;
 
 export class CounterPublisher {
   /** This run's id; a restart from the state file continues the saved run. */
@@ -113,6 +117,7 @@ export class CounterPublisher {
       options.settings,
       { clean: true },
       { onEvent: (event) => this.onConnection(event), onFatal: (error) => void this.stop(error), onReady: () => this.pump() },
+      (socket) => new PacketStream(socket),
     );
     if (options.intervalMs > 0) {
       this.tick();
@@ -251,7 +256,10 @@ export class CounterPublisher {
       this.publish(this.unsent[this.unsentHead++]!);
     }
     if (this.options.intervalMs === 0 && !this.stopping && !this.countReached && this.fresh.length === 0) {
-      const room = this.window - this.outstanding - this.writing;
+      // With a state file, the next windows are written while this one is in flight: the broker is never
+      // left waiting for a save, and one save covers many windows.
+      const ahead = this.options.stateFile ? outboxWindows * this.window : this.window;
+      const room = ahead - this.outstanding - this.writing;
       if (room > 0) {
         this.generate(room);
         void this.makeDurable();

@@ -5,6 +5,8 @@
 import { z } from 'zod';
 import { JsonStateFile } from './state-file.js';
 
+export { fromRanges, toRanges } from '../core/value-ranges.js';
+
 export interface ProducerStateData {
   version: 1;
   runId: string;
@@ -17,23 +19,6 @@ export interface ProducerStateData {
   nextValue: number;
   /** Not yet acknowledged, as [from, to] ranges in sending order. */
   unacknowledged: Array<[number, number]>;
-}
-
-/** Sorted values as inclusive ranges: a day offline at one value a second is one range, not 86,400 numbers. */
-export function toRanges(values: Iterable<number>): Array<[number, number]> {
-  const ranges: Array<[number, number]> = [];
-  for (const value of values) {
-    const last = ranges[ranges.length - 1];
-    if (last && value === last[1] + 1) last[1] = value;
-    else ranges.push([value, value]);
-  }
-  return ranges;
-}
-
-export function fromRanges(ranges: Array<[number, number]>): number[] {
-  const values: number[] = [];
-  for (const [from, to] of ranges) for (let value = from; value <= to; value++) values.push(value);
-  return values;
 }
 
 const value = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
