@@ -7,10 +7,10 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { CliProcess, sentValues } from './support/cli.js';
 import { mosquittoSkip, withMosquitto } from './support/mosquitto.js';
-import { TestRelay } from './support/relay.js';
+import { withRelay } from './support/relay.js';
 import { waitFor } from './support/wait.js';
 
 interface Outbox {
@@ -22,19 +22,12 @@ const valuesIn = (outbox: Outbox): number[] => outbox.unacknowledged.flatMap(([f
 
 describe("the producer's outbox", { skip: mosquittoSkip() }, () => {
   const mosquitto = withMosquitto('producer-outbox');
-  let relay: TestRelay;
-  before(async () => {
-    relay = await new TestRelay(mosquitto.broker.port).start();
-  });
-  after(async () => {
-    await CliProcess.killAll();
-    await relay.close();
-  });
+  const link = withRelay(() => mosquitto.broker.port);
 
   it('holds the next windows while the first is in flight unacknowledged, and sends none of them before an acknowledgement makes room', async () => {
-    relay.mode = 'connack-only';
+    link.relay.mode = 'connack-only';
     const path = join(mosquitto.dir, 'outbox.json');
-    const producer = CliProcess.producer(['--url', relay.url, '-t', 'outbox', '--interval', '0', '-C', '100000', '--state', path, '--json']);
+    const producer = CliProcess.producer(['--url', link.relay.url, '-t', 'outbox', '--interval', '0', '-C', '100000', '--state', path, '--json']);
     const read = (): Outbox | undefined => (existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Outbox) : undefined);
     const detail = (): string => `outbox: ${existsSync(path) ? readFileSync(path, 'utf8') : '(none)'}\nproducer:\n${producer.stdout}${producer.stderr}`;
     // Mosquitto allows more in flight than the producer's own bound, 1000: that is the window.

@@ -5,6 +5,8 @@
  * acknowledges a publish).
  */
 import net from 'node:net';
+import { after, before } from 'node:test';
+import { ChildCommand } from '../../src/demo/processes.js';
 
 export type RelayMode = 'pass' | 'connack-only';
 
@@ -93,4 +95,22 @@ export class TestRelay {
     this.cut();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
+}
+
+/** A relay to the broker on that port for the tests of a describe block: started before them, closed after them with every command they started. */
+export function withRelay(brokerPort: () => number): { readonly relay: TestRelay } {
+  let relay: TestRelay | undefined;
+  before(async () => {
+    relay = await new TestRelay(brokerPort()).start();
+  });
+  after(async () => {
+    await ChildCommand.killAll();
+    await relay?.close();
+  });
+  return {
+    get relay() {
+      if (!relay) throw new Error('the relay is started by a before hook: read it inside a test');
+      return relay;
+    },
+  };
 }
