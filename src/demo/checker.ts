@@ -70,6 +70,41 @@ export async function awaitDelivery(receiver: ChildCommand, acknowledged: number
 }
 
 /**
+ * Waits, bounded, until the consumer delivered every acknowledged value, then stops it. What is still
+ * missing then gets a final read, as Jepsen does: the consumer returns with its session (reopen) and
+ * has finalReadMs to receive it, so that a value the broker still holds behind a stuck delivery is not
+ * called lost. Gives the consumer whose summary is shown, and the final read's figures when there was one.
+ */
+export async function finishDelivery(
+  receiver: ChildCommand,
+  acknowledged: number[],
+  reopen: () => ChildCommand,
+  say: (line: string) => void,
+  times: { waitMs?: number; finalReadMs?: number } = {},
+): Promise<{ last: ChildCommand; facts: Facts }> {
+  const { waitMs = 30_000, finalReadMs = 30_000 } = times;
+  await awaitDelivery(receiver, acknowledged, waitMs);
+  await receiver.interrupt();
+  const delivered = new Set(messageValues(receiver.events));
+  const missing = acknowledged.filter((value) => !delivered.has(value));
+  if (missing.length === 0) return { last: receiver, facts: {} };
+  const returning = reopen();
+  try {
+    await awaitDelivery(returning, missing, finalReadMs);
+    await returning.interrupt();
+  } finally {
+    await returning.kill();
+  }
+  const read = new Set(messageValues(returning.events));
+  const recovered = missing.filter((value) => read.has(value)).length;
+  say(
+    `${missing.length} acknowledged values had not arrived after ${formatSeconds(waitMs)} (${formatValues(missing)}); ` +
+      `a final read: the consumer returned with its session and received ${recovered} of them within ${formatSeconds(finalReadMs)}.`,
+  );
+  return { last: returning, facts: { missingBeforeFinalRead: missing.length, recoveredByFinalRead: recovered } };
+}
+
+/**
  * The verdict of a fault scenario from its history: PASS when no acknowledged value was lost and the
  * claim's other conditions hold (fault-verdicts.ts). The figures and conditions become the facts;
  * last: the consumer whose summary is shown.

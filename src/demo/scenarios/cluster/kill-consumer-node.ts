@@ -1,4 +1,4 @@
-import { acknowledgedBy, awaitDelivery, firstValueAfterConnection, judge, msUntil } from '../../checker.js';
+import { acknowledgedBy, finishDelivery, firstValueAfterConnection, judge, msUntil } from '../../checker.js';
 import { Nemesis } from '../../nemesis.js';
 import { consumer, names, producer, receive, type Scenario } from '../../story.js';
 
@@ -25,9 +25,9 @@ export const killConsumerNode: Scenario = {
       await msUntil(receiver, killedAt, 'a value through another node', () => firstValueAfterConnection(receiver.events, 2) !== undefined, 30_000);
       const reconnected = receiver.eventsOf('connected')[1];
       if (reconnected) context.say(`The consumer goes on through node ${String(nemesis.nodeAt(reconnected.url))}: ${reconnected.sessionPresent === true ? 'session resumed' : 'no session there'}.`);
-      await awaitDelivery(receiver, await acknowledgedBy(values, count, context.say));
-      await receiver.interrupt();
-      return judge('kill-consumer-node', nemesis.history, receiver, context.say);
+      const reopen = (): ReturnType<typeof consumer> => consumer(context, nemesis.urls(2, 3), id, topic, state);
+      const { last, facts } = await finishDelivery(receiver, await acknowledgedBy(values, count, context.say), reopen, context.say);
+      return judge('kill-consumer-node', nemesis.history, last, context.say, facts);
     } finally {
       await values.kill();
       await receiver.kill();

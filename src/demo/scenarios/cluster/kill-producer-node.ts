@@ -1,4 +1,4 @@
-import { acknowledgedBy, awaitDelivery, judge, msUntil } from '../../checker.js';
+import { acknowledgedBy, finishDelivery, judge, msUntil } from '../../checker.js';
 import { Nemesis } from '../../nemesis.js';
 import { messageValues, sentValues } from '../../processes.js';
 import { consumer, names, producer, receive, type Scenario } from '../../story.js';
@@ -31,9 +31,9 @@ export const killProducerNode: Scenario = {
       // come after the consumer has already received what it published through the new node.
       const reconnected = values.eventsOf('connected')[1];
       if (reconnected) context.say(`The producer reconnected through node ${String(nemesis.nodeAt(reconnected.url))} and went on from its outbox.`);
-      await awaitDelivery(receiver, acknowledged);
-      await receiver.interrupt();
-      return judge('kill-producer-node', nemesis.history, receiver, context.say);
+      const reopen = (): ReturnType<typeof consumer> => consumer(context, nemesis.urls(1, 3), id, topic, state);
+      const { last, facts } = await finishDelivery(receiver, acknowledged, reopen, context.say);
+      return judge('kill-producer-node', nemesis.history, last, context.say, facts);
     } finally {
       await values.kill();
       await receiver.kill();

@@ -4,7 +4,7 @@
  * and the checker's verdict on what was acknowledged against what was delivered.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { acknowledgedBy, awaitDelivery, judge } from '../../checker.js';
+import { acknowledgedBy, finishDelivery, judge } from '../../checker.js';
 import { Nemesis } from '../../nemesis.js';
 import { messageValues, sentValues } from '../../processes.js';
 import { consumer, names, producer, receive, type Outcome, type ScenarioContext } from '../../story.js';
@@ -45,10 +45,11 @@ export async function partitionStory(context: ScenarioContext, plan: PartitionPl
     const acknowledged = await acknowledgedBy(values, count, context.say, 120_000);
     const reconnections = { producer: values.eventsOf('connected').length - 1, consumer: receiver.eventsOf('connected').length - 1 };
     context.say(`While node ${node} was cut off, the consumer received ${deliveredWhileCut} values published after the cut; reconnections: the producer's ${reconnections.producer}, the consumer's ${reconnections.consumer}.`);
-    await awaitDelivery(receiver, acknowledged, 60_000);
-    await receiver.interrupt();
+    const reopen = (): ReturnType<typeof consumer> => consumer(context, nemesis.urls(1, 2, 3), id, topic, state, ['-k', '2']);
+    const { last, facts } = await finishDelivery(receiver, acknowledged, reopen, context.say, { waitMs: 60_000 });
     // The verdict and its figures (acknowledged lost, the failover) come from the history.
-    return judge(plan.scenario, nemesis.history, receiver, context.say, {
+    return judge(plan.scenario, nemesis.history, last, context.say, {
+      ...facts,
       partitionMs: healedAt - cutAt,
       sentBeforeCut: sentBefore,
       deliveredWhileCut,

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { acknowledgedBy, awaitDelivery, firstValueAfterConnection, judge, msUntil } from '../../checker.js';
+import { acknowledgedBy, finishDelivery, firstValueAfterConnection, judge, msUntil } from '../../checker.js';
 import { formatSeconds } from '../../../cli/output.js';
 import { Nemesis } from '../../nemesis.js';
 import { consumer, names, producer, receive, type Scenario } from '../../story.js';
@@ -38,9 +38,9 @@ export const pauseNode: Scenario = {
       throughOtherNodeMs ??= await msUntil(receiver, pausedAt, 'a value through another node', () => firstValueAfterConnection(receiver.events, 2) !== undefined, 30_000);
       const reconnected = receiver.eventsOf('connected')[1];
       if (reconnected) context.say(`The consumer goes on through node ${String(nemesis.nodeAt(reconnected.url))}: ${reconnected.sessionPresent === true ? 'session resumed' : 'no session there'}.`);
-      await awaitDelivery(receiver, await acknowledgedBy(values, count, context.say), 60_000);
-      await receiver.interrupt();
-      return judge('pause-node', nemesis.history, receiver, context.say, { missingAtEnd: (receiver.eventsOf('summary').at(-1)?.missing as number | undefined) ?? null });
+      const reopen = (): ReturnType<typeof consumer> => consumer(context, nemesis.urls(1, 2, 3), id, topic, state, ['-k', '2']);
+      const { last, facts } = await finishDelivery(receiver, await acknowledgedBy(values, count, context.say), reopen, context.say, { waitMs: 60_000 });
+      return judge('pause-node', nemesis.history, last, context.say, { missingAtEnd: (receiver.eventsOf('summary').at(-1)?.missing as number | undefined) ?? null, ...facts });
     } finally {
       await values.kill();
       await receiver.kill();
