@@ -5,6 +5,7 @@ import { checkHistory } from '../src/core/checkers.js';
 import type { Operation } from '../src/core/history.js';
 import { binWidth, faultWindows, maxBins, rateSpans, runPicture } from '../src/core/run-picture.js';
 import { runPageHtml, sectionId } from '../src/cli/run-page.js';
+import { faultLabel } from '../src/cli/run-timeline.js';
 
 const scenario = 'kill-consumer-node';
 
@@ -14,7 +15,8 @@ const at = {
   delivered: (time: number, value: number, node = 1): Operation => ({ scenario, process: 'consumer-1', time, f: 'deliver', type: 'ok', stream: 't', value, session: 'c', node }),
   connected: (time: number, node: number, present: boolean): Operation => ({ scenario, process: 'consumer-1', time, f: 'connect', type: 'ok', role: 'consumer', session: 'c', node, sessionPresent: present }),
   /** A fault of any kind, known to the schema or not (the page draws what a newer nemesis records). */
-  fault: (time: number, type: 'invoke' | 'ok' | 'fail', kind: string, node: number | null): Operation => ({ scenario, process: 'nemesis', time, f: 'fault', type, kind, node }) as unknown as Operation,
+  fault: (time: number, type: 'invoke' | 'ok' | 'fail', kind: string, node: number | null, target?: string): Operation =>
+    ({ scenario, process: 'nemesis', time, f: 'fault', type, kind, node, ...(target ? { target } : {}) }) as unknown as Operation,
 };
 
 /** Values 1..count sent and acknowledged every `every` ms from `from`; delivered alongside except those in `lost`. */
@@ -46,8 +48,8 @@ describe('the fault windows of a run', () => {
       9000,
     );
     assert.deepEqual(windows, [
-      { kind: 'kill', node: 2, from: 1000, to: 6500, undoneBy: 'start', open: false, failed: false },
-      { kind: 'pause', node: 1, from: 3000, to: 7002, undoneBy: 'resume', open: false, failed: false },
+      { kind: 'kill', node: 2, target: null, from: 1000, to: 6500, undoneBy: 'start', open: false, failed: false },
+      { kind: 'pause', node: 1, target: null, from: 3000, to: 7002, undoneBy: 'resume', open: false, failed: false },
     ]);
   });
 
@@ -56,12 +58,16 @@ describe('the fault windows of a run', () => {
       [at.fault(0, 'invoke', 'heal', null), at.fault(400, 'ok', 'heal', null), at.fault(1000, 'invoke', 'isolate', 3), at.fault(1005, 'ok', 'isolate', 3), at.fault(4000, 'invoke', 'heal', null), at.fault(4800, 'ok', 'heal', null)],
       6000,
     );
-    assert.deepEqual(windows, [{ kind: 'isolate', node: 3, from: 1000, to: 4800, undoneBy: 'heal', open: false, failed: false }]);
+    assert.deepEqual(windows, [{ kind: 'isolate', node: 3, target: null, from: 1000, to: 4800, undoneBy: 'heal', open: false, failed: false }]);
   });
 
-  it("a client's link cut lasts until it is restored", () => {
-    const windows = faultWindows([at.fault(1000, 'invoke', 'cut', null), at.fault(1001, 'ok', 'cut', null), at.fault(2500, 'invoke', 'restore', null), at.fault(2502, 'ok', 'restore', null)], 5000);
-    assert.deepEqual(windows, [{ kind: 'cut', node: null, from: 1000, to: 2502, undoneBy: 'restore', open: false, failed: false }]);
+  it("a client's link cut lasts until it is restored, and is labelled with the client", () => {
+    const history = [at.fault(1000, 'invoke', 'cut', null, 'consumer-1'), at.fault(1001, 'ok', 'cut', null, 'consumer-1'), at.fault(2500, 'invoke', 'restore', null, 'consumer-1'), at.fault(2502, 'ok', 'restore', null, 'consumer-1')];
+    const windows = faultWindows(history, 5000);
+    assert.deepEqual(windows, [{ kind: 'cut', node: null, target: 'consumer-1', from: 1000, to: 2502, undoneBy: 'restore', open: false, failed: false }]);
+    assert.equal(faultLabel('cut', null, 'consumer-1'), 'cut consumer-1');
+    assert.equal(faultLabel('kill', 2, null), 'kill node 2');
+    assert.equal(faultLabel('restart-all', null), 'restart-all');
   });
 
   it("a disconnection lasts until its node's links are healed; the heal of one node's links leaves another node's cut and a pause in force", () => {
@@ -79,9 +85,9 @@ describe('the fault windows of a run', () => {
       5000,
     );
     assert.deepEqual(windows, [
-      { kind: 'disconnect', node: 2, from: 1000, to: 3006, undoneBy: 'heal', open: false, failed: false },
-      { kind: 'isolate', node: 3, from: 1500, to: 5000, undoneBy: null, open: true, failed: false },
-      { kind: 'pause', node: 1, from: 1800, to: 5000, undoneBy: null, open: true, failed: false },
+      { kind: 'disconnect', node: 2, target: null, from: 1000, to: 3006, undoneBy: 'heal', open: false, failed: false },
+      { kind: 'isolate', node: 3, target: null, from: 1500, to: 5000, undoneBy: null, open: true, failed: false },
+      { kind: 'pause', node: 1, target: null, from: 1800, to: 5000, undoneBy: null, open: true, failed: false },
     ]);
   });
 
@@ -103,12 +109,12 @@ describe('the fault windows of a run', () => {
       12_000,
     );
     assert.deepEqual(windows, [
-      { kind: 'clock-skew', node: 1, from: 500, to: 2500, undoneBy: null, open: false, failed: false },
-      { kind: 'kill', node: 1, from: 3000, to: 12_000, undoneBy: null, open: true, failed: false },
-      { kind: 'pause', node: 2, from: 4000, to: 4100, undoneBy: null, open: false, failed: true },
-      { kind: 'restart-all', node: null, from: 5000, to: 9000, undoneBy: null, open: false, failed: false },
+      { kind: 'clock-skew', node: 1, target: null, from: 500, to: 2500, undoneBy: null, open: false, failed: false },
+      { kind: 'kill', node: 1, target: null, from: 3000, to: 12_000, undoneBy: null, open: true, failed: false },
+      { kind: 'pause', node: 2, target: null, from: 4000, to: 4100, undoneBy: null, open: false, failed: true },
+      { kind: 'restart-all', node: null, target: null, from: 5000, to: 9000, undoneBy: null, open: false, failed: false },
       // The resume began and the run ended before it was done: the pause ends where the resume began.
-      { kind: 'pause', node: 3, from: 10_000, to: 11_000, undoneBy: 'resume', open: false, failed: false },
+      { kind: 'pause', node: 3, target: null, from: 10_000, to: 11_000, undoneBy: 'resume', open: false, failed: false },
     ]);
   });
 });
@@ -144,7 +150,7 @@ describe('the picture of a run', () => {
       [[41, 41, 4100], [42, 42, 4200], [43, 43, 4300], [44, 44, 4400], [45, 45, 4500]],
     );
     assert.deepEqual(picture.longestWithoutDelivery, { from: 4002, to: 6000, ms: 1998 });
-    assert.deepEqual(picture.failovers, [{ kind: 'kill', node: 1, at: 4050, recoveredAt: 6000, measure: 'other-node' }]);
+    assert.deepEqual(picture.failovers, [{ kind: 'kill', node: 1, target: null, at: 4050, recoveredAt: 6000, measure: 'other-node' }]);
     assert.deepEqual(picture.faults.map((window) => [window.kind, window.from, window.to, window.open]), [['kill', 4050, 10_002, true]]);
   });
 

@@ -41,14 +41,15 @@ export function escapeXml(text: string): string {
 
 const round = (n: number): string => (Math.round(n * 10) / 10).toString();
 
-/** "kill node 2", "restart-all", or a kind this program does not know, by its name. */
-export function faultLabel(kind: string, node: number | null): string {
-  return node === null ? kind : `${kind} node ${node}`;
+/** "kill node 2", "stall consumer-1", "restart-all", or a kind this program does not know, by its name. */
+export function faultLabel(kind: string, node: number | null, target: string | null = null): string {
+  if (node !== null) return `${kind} node ${node}`;
+  return target === null ? kind : `${kind} ${target}`;
 }
 
 /** The fault in a sentence when it is known ("the kill of node 2 (SIGKILL)"), its name otherwise. */
-function faultSentence(kind: string, node: number | null): string {
-  return (faultKinds as readonly string[]).includes(kind) ? faultText(kind as FaultKind, node) : `the fault "${kind}"${node === null ? '' : ` on node ${node}`}`;
+function faultSentence(kind: string, node: number | null, target: string | null = null): string {
+  return (faultKinds as readonly string[]).includes(kind) ? faultText(kind as FaultKind, node, target ?? undefined) : `the fault "${kind}"${node === null ? '' : ` on node ${node}`}`;
 }
 
 /** The shape of a series' marker, centred at x, y. */
@@ -139,8 +140,8 @@ export function timelineSvg(picture: RunPicture, label: string): string {
       const x0 = x(fault.from);
       const w = Math.max(2, x(fault.to) - x0);
       const until = fault.open ? ' (not undone)' : fault.undoneBy ? ` → ${fault.undoneBy}` : '';
-      const text = `${faultLabel(fault.kind, fault.node)}${until}${fault.failed ? ' (failed)' : ''}`;
-      const title = `${faultSentence(fault.kind, fault.node)}, ${formatSeconds(fault.from)} to ${formatSeconds(fault.to)}${fault.open ? ', not undone by the end' : fault.undoneBy ? `, until the ${fault.undoneBy} was done` : ''}`;
+      const text = `${faultLabel(fault.kind, fault.node, fault.target)}${until}${fault.failed ? ' (failed)' : ''}`;
+      const title = `${faultSentence(fault.kind, fault.node, fault.target)}, ${formatSeconds(fault.from)} to ${formatSeconds(fault.to)}${fault.open ? ', not undone by the end' : fault.undoneBy ? `, until the ${fault.undoneBy} was done` : ''}`;
       const labelY = lanes.labels + 12 + (i % 2) * 16;
       return (
         `<g class="fault" data-fault="${escapeXml(fault.kind)}" data-node="${fault.node ?? ''}" data-from-ms="${fault.from}" data-to-ms="${fault.to}"><title>${escapeXml(title)}</title>` +
@@ -184,12 +185,12 @@ export function timelineSvg(picture: RunPicture, label: string): string {
       const y = lanes.failover + (i % 2) * 4 - 2;
       const x0 = x(failover.at);
       if (failover.recoveredAt === null) {
-        return `<g class="failover" data-at-ms="${failover.at}"><title>no value came after ${escapeXml(faultSentence(failover.kind, failover.node))}</title><line x1="${round(x0)}" x2="${width - right}" y1="${y}" y2="${y}" stroke="${failoverColour}" stroke-width="2" stroke-dasharray="1 3"/>${note(x0 + 4, x0 - 4, y + 4, 'no value after it')}</g>`;
+        return `<g class="failover" data-at-ms="${failover.at}"><title>no value came after ${escapeXml(faultSentence(failover.kind, failover.node, failover.target))}</title><line x1="${round(x0)}" x2="${width - right}" y1="${y}" y2="${y}" stroke="${failoverColour}" stroke-width="2" stroke-dasharray="1 3"/>${note(x0 + 4, x0 - 4, y + 4, 'no value after it')}</g>`;
       }
       const ms = failover.recoveredAt - failover.at;
       const text = `failover ${formatSeconds(ms)}${measureWords[failover.measure]}`;
       return (
-        `<g class="failover" data-at-ms="${failover.at}" data-ms="${ms}"><title>${escapeXml(`${formatSeconds(ms)} from ${faultSentence(failover.kind, failover.node)} to the first value after it`)}</title>` +
+        `<g class="failover" data-at-ms="${failover.at}" data-ms="${ms}"><title>${escapeXml(`${formatSeconds(ms)} from ${faultSentence(failover.kind, failover.node, failover.target)} to the first value after it`)}</title>` +
         `<line x1="${round(x0)}" x2="${round(Math.max(x0 + 1, x(failover.recoveredAt)))}" y1="${y}" y2="${y}" stroke="${failoverColour}" stroke-width="2.5" marker-end="url(#arrow-failover)"/>` +
         `${markerShape('circle', x0, y, failoverColour, 3)}${note(x(failover.recoveredAt) + 8, x0 - 8, y + 4, text)}</g>`
       );

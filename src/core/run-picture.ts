@@ -35,6 +35,8 @@ export interface FaultWindow {
   /** The fault's kind as the history names it, known here or not. */
   kind: string;
   node: number | null;
+  /** What it struck when that is no node (a client's link, a broker), as the history names it; null otherwise. */
+  target: string | null;
   from: number;
   to: number;
   /** The kind of the operation that undid it; null when it needs none (its own end closes it) or none came. */
@@ -58,6 +60,8 @@ export interface LostMark {
 export interface FailoverMark {
   kind: string;
   node: number | null;
+  /** What it struck when that is no node, as the history names it; null otherwise. */
+  target: string | null;
   at: number;
   /** When deliveries came again, by the measure; null when none came. */
   recoveredAt: number | null;
@@ -113,7 +117,7 @@ export function faultWindows(history: readonly Operation[], durationMs: number):
       const closed = windows.filter((w) => w.open && !undoing.some((u) => u.window === w) && ((kind === 'heal' && op.node === null) || (undoOf[w.kind] === kind && (op.node === null || w.node === op.node))));
       for (const window of closed) undoing.push({ window, kind, node: op.node, began: op.time });
       // An undo with nothing to undo (the heal that starts a scenario) draws nothing.
-      if (closed.length === 0 && !undoKinds.has(kind)) windows.push({ kind, node: op.node, from: op.time, to: durationMs, undoneBy: null, open: true, failed: false });
+      if (closed.length === 0 && !undoKinds.has(kind)) windows.push({ kind, node: op.node, target: op.target ?? null, from: op.time, to: durationMs, undoneBy: null, open: true, failed: false });
       continue;
     }
     for (let i = undoing.length - 1; i >= 0; i--) {
@@ -184,7 +188,7 @@ export function runPicture(history: readonly Operation[], figures: HistoryFigure
       const first = figures.failovers.findIndex((other) => other.kind === judged?.kind);
       const measure: FailoverMeasure = i === first ? judged!.measure : 'first-delivery';
       const ms = { 'first-delivery': failover.firstDeliveryMs, 'other-node': failover.otherNodeMs, 'published-after': failover.publishedAfterMs }[measure];
-      return { kind: failover.kind, node: failover.node, at: failover.at, recoveredAt: ms === null ? null : failover.at + ms, measure };
+      return { kind: failover.kind, node: failover.node, target: failover.target ?? null, at: failover.at, recoveredAt: ms === null ? null : failover.at + ms, measure };
     }),
   };
 }
