@@ -88,20 +88,31 @@ export async function finishDelivery(
   const delivered = new Set(messageValues(receiver.events));
   const missing = acknowledged.filter((value) => !delivered.has(value));
   if (missing.length === 0) return { last: receiver, facts: {} };
-  const returning = reopen();
-  try {
-    await awaitDelivery(returning, missing, finalReadMs);
-    await returning.interrupt();
-  } finally {
-    await returning.kill();
-  }
-  const read = new Set(messageValues(returning.events));
-  const recovered = missing.filter((value) => read.has(value)).length;
+  const { returning, recovered } = await readAgain(reopen, missing, (command) => new Set(messageValues(command.events)), finalReadMs);
   say(
     `${missing.length} acknowledged values had not arrived after ${formatSeconds(waitMs)} (${formatValues(missing)}); ` +
       `a final read: the consumer returned with its session and received ${recovered} of them within ${formatSeconds(finalReadMs)}.`,
   );
   return { last: returning, facts: { missingBeforeFinalRead: missing.length, recoveredByFinalRead: recovered } };
+}
+
+/**
+ * The final read itself: the consumer that returns (reopen) is given timeoutMs to deliver what was
+ * missing (as delivered() counts it), then stopped. Gives it and how many of the missing it read.
+ */
+export async function readAgain<T>(reopen: () => ChildCommand, missing: readonly T[], delivered: (command: ChildCommand) => Set<T>, timeoutMs: number): Promise<{ returning: ChildCommand; recovered: number }> {
+  const returning = reopen();
+  try {
+    await returning.waitUntil('the missing values', () => {
+      const seen = delivered(returning);
+      return missing.every((one) => seen.has(one));
+    }, timeoutMs).catch(() => {});
+    await returning.interrupt();
+  } finally {
+    await returning.kill();
+  }
+  const seen = delivered(returning);
+  return { returning, recovered: missing.filter((one) => seen.has(one)).length };
 }
 
 /**

@@ -16,6 +16,7 @@ import type { HistoryFigures } from '../core/checkers.js';
 import { judgeFaultHistory } from '../core/fault-verdicts.js';
 import { historyLines } from '../core/history.js';
 import { faultSchedule, maxSeed, type ScheduledFault } from '../core/schedule.js';
+import { readAgain } from './checker.js';
 import { HistoryRecorder } from './history-recorder.js';
 import { Nemesis } from './nemesis.js';
 import type { ChildCommand } from './processes.js';
@@ -125,13 +126,22 @@ export async function runRandom(cluster: ControlledCluster, options: RandomRunOp
     say('Time is up: the producers stop once what they sent is acknowledged, the consumers once they have it.');
     await Promise.all(producers.map((values) => values.interrupt()));
     const acknowledged = producers.flatMap((values) => values.eventsOf('acknowledged').map((event) => `${String(event.topic)}\t${String(event.value)}`));
+    const delivered = (receiver: ChildCommand): Set<string> => new Set(receiver.eventsOf('message').map((event) => `${String(event.topic)}\t${String(event.value)}`));
     const deliveredAll = (receiver: ChildCommand) => (): boolean => {
-      const seen = new Set(receiver.eventsOf('message').map((event) => `${String(event.topic)}\t${String(event.value)}`));
+      const seen = delivered(receiver);
       return acknowledged.every((key) => seen.has(key));
     };
-    // Bounded: what has not come by then is what the checker counts as lost.
     await Promise.all(consumers.map((receiver) => receiver.waitUntil('every acknowledged value', deliveredAll(receiver), 30_000).catch(() => {})));
     await Promise.all(consumers.map((receiver) => receiver.interrupt()));
+    // A final read: a consumer still lacking values returns with its session; what it lacks then is what the checker counts as lost.
+    for (const [i, receiver] of consumers.entries()) {
+      const seen = delivered(receiver);
+      const missing = acknowledged.filter((key) => !seen.has(key));
+      if (missing.length === 0) continue;
+      const reopen = (): ChildCommand => consumer(context, rotated(i), `demo-random-${options.tag}-c${i + 1}`, `${base}/#`, `${options.dir}/random-${options.tag}-c${i + 1}.json`, ['-k', '2']);
+      const { recovered } = await readAgain(reopen, missing, delivered, 30_000);
+      say(`Consumer ${i + 1} lacked ${missing.length} acknowledged values after 30.0 s; a final read: it returned with its session and received ${recovered} of them.`);
+    }
   } finally {
     for (const command of [...producers, ...consumers]) await command.kill();
     await nemesis.heal().catch(() => {});

@@ -18,7 +18,7 @@ import { privateNetworkMissing, PrivateNetwork, removeLeftovers } from '../../sr
 import { commandArgs } from '../../src/cli/package.js';
 import { ChildCommand } from '../../src/demo/processes.js';
 import { clusterScenarios } from '../../src/demo/scenarios.js';
-import type { Facts } from '../../src/demo/story.js';
+import type { Outcome } from '../../src/demo/story.js';
 import { ejabberdSkip, rabbitmqSkip } from '../support/erlang.js';
 import { natsSkip } from '../support/nats.js';
 import { waitFor } from '../support/wait.js';
@@ -82,10 +82,18 @@ describe('a private network of namespaces', { skip: rootSkip() }, () => {
   });
 });
 
-/** What each partition story must have observed: the cut happened mid-stream, lasted, and nothing acknowledged was lost. */
-function assertPartition(name: string, facts: Facts): void {
+/**
+ * What each partition story must have observed: the cut happened mid-stream, lasted, and nothing
+ * acknowledged was lost; or, where the broker is known to lose acknowledged values (brokersLoss), the
+ * loss told as it is: a FAIL, and what the final read still lacked is exactly what the checker calls lost.
+ */
+function assertPartition(name: string, outcome: Outcome, brokersLoss: boolean): void {
+  const { facts } = outcome;
   assert.equal(facts.acknowledged, 3000, `${name}: every value acknowledged in the end`);
-  assert.equal(facts.lostValues, '', `${name}: no acknowledged value lost`);
+  if (brokersLoss && facts.lostValues !== '') {
+    assert.equal(outcome.verdict, 'FAIL', `${name}: a loss is a FAIL`);
+    assert.equal((facts.missingBeforeFinalRead as number) - (facts.recoveredByFinalRead as number), facts.lost, `${name}: the final read still lacked what the checker calls lost`);
+  } else assert.equal(facts.lostValues, '', `${name}: no acknowledged value lost`);
   assert.ok((facts.sentBeforeCut as number) < 3000, `${name}: the cut came while the producer published`);
   assert.ok((facts.partitionMs as number) >= 10_000, `${name}: the cut lasted 10 s`);
   assert.ok(facts.failoverMs !== null, `${name}: values published after the cut arrived`);
@@ -95,7 +103,12 @@ function assertPartition(name: string, facts: Facts): void {
  * Runs the partition scenarios (those named in only, or all three) on one cluster that start() gives,
  * each checked by what it observed.
  */
-function partitionSuite(title: string, skip: string | false, start: () => Promise<BrokerCluster>, options: { only?: string[]; protocolVersion?: 4 | 5 } = {}): void {
+function partitionSuite(
+  title: string,
+  skip: string | false,
+  start: () => Promise<BrokerCluster>,
+  options: { only?: string[]; protocolVersion?: 4 | 5; lossOf?: string[] } = {},
+): void {
   describe(title, { skip }, () => {
     let cluster: BrokerCluster | undefined;
     const dir = mkdtempSync(join(tmpdir(), 'mqtt-ps-partitions-'));
@@ -112,7 +125,7 @@ function partitionSuite(title: string, skip: string | false, start: () => Promis
         const outcome = await scenario.run({ url: cluster.urls.join(','), intervalMs: 100, dir, tag: `${scenario.name}-${Date.now().toString(36)}`, say: (line) => lines.push(line), cluster: controlOf(cluster), protocolVersion: options.protocolVersion ?? 4 });
         const story = `${outcome.observed}\n${lines.join('\n')}\n${JSON.stringify(outcome.facts)}`;
         try {
-          assertPartition(scenario.name, outcome.facts);
+          assertPartition(scenario.name, outcome, options.lossOf?.includes(scenario.name) ?? false);
           if (scenario.name === 'disconnect-producer-node') assert.ok((outcome.facts.producerReconnections as number) >= 1, 'the producer left the unplugged node');
         } catch (error) {
           (error as Error).message += `\n${story}`;
@@ -129,7 +142,10 @@ it('the partition scenarios are these three', () => {
   assert.deepEqual(partitions.map((scenario) => scenario.name), ['partition-consumer-node', 'partition-producer-node', 'disconnect-producer-node']);
 });
 
-partitionSuite('the partition scenarios on a NATS cluster in network namespaces', rootSkip() || natsSkip(), () => new NatsCluster({ size: 3, partitionable: true }).start());
+// NATS 2.9.10 acknowledges values through the producer's node, once healed, that never reach the stream (docs/partitions.md).
+partitionSuite('the partition scenarios on a NATS cluster in network namespaces', rootSkip() || natsSkip(), () => new NatsCluster({ size: 3, partitionable: true }).start(), {
+  lossOf: ['partition-producer-node', 'disconnect-producer-node'],
+});
 partitionSuite('the partition scenarios on a RabbitMQ cluster (quorum queues) in network namespaces', rootSkip() || rabbitmqSkip(), () =>
   new RabbitCluster({ size: 3, queueType: 'quorum', partitionable: true }).start(),
 );
