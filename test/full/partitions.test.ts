@@ -142,9 +142,10 @@ it('the partition scenarios are these three', () => {
   assert.deepEqual(partitions.map((scenario) => scenario.name), ['partition-consumer-node', 'partition-producer-node', 'disconnect-producer-node']);
 });
 
-// NATS 2.9.10 acknowledges values through the producer's node, once healed, that never reach the stream (docs/partitions.md).
+// In some runs NATS 2.9.10 never sends a session some of the values it acknowledged, an independent
+// client's session as well as the consumer's (seen on the wire; docs/partitions.md): the loss must be told.
 partitionSuite('the partition scenarios on a NATS cluster in network namespaces', rootSkip() || natsSkip(), () => new NatsCluster({ size: 3, partitionable: true }).start(), {
-  lossOf: ['partition-producer-node', 'disconnect-producer-node'],
+  lossOf: ['partition-consumer-node', 'partition-producer-node', 'disconnect-producer-node'],
 });
 partitionSuite('the partition scenarios on a RabbitMQ cluster (quorum queues) in network namespaces', rootSkip() || rabbitmqSkip(), () =>
   new RabbitCluster({ size: 3, queueType: 'quorum', partitionable: true }).start(),
