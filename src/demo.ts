@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The demo: the article's claims replayed unattended against a broker, each with PASS or FAIL. */
 import { commandLine } from './cli/invocation.js';
+import { counted } from './cli/format.js';
 import { onInterrupt, parseArguments } from './cli/program.js';
 import { onOutputClosed, runCommand } from './cli/run.js';
 import { CliError, ExitCode } from './core/errors.js';
@@ -27,7 +28,7 @@ runCommand('demo', async () => {
       onInterrupt(() => void stop().then(() => process.exit(130)));
       onOutputClosed(() => void stop().then(() => process.exit(ExitCode.ok)));
     });
-    if (lost > 0) throw new CliError(`${lost} acknowledged values were lost`);
+    if (lost > 0) throw new CliError(`${counted(lost, 'acknowledged value')} ${lost === 1 ? 'was' : 'were'} lost`);
     return ExitCode.ok;
   }
   const faults = plan.chosen.some((scenario) => scenario.needsCluster);

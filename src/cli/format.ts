@@ -12,6 +12,11 @@ export function formatDuration(ms: number): string {
   return `${(minutes / 60).toFixed(1)} h`;
 }
 
+/** "1 value", "3 values": a count and its noun, plural when it is not one. */
+export function counted(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
 /** Always in seconds, to a tenth: "2.0 s", "90.0 s" (the steps of a story, compared with each other). */
 export function formatSeconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;

@@ -3,7 +3,7 @@ import type { ChalkInstance } from 'chalk';
 import type { HistoryFigures, StreamValues } from '../core/checkers.js';
 import type { FailoverMeasure, FaultJudgement } from '../core/fault-verdicts.js';
 import type { FaultKind } from '../core/history.js';
-import { formatRanges, formatSeconds } from './format.js';
+import { counted, formatRanges, formatSeconds } from './format.js';
 
 /** What a condition of a claim says when it does not hold. */
 const failedConditionWords: Record<string, string> = {
@@ -117,7 +117,7 @@ export function judgementObserved(judgement: FaultJudgement): string {
 /** The finding said as the story ends, when acknowledged values were lost. */
 export function lostFinding(figures: HistoryFigures): string | null {
   if (figures.lost.lost === 0) return null;
-  return `FINDING: ${figures.lost.lost} values acknowledged to the producer never arrived: ${streamValuesText(figures.lost.streams, figures.lost.published)}.`;
+  return `FINDING: ${counted(figures.lost.lost, 'value')} acknowledged to the producer never arrived: ${streamValuesText(figures.lost.streams, figures.lost.published)}.`;
 }
 
 /** Every checker's figures, a line each: the end of a random run, and a saved history re-checked. */

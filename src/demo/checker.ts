@@ -5,7 +5,7 @@
  * headline is the number of acknowledged values lost, and those values are listed.
  */
 import { judgeFaultHistory } from '../core/fault-verdicts.js';
-import { formatSeconds, formatValues, judgementObserved, lostFinding } from '../cli/output.js';
+import { counted, formatSeconds, formatValues, judgementObserved, lostFinding } from '../cli/output.js';
 import { messageValues, type ChildCommand, type Exit, type JsonEvent } from './processes.js';
 import type { HistoryRecorder } from './history-recorder.js';
 import { lastSummary, verdictOf, type Facts, type Outcome } from './story.js';
@@ -90,7 +90,7 @@ export async function finishDelivery(
   if (missing.length === 0) return { last: receiver, facts: {} };
   const { returning, recovered } = await readAgain(reopen, missing, (command) => new Set(messageValues(command.events)), finalReadMs);
   say(
-    `${missing.length} acknowledged values had not arrived after ${formatSeconds(waitMs)} (${formatValues(missing)}); ` +
+    `${counted(missing.length, 'acknowledged value')} had not arrived after ${formatSeconds(waitMs)} (${formatValues(missing)}); ` +
       `a final read: the consumer returned with its session and received ${recovered} of them within ${formatSeconds(finalReadMs)}.`,
   );
   return { last: returning, facts: { missingBeforeFinalRead: missing.length, recoveredByFinalRead: recovered } };

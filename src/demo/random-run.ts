@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { BrokerKind } from '../brokers/catalogue.js';
 import { missingActions, whyNot, type ControlledCluster, type NodeAction } from '../brokers/node-control.js';
 import { commandLine } from '../cli/invocation.js';
-import { chalkFor, formatSeconds, judgementObserved, lostFinding, runPageHtml, verdictLines, writePage } from '../cli/output.js';
+import { chalkFor, counted, formatSeconds, judgementObserved, lostFinding, runPageHtml, verdictLines, writePage } from '../cli/output.js';
 import type { HistoryFigures } from '../core/checkers.js';
 import { judgeFaultHistory } from '../core/fault-verdicts.js';
 import { historyLines } from '../core/history.js';
@@ -140,7 +140,7 @@ export async function runRandom(cluster: ControlledCluster, options: RandomRunOp
       if (missing.length === 0) continue;
       const reopen = (): ChildCommand => consumer(context, rotated(i), `demo-random-${options.tag}-c${i + 1}`, `${base}/#`, `${options.dir}/random-${options.tag}-c${i + 1}.json`, ['-k', '2']);
       const { recovered } = await readAgain(reopen, missing, delivered, 30_000);
-      say(`Consumer ${i + 1} lacked ${missing.length} acknowledged values after 30.0 s; a final read: it returned with its session and received ${recovered} of them.`);
+      say(`Consumer ${i + 1} lacked ${counted(missing.length, 'acknowledged value')} after 30.0 s; a final read: it returned with its session and received ${recovered} of them.`);
     }
   } finally {
     for (const command of [...producers, ...consumers]) await command.kill();
