@@ -35,6 +35,8 @@ const drainSize = 200_000;
 const publishSize = 50_000;
 const latencyValues = 100;
 const latencyIntervalMs = 100;
+/** A start-up is a tenth of a second, which a busy machine moves by as much: many rounds, alternated. */
+const startupRounds = 31;
 
 /** The drain: the consumer, mosquitto_sub, and the bare MQTT.js subscriber. */
 const drainers = ['ours', 'c', 'bare'] as const;
@@ -65,7 +67,7 @@ async function main(): Promise<void> {
   // Start-up: the installed consumer's --help against node doing nothing.
   const startup = { ours: [] as number[], node: [] as number[] };
   loads.push(await whenQuiet(maxLoad, maxWaitS));
-  for (let round = 0; round < Math.max(rounds, 5); round++) {
+  for (let round = 0; round < Math.max(rounds, startupRounds); round++) {
     for (const which of round % 2 === 0 ? (['node', 'ours'] as const) : (['ours', 'node'] as const)) {
       const run = which === 'node' ? timed(process.execPath, ['-e', '0']) : timed(bin('mqtt-ps-consumer'), ['--help'], { stdout: '/dev/null' });
       startup[which].push(mustSucceed(which, run).ms);
@@ -155,7 +157,7 @@ async function main(): Promise<void> {
   print(row(`publish ${publishSize.toLocaleString('en')}: \`producer --interval 0 -C --state\` vs one \`mosquitto_pub -l\``, publish.state, publish.c, 'mosquitto_pub', 2.0));
   print(`| latency at output, one value per ${latencyIntervalMs} ms (p50 / p99 of ${latencyValues}) | ${ms(percentile(waits.ours, 50))} / ${ms(percentile(waits.ours, 99))} | ${ms(percentile(waits.c, 50))} / ${ms(percentile(waits.c, 99))} (mosquitto_sub) | | |`);
   print();
-  print(`Each figure is one process of the installed package (npm pack, installed offline into a temporary prefix), of a C client, or of node running the bare MQTT.js subscriber, from its start to its exit, start-up included; medians of ${rounds} rounds, each starting the clients at another place in their order (start-up: ${Math.max(rounds, 5)} rounds).`);
+  print(`Each figure is one process of the installed package (npm pack, installed offline into a temporary prefix), of a C client, or of node running the bare MQTT.js subscriber, from its start to its exit, start-up included; medians of ${rounds} rounds, each starting the clients at another place in their order (start-up: ${Math.max(rounds, startupRounds)} rounds).`);
   print('Every drain and publish has a fresh private Mosquitto 127.0.0.1 (persistence off, max_inflight_messages 1000), the same for every client.');
   print('- start-up: the consumer printing its help and exiting, against node starting and exiting with nothing to do.');
   print('- drain: a persistent session (MQTT 5, QoS 1) holding N values the producer queued; the client connects with it and exits after N. The consumer as shipped: accounting, checkpoint file (group commit), a line per value to a file; mosquitto_sub, and bare MQTT.js (scripts/bare-subscriber.mjs: connect, subscribe, console.log each payload, as MQTT.js\'s README shows), print each payload to a file. Every output is checked for every value 1..N.');

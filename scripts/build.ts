@@ -6,40 +6,62 @@
  */
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 
 const root = join(import.meta.dirname, '..');
 const commands = ['producer', 'consumer', 'broker', 'demo', 'report'];
 const outdir = join(root, 'dist', 'bin');
 
-rmSync(outdir, { recursive: true, force: true });
-const result = await build({
-  entryPoints: commands.map((name) => ({ in: join(root, 'src', `${name}.ts`), out: name })),
-  outdir,
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  chunkNames: 'chunks/[name]-[hash]',
-  // The bundled CommonJS dependencies call require() for Node's own modules (MQTT.js) and read
-  // __filename (write-file-atomic names its temporary files with it).
-  banner: {
-    js: [
-      "import { createRequire as __createRequire } from 'node:module';",
-      "import { fileURLToPath as __fileURLToPath } from 'node:url';",
-      'const require = __createRequire(import.meta.url);',
-      'const __filename = __fileURLToPath(import.meta.url);',
-    ].join(' '),
+/**
+ * Commander loads child_process (with net and dgram) at its start, for subcommands that run other
+ * executables, which these commands have none of: in the bundle it is loaded when first used.
+ */
+const childProcessWhenUsed: Plugin = {
+  name: 'child-process-when-used',
+  setup(build) {
+    build.onResolve({ filter: /^node:child_process$/ }, (args) => (args.importer.includes(`${join('node_modules', 'commander')}`) ? { path: 'child_process', namespace: 'when-used' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'when-used' }, () => ({
+      contents: "let loaded; const module_ = () => (loaded ??= require('node:child_process')); module.exports = new Proxy({}, { get: (_, name) => module_()[name] });",
+      loader: 'js',
+    }));
   },
-  legalComments: 'none',
-  metafile: true,
-  logLevel: 'warning',
-});
+};
+
+rmSync(outdir, { recursive: true, force: true });
+const inputs = new Set<string>();
+// One build per command: its --help loads one file and the chunks only it shares with its own
+// lazily loaded parts, rather than the many small chunks that code shared between commands is split into.
+for (const name of commands) {
+  const result = await build({
+    entryPoints: [{ in: join(root, 'src', `${name}.ts`), out: name }],
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    chunkNames: `chunks/${name}/[name]-[hash]`,
+    // The bundled CommonJS dependencies call require() for Node's own modules (MQTT.js) and read
+    // __filename (write-file-atomic names its temporary files with it).
+    banner: {
+      js: [
+        "import { createRequire as __createRequire } from 'node:module';",
+        "import { fileURLToPath as __fileURLToPath } from 'node:url';",
+        'const require = __createRequire(import.meta.url);',
+        'const __filename = __fileURLToPath(import.meta.url);',
+      ].join(' '),
+    },
+    plugins: [childProcessWhenUsed],
+    legalComments: 'none',
+    metafile: true,
+    logLevel: 'warning',
+  });
+  for (const input of Object.keys(result.metafile.inputs)) inputs.add(input);
+}
 
 /** Every package whose code went into the bundles, with its licence text. */
 const packages = new Map<string, string>();
-for (const input of Object.keys(result.metafile.inputs)) {
+for (const input of inputs) {
   const match = /^(.*node_modules\/((?:@[^/]+\/)?[^/]+))\//.exec(input);
   if (!match || packages.has(match[2]!)) continue;
   const folder = join(root, match[1]!);

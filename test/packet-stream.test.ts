@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { describe, it } from 'node:test';
 import mqttPacket from 'mqtt-packet';
-import { joinPieces, PacketStream } from '../src/mqtt/packet-stream.js';
+import { GatheringPacketStream, joinPieces, PacketStream } from '../src/mqtt/packet-stream.js';
 
 const publish: mqttPacket.IPublishPacket = {
   cmd: 'publish',
@@ -49,7 +49,8 @@ describe('the packet stream: what MQTT.js writes in pieces leaves in one socket 
     assert.deepEqual(joinPieces(pieces), expected);
   });
 
-  it('MQTT.js\'s way of writing (corked, a piece at a time) gives the bytes mqtt-packet would generate whole, as one socket write', async () => {
+  for (const Stream of [PacketStream, GatheringPacketStream]) {
+  it(`${Stream.name}: MQTT.js's way of writing (corked, a piece at a time) gives the bytes mqtt-packet would generate whole, as one socket write`, async () => {
     const { client, server, close } = await socketPair();
     try {
       const writes: number[] = [];
@@ -58,7 +59,7 @@ describe('the packet stream: what MQTT.js writes in pieces leaves in one socket 
         writes.push(bytes.length);
         return write(bytes, ...rest);
       }) as typeof client.write;
-      const stream = new PacketStream(client);
+      const stream = new Stream(client);
       const packets = Array.from({ length: 100 }, (_, i) => ({ ...publish, messageId: i + 1, payload: String(i + 1) }));
       for (const packet of packets) mqttPacket.writeToStream(packet, stream, { protocolVersion: 5 });
       const expected = Buffer.concat(packets.map((packet) => mqttPacket.generate(packet, { protocolVersion: 5 })));
@@ -75,6 +76,7 @@ describe('the packet stream: what MQTT.js writes in pieces leaves in one socket 
       close();
     }
   });
+  }
 
   it('a peer that does not read holds the writer back: the next write waits until the socket drains', async () => {
     const { client, server, close } = await socketPair();
@@ -94,6 +96,59 @@ describe('the packet stream: what MQTT.js writes in pieces leaves in one socket 
       while (callbacks < 64) await new Promise((resolve) => setTimeout(resolve, 10));
       assert.equal(callbacks, 64);
       while (read < 64 * block.length) await new Promise((resolve) => setTimeout(resolve, 10));
+    } finally {
+      close();
+    }
+  });
+
+  it('the gathering stream: a turn that writes past the high-water mark is told to wait, and told to go on once the socket has taken it', async () => {
+    const { client, server, close } = await socketPair();
+    try {
+      server.pause();
+      const stream = new GatheringPacketStream(client);
+      const piece = Buffer.alloc(1024, 2);
+      let taken = 0;
+      // MQTT.js's way: write() until it returns false, then wait for 'drain'; the peer reads nothing meanwhile.
+      while (!client.writableNeedDrain) {
+        const answers: boolean[] = [];
+        for (let i = 0; i < 64; i++) {
+          answers.push(stream.write(piece));
+          taken += piece.length;
+        }
+        assert.equal(answers.at(-1), false, 'a turn of 64 KiB is past the high-water mark');
+        const drained = once(stream, 'drain');
+        await new Promise((resolve) => setImmediate(resolve));
+        // The socket took the turn's bytes: go on.
+        if (!client.writableNeedDrain) await drained;
+      }
+      let drained = false;
+      stream.once('drain', () => (drained = true));
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(drained, false, "no 'drain' while the socket is full");
+      let read = 0;
+      server.on('data', (chunk: Buffer) => (read += chunk.length));
+      server.resume();
+      while (!drained) await once(stream, 'drain');
+      while (read < taken) await once(server, 'data');
+      assert.equal(read, taken, 'every byte written reached the peer');
+    } finally {
+      close();
+    }
+  });
+
+  it('the gathering stream: what is written in the turn that ends the stream reaches the peer before the end', async () => {
+    const { client, server, close } = await socketPair();
+    try {
+      const stream = new GatheringPacketStream(client);
+      const received: Buffer[] = [];
+      server.on('data', (chunk: Buffer) => received.push(chunk));
+      const ended = once(server, 'end');
+      mqttPacket.writeToStream(publish, stream, { protocolVersion: 5 });
+      mqttPacket.writeToStream({ cmd: 'disconnect' }, stream, { protocolVersion: 5 });
+      stream.end();
+      await ended;
+      const expected = Buffer.concat([mqttPacket.generate(publish, { protocolVersion: 5 }), mqttPacket.generate({ cmd: 'disconnect' }, { protocolVersion: 5 })]);
+      assert.deepEqual(Buffer.concat(received), expected);
     } finally {
       close();
     }

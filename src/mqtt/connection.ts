@@ -12,6 +12,7 @@ import type { ConnectionEvent } from '../core/events.js';
 import { LinkMonitor, type LinkDecision, type LinkError } from '../core/link-monitor.js';
 import { explainTlsError } from '../core/reasons.js';
 import { isKeepaliveTimeout, ownReconnectPeriodMs, reconnectKeepingStores, type ClientStores } from './client-internals.js';
+import { movableIntervalTimer } from './keepalive-timer.js';
 import { maskUrl, type ConnectionSettings } from './settings.js';
 
 export interface SessionRequest {
@@ -84,6 +85,8 @@ export function openConnection(settings: ConnectionSettings, session: SessionReq
     writeCache: false,
     // MQTT.js's documented `log` option: its debug calls, several per packet, cost even when DEBUG is off.
     ...(process.env.DEBUG ? {} : { log: () => {} }),
+    // The keep-alive is moved on at every packet received: a deadline moved, not a Node timer replaced.
+    timerVariant: movableIntervalTimer(),
     ...stores,
   };
   if (settings.protocolVersion === 5) {

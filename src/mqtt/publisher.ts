@@ -14,7 +14,7 @@ import type { ProducerStateFile } from '../state/producer-state.js';
 import { fromRanges, toRanges } from '../core/value-ranges.js';
 import { openConnection, type Connection } from './connection.js';
 import { publishRefusalCode } from './client-internals.js';
-import { PacketStream } from './packet-stream.js';
+import { GatheringPacketStream } from './packet-stream.js';
 import type { ConnectionSettings } from './settings.js';
 
 export interface PublisherOptions {
@@ -117,7 +117,7 @@ export class CounterPublisher {
       options.settings,
       { clean: true },
       { onEvent: (event) => this.onConnection(event), onFatal: (error) => void this.stop(error), onReady: () => this.pump() },
-      (socket) => new PacketStream(socket),
+      (socket) => new GatheringPacketStream(socket),
     );
     if (options.intervalMs > 0) {
       this.tick();
