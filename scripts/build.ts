@@ -6,11 +6,20 @@
  */
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 
 const root = join(import.meta.dirname, '..');
 const commands = ['producer', 'consumer', 'broker', 'demo', 'report'];
 const outdir = join(root, 'dist', 'bin');
+
+/** mqtt-packet's and MQTT.js's `debug` is src/mqtt/quiet-debug.cjs, which hands over the package only when DEBUG is set. */
+const quietDebug: Plugin = {
+  name: 'quiet-debug',
+  setup(build) {
+    const shim = join(root, 'src', 'mqtt', 'quiet-debug.cjs');
+    build.onResolve({ filter: /^debug$/ }, (args) => (args.importer === shim ? undefined : { path: shim }));
+  },
+};
 
 rmSync(outdir, { recursive: true, force: true });
 const result = await build({
@@ -33,6 +42,7 @@ const result = await build({
     ].join(' '),
   },
   legalComments: 'none',
+  plugins: [quietDebug],
   metafile: true,
   logLevel: 'warning',
 });
