@@ -27,6 +27,15 @@ const childProcessWhenUsed: Plugin = {
   },
 };
 
+/** mqtt-packet's and MQTT.js's `debug` is src/mqtt/quiet-debug.cjs, which hands over the package only when DEBUG is set. */
+const quietDebug: Plugin = {
+  name: 'quiet-debug',
+  setup(build) {
+    const shim = join(root, 'src', 'mqtt', 'quiet-debug.cjs');
+    build.onResolve({ filter: /^debug$/ }, (args) => (args.importer === shim ? undefined : { path: shim }));
+  },
+};
+
 rmSync(outdir, { recursive: true, force: true });
 const inputs = new Set<string>();
 // One build per command: its --help loads one file and the chunks only it shares with its own
@@ -51,7 +60,7 @@ for (const name of commands) {
         'const __filename = __fileURLToPath(import.meta.url);',
       ].join(' '),
     },
-    plugins: [childProcessWhenUsed],
+    plugins: [childProcessWhenUsed, quietDebug],
     legalComments: 'none',
     metafile: true,
     logLevel: 'warning',

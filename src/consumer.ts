@@ -57,7 +57,7 @@ const program = addConnectionOptions(
     new Option('--reset', "start a new chapter: the checkpoint's earlier values and losses are set aside, the count starts afresh (the session on the broker is kept)"),
   )
   .addOption(
-    new Option('--receive-maximum <n>', 'unacknowledged messages the broker may send ahead (MQTT 5 Receive Maximum)')
+    new Option('--receive-maximum <n>', 'unacknowledged messages the broker may send ahead (MQTT 5 Receive Maximum); the consumer reads no further ahead of its checkpoint')
       .argParser(integerIn(1, 65535, 'the receive maximum'))
       .default(1000),
   )

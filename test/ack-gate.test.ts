@@ -3,11 +3,13 @@
  * and a subscription still go through, and the broker still has the message for the next session.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { connect, connectAsync, MqttClient, type IPublishPacket } from 'mqtt';
 import { AcknowledgementGate } from '../src/mqtt/ack-gate.js';
 import { mosquittoSkip, TestMosquitto } from './support/mosquitto.js';
+import { waitFor } from './support/wait.js';
 
 describe('the acknowledgement gate against Mosquitto', { skip: mosquittoSkip() }, () => {
   let broker: TestMosquitto;
@@ -49,5 +51,42 @@ describe('the acknowledgement gate against Mosquitto', { skip: mosquittoSkip() }
     assert.deepEqual([again.payload.toString(), again.dup], ['1', true]);
     await next.endAsync();
     await producer.endAsync();
+  });
+
+  it('while a window of acknowledgements is held, nothing more is read, though Mosquitto sends past the Receive Maximum once the first window is acknowledged', async () => {
+    const window = 100;
+    const clientId = 'gate-window';
+    const host = ['-h', '127.0.0.1', '-p', String(broker.port), '-V', '5', '-q', '1'];
+    assert.equal(spawnSync('mosquitto_sub', [...host, '-c', '-i', clientId, '-t', 'gate/window', '-x', '300', '-E']).status, 0);
+    // 20,000 values of 200 bytes queued: one socket read holds a few hundred of them, the queue a hundred reads.
+    const lines = Array.from({ length: 20_000 }, (_, i) => `${i + 1} ${'x'.repeat(200)}`).join('\n');
+    assert.equal(spawnSync('mosquitto_pub', [...host, '-t', 'gate/window', '-l'], { input: lines }).status, 0);
+
+    const gate = new AcknowledgementGate(window);
+    const options = { clientId, clean: false, protocolVersion: 5 as const, properties: { sessionExpiryInterval: 300, receiveMaximum: window }, reconnectPeriod: 0 };
+    const consumer = new MqttClient(() => gate.wrap(net.connect(broker.port, '127.0.0.1')), options);
+    let received = 0;
+    let lastArrival = Date.now();
+    consumer.on('packetreceive', (packet) => {
+      if (packet.cmd !== 'publish') return;
+      gate.hold();
+      received++;
+      lastArrival = Date.now();
+    });
+    /** Resolves once no message has arrived for 1 s: nothing else says that a broker has stopped sending. */
+    const quiet = async (): Promise<number> => {
+      while (Date.now() - lastArrival < 1000) await new Promise((resolve) => setTimeout(resolve, 100));
+      return received;
+    };
+    await waitFor('the first window', () => received >= window);
+    assert.equal(await quiet(), window, 'the first window, and no more while it is held');
+    gate.release(gate.mark(), true);
+    await waitFor('the next window', () => received >= 2 * window);
+    const afterRelease = await quiet();
+    // Mosquitto 2.0.11 then sends the rest of the queue at once; what was read is the next window and
+    // what the socket had already taken, a few reads of 64 KiB at most, not the queue.
+    assert.ok(afterRelease <= 2 * window + 2_000, `reading stopped while the next window was held: ${afterRelease} of 20,000 read`);
+    gate.release(gate.mark(), false);
+    await consumer.endAsync();
   });
 });

@@ -7,6 +7,11 @@
  * message per disk write. Instead it acknowledges at once, and the acknowledgement it writes waits here,
  * at the transport, until the batch that records the message is durable. Acknowledgements leave in the
  * order MQTT.js wrote them, as MQTT asks.
+ *
+ * While as many acknowledgements are held as the broker may have messages in flight (the Receive
+ * Maximum the client asked for), the socket is not read: a broker that sends past that window would
+ * otherwise grow what this process holds until the next checkpoint, and under a flood that next
+ * checkpoint comes late, since each of its file operations waits for a turn of the event loop.
  */
 import type { Duplex } from 'node:stream';
 import { PacketStream } from './packet-stream.js';
@@ -39,6 +44,7 @@ class GatedStream extends PacketStream {
       else if (this.gate.holding) this.held.push(frame.bytes);
       else out.push(frame.bytes);
     }
+    if (this.held.length >= this.gate.maxHeld) this.socket.pause();
     return out.length === 0 || this.socket.write(out.length === 1 ? out[0]! : Buffer.concat(out));
   }
 
@@ -61,10 +67,17 @@ class GatedStream extends PacketStream {
     super._destroy(error, callback);
   }
 
+  /** MQTT.js wants more: read on, unless the window is held. */
+  override _read(): void {
+    if (this.held.length < this.gate.maxHeld) super._read();
+  }
+
   releaseHeld(count: number): void {
     const chunks = this.held.splice(0, count);
     if (chunks.length === 0 || this.destroyed || this.socket.destroyed) return;
     this.socket.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    // Read on; if MQTT.js has not taken what was read before, the stream pauses the socket again.
+    if (this.held.length < this.gate.maxHeld) this.socket.resume();
   }
 }
 
@@ -73,6 +86,9 @@ export class AcknowledgementGate {
   /** No acknowledgement written from now on leaves: see freeze(). */
   frozen = false;
   private current: GatedStream | undefined;
+
+  /** maxHeld: the acknowledgements held at which the socket stops being read (the Receive Maximum asked for). */
+  constructor(readonly maxHeld = Number.POSITIVE_INFINITY) {}
 
   /** The stream builder hook: MQTT.js talks to the returned stream instead of the socket. */
   wrap = (socket: Duplex): Duplex => {

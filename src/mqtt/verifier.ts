@@ -52,7 +52,7 @@ export class DeliveryVerifier {
   private readonly tracker: SequenceTracker;
   /** The broker this run's accounting belongs to, as the checkpoint records it. */
   private readonly broker: BrokerIdentity;
-  private readonly gate = new AcknowledgementGate();
+  private readonly gate: AcknowledgementGate;
   /** Which session each message arrives in, and the backlog; fed in the order of the wire. */
   private readonly sessions: SessionContext;
   private connection: Connection | undefined;
@@ -78,6 +78,8 @@ export class DeliveryVerifier {
 
   constructor(private readonly options: VerifierOptions) {
     this.tracker = new SequenceTracker({ groupMember: options.group !== undefined });
+    // Read no further ahead of the checkpoint than the window the broker was given.
+    this.gate = new AcknowledgementGate(options.receiveMaximum);
     this.broker = brokerIdentity(options.settings.servers, options.settings.protocolVersion);
     this.sessions = new SessionContext({ clean: options.clean, queueLimit: options.queueLimit ?? null });
   }
