@@ -29,6 +29,8 @@ export class JsonStateFile<T> {
   private readonly lock: LockFile;
   /** Saves so far: each one's temporary file has its own name. */
   private saves = 0;
+  /** The save under way: the next one waits for it, so that an older state is never renamed over a newer one. */
+  private saving: Promise<void> = Promise.resolve();
 
   constructor(
     readonly path: string,
@@ -111,7 +113,13 @@ export class JsonStateFile<T> {
    * the flush leaves the event loop: each step that does waits for a turn of it, and while a backlog
    * arrives a turn is long (write-file-atomic waits for a dozen: 11 turns of a busy loop, against 2 here).
    */
-  async save(data: T): Promise<void> {
+  save(data: T): Promise<void> {
+    const saved = this.saving.then(() => this.write(data));
+    this.saving = saved.catch(() => {});
+    return saved;
+  }
+
+  private async write(data: T): Promise<void> {
     const temporary = `${this.path}.${process.pid}${String(this.saves++).padStart(6, '0')}`;
     let fd: number | undefined;
     try {
