@@ -16,7 +16,9 @@ export const restartNode: Scenario = {
     const { topic, id, state } = names(context, 'restart-node');
     await nemesis.kill(3);
     const first = consumer(context, nemesis.urls(1, 2), id, topic, state);
-    await first.waitForEvent('subscribed', () => true, 30_000);
+    // Right after a node is lost a cluster may refuse sessions while it elects new leaders (NATS: seconds
+    // on an idle machine, more than 30 s on a loaded one); the consumer tries again by itself.
+    await first.waitForEvent('subscribed', () => true, 90_000);
     await first.interrupt();
     context.say(`With node 3 down, the consumer subscribes through node ${String(nemesis.nodeAt(first.eventsOf('connected')[0]!.url))}, and leaves.`);
     const values = producer(context, nemesis.urls(2, 1), topic, ['--interval', '5', '--count', String(count)]);
