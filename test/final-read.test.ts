@@ -22,11 +22,17 @@ describe('the final read before a value is called lost', { skip: mosquittoSkip()
   const consumerOf = (url: string, id: string): CliProcess =>
     CliProcess.consumer(['--url', url, '--id', id, '-t', `final-read/${id}`, '--state', join(mosquitto.dir, `${id}.json`), '--json', '-k', '60']);
 
-  it('reads what the broker held behind a stalled link: nothing lost, the return shown', async () => {
-    const stalled = consumerOf(link.relay.url, 'stalled');
+  /** A consumer of the session `id` subscribed through the relay, whose link then stalls before `published` are published. */
+  const stalledConsumer = async (id: string, published: number[]): Promise<CliProcess> => {
+    const stalled = consumerOf(link.relay.url, id);
     await stalled.waitForEvent('subscribed', () => true);
     link.relay.stall();
-    mosquittoPub(mosquitto.broker.port, 'final-read/stalled', upTo(20), hand);
+    mosquittoPub(mosquitto.broker.port, `final-read/${id}`, published, hand);
+    return stalled;
+  };
+
+  it('reads what the broker held behind a stalled link: nothing lost, the return shown', async () => {
+    const stalled = await stalledConsumer('stalled', upTo(20));
     const lines: string[] = [];
     let reopened: CliProcess | undefined;
     const { last, facts } = await finishDelivery(stalled, upTo(20), () => (reopened = consumerOf(mosquitto.broker.url, 'stalled')), (line) => lines.push(line), { waitMs: 1000, finalReadMs: 20_000 });
@@ -40,11 +46,8 @@ describe('the final read before a value is called lost', { skip: mosquittoSkip()
   });
 
   it('names what the broker never had: values acknowledged elsewhere and never stored stay missing', async () => {
-    const stalled = consumerOf(link.relay.url, 'partial');
-    await stalled.waitForEvent('subscribed', () => true);
-    link.relay.stall();
     // Only 1-10 reach the broker; 11-15 stand for values another node acknowledged and lost.
-    mosquittoPub(mosquitto.broker.port, 'final-read/partial', upTo(10), hand);
+    const stalled = await stalledConsumer('partial', upTo(10));
     const lines: string[] = [];
     const { facts } = await finishDelivery(stalled, upTo(15), () => consumerOf(mosquitto.broker.url, 'partial'), (line) => lines.push(line), { waitMs: 1000, finalReadMs: 3000 });
     assert.deepEqual(facts, { missingBeforeFinalRead: 15, recoveredByFinalRead: 10 });

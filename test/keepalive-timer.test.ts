@@ -5,11 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { after, afterEach, before, beforeEach, describe, it, mock } from 'node:test';
+import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import { MqttClient, type IClientOptions } from 'mqtt';
 import { isKeepaliveTimeout } from '../src/mqtt/client-internals.js';
 import { movableIntervalTimer } from '../src/mqtt/keepalive-timer.js';
-import { mosquittoSkip, TestMosquitto } from './support/mosquitto.js';
+import { mosquittoSkip, withMosquitto } from './support/mosquitto.js';
 import { TestRelay } from './support/relay.js';
 
 describe('the keep-alive timer: an interval whose deadline moves', () => {
@@ -59,14 +59,10 @@ describe('the keep-alive timer: an interval whose deadline moves', () => {
 });
 
 describe('MQTT.js keeping a link alive on this timer', { skip: mosquittoSkip() }, () => {
-  let broker: TestMosquitto;
-  before(async () => {
-    broker = await new TestMosquitto().start();
-  });
-  after(() => broker.dispose());
+  const mosquitto = withMosquitto('keepalive-timer');
 
   it('an idle client pings the broker every keep-alive and stays connected; a link gone silent ends in the keep-alive timeout', async () => {
-    const relay = await new TestRelay(broker.port).start();
+    const relay = await new TestRelay(mosquitto.broker.port).start();
     const options: IClientOptions = { clientId: 'keepalive-timer', keepalive: 1, reconnectPeriod: 0, timerVariant: movableIntervalTimer() };
     const client = new MqttClient(() => net.connect(relay.port, '127.0.0.1'), options);
     try {
