@@ -36,6 +36,23 @@ const quietDebug: Plugin = {
   },
 };
 
+/**
+ * mqtt-packet's parser reads each received byte through bl, which slices a Buffer for every read: it gets
+ * src/mqtt/direct-reads.ts instead, bl's own list with those reads made in place.
+ */
+const directReads: Plugin = {
+  name: 'direct-reads',
+  setup(build) {
+    const list = join(root, 'src', 'mqtt', 'direct-reads.ts');
+    build.onResolve({ filter: /^bl$/ }, (args) => (args.importer.includes(join('node_modules', 'mqtt-packet')) ? { path: 'bl', namespace: 'direct-reads' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'direct-reads' }, () => ({
+      contents: `const { DirectReadList } = require(${JSON.stringify(list)}); module.exports = (data) => new DirectReadList(data);`,
+      loader: 'js',
+      resolveDir: root,
+    }));
+  },
+};
+
 rmSync(outdir, { recursive: true, force: true });
 const inputs = new Set<string>();
 // One build per command: its --help loads one file and the chunks only it shares with its own
@@ -60,7 +77,7 @@ for (const name of commands) {
         'const __filename = __fileURLToPath(import.meta.url);',
       ].join(' '),
     },
-    plugins: [childProcessWhenUsed, quietDebug],
+    plugins: [childProcessWhenUsed, quietDebug, directReads],
     legalComments: 'none',
     metafile: true,
     logLevel: 'warning',
