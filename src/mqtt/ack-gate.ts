@@ -14,7 +14,7 @@
  * checkpoint comes late, since each of its file operations waits for a turn of the event loop.
  */
 import type { Duplex } from 'node:stream';
-import { PacketStream } from './packet-stream.js';
+import { GatheringPacketStream } from './packet-stream.js';
 import { PacketFramer, packetType } from '../core/packet-frames.js';
 
 export interface GateMark {
@@ -24,7 +24,7 @@ export interface GateMark {
 
 const isAcknowledgement = (type: number): boolean => type === packetType.puback || type === packetType.pubrec;
 
-class GatedStream extends PacketStream {
+class GatedStream extends GatheringPacketStream {
   readonly held: Buffer[] = [];
   private readonly framer = new PacketFramer();
 
@@ -55,6 +55,7 @@ class GatedStream extends PacketStream {
    * the last acknowledgements among it.
    */
   override _final(callback: (error?: Error | null) => void): void {
+    this.flush();
     if (!this.gate.holding) this.releaseHeld(this.held.length);
     this.stopReading();
     this.socket.on('data', () => {});

@@ -9,6 +9,9 @@ import { BufferList } from 'bl';
 
 /** What of bl's BufferList is used here, as methods (its types declare the reads as properties). */
 interface ByteList {
+  readonly length: number;
+  append(bytes: Buffer): this;
+  consume(bytes: number): this;
   getBuffers(): Buffer[];
   readUInt8(offset?: number): number;
   readUInt16BE(offset?: number): number;

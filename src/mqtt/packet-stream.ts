@@ -144,7 +144,7 @@ export class GatheringPacketStream extends PacketStream {
   override cork(): void {}
   override uncork(): void {}
 
-  private readonly flush = (): void => {
+  protected readonly flush = (): void => {
     this.flushScheduled = false;
     if (this.gathered.length === 0) return;
     const pieces = this.gathered;

@@ -3,7 +3,7 @@
  * old state or the new one, never half of each. One process at a time may use it (a lock file naming
  * the process: lock-file.ts), every field is checked when it is read, and every failure names the file.
  */
-import { closeSync, existsSync, fsync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsync, mkdirSync, openSync, readdirSync, readFileSync, rename, rmSync, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { basename, dirname, join } from 'node:path';
 import type { z } from 'zod';
@@ -12,6 +12,7 @@ import type { StateFileWait } from '../core/events.js';
 import { LockFile, type LockResult } from './lock-file.js';
 
 const fsyncDone = promisify(fsync);
+const renameDone = promisify(rename);
 
 /** mkdir -p, one level at a time: Node 20's recursive mkdirSync spins forever on a path under /proc. */
 function makeFolder(dir: string): void {
@@ -109,9 +110,10 @@ export class JsonStateFile<T> {
   }
 
   /**
-   * Written to a temporary file beside it (NAME.DIGITS), flushed to disk, then renamed over it. Only
-   * the flush leaves the event loop: each step that does waits for a turn of it, and while a backlog
-   * arrives a turn is long (write-file-atomic waits for a dozen: 11 turns of a busy loop, against 2 here).
+   * Written to a temporary file beside it (NAME.DIGITS), flushed to disk, then renamed over it. The flush
+   * and the rename leave the event loop (a rename costs about a millisecond, once per batch); each step
+   * that does waits for a turn of it, and while a backlog arrives a turn is long, so the small steps stay
+   * on it (write-file-atomic waits for a dozen: 11 turns of a busy loop, against 3 here).
    */
   save(data: T): Promise<void> {
     const saved = this.saving.then(() => this.write(data));
@@ -128,7 +130,7 @@ export class JsonStateFile<T> {
       await fsyncDone(fd);
       closeSync(fd);
       fd = undefined;
-      renameSync(temporary, this.path);
+      await renameDone(temporary, this.path);
     } catch (error) {
       try {
         if (fd !== undefined) closeSync(fd);
