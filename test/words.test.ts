@@ -16,11 +16,16 @@ import { maskUrl, maskUrls } from '../src/mqtt/settings.js';
 
 describe('the shared formatting', () => {
   it('a duration in the unit a person reads best: ms below a second, s below 2 min, min below 2 h, then h', () => {
-    assert.deepEqual([0, 999.4, 1000, 12_345, 119_999, 120_000, 7_199_999, 7_200_000].map(formatDuration), [
+    assert.deepEqual([0, 999.4, 1000, 1049, 1050, 12_345, 59_960, 119_949, 119_950, 119_999, 120_000, 7_199_999, 7_200_000].map(formatDuration), [
       '0 ms',
       '999 ms',
       '1.0 s',
+      '1.0 s',
+      '1.1 s',
       '12.3 s',
+      '60.0 s',
+      '119.9 s',
+      '120.0 s',
       '120.0 s',
       '2.0 min',
       '120.0 min',
@@ -85,6 +90,21 @@ describe('the words of events that carry only codes', () => {
   it('a malformed user property is data: the property and what it held, cut at 30 characters', () => {
     assert.deepEqual(readValueProperties({ 'sent-at': 'x'.repeat(40) }).problem, { property: 'sent-at', value: 'x'.repeat(30) });
     assert.deepEqual(readValueProperties({ 'producer-id': '' }).problem, { property: 'producer-id', value: null });
+  });
+
+  it('the send time is 1 to 15 decimal digits (leading zeros allowed); anything else is a problem, never a time', () => {
+    for (const [text, time] of [['1764500000000', 1764500000000], ['0007', 7], ['0', 0], ['999999999999999', 999999999999999]] as const) {
+      assert.deepEqual(readValueProperties({ 'sent-at': text }), { sentAt: time }, text);
+    }
+    for (const text of ['', '1234567890123456', '12a', ' 12', '-1', '1.5', '１２', '1e3']) {
+      assert.deepEqual(readValueProperties({ 'sent-at': text }).problem, { property: 'sent-at', value: text }, JSON.stringify(text));
+    }
+  });
+
+  it('a payload read from its bytes means what the same payload read as text means', () => {
+    const payloads = ['0', '7', '42', '123456789012345', '1234567890123456', '00', '007', ' 7', '7 ', '7\n', 'p1:5', '-5', '+5', '1.5', '1e3', '', '٣', '９'];
+    for (const text of payloads) assert.deepEqual(parseValue(Buffer.from(text)), parseValue(text), JSON.stringify(text));
+    assert.deepEqual(parseValue(Buffer.from('123456789012345')), { value: 123456789012345 });
   });
 
   it('a payload that is no counter value: its first 40 characters, and "..." when there were more', () => {

@@ -5,6 +5,11 @@ import { valueRanges } from '../core/value-ranges.js';
 /** "850 ms", "12.5 s", "3.0 min", "2.5 h". */
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
+  // Tenths of a second in whole numbers: a queued value's line says its wait, and toFixed costs more.
+  if (ms < 119_950) {
+    const tenths = Math.round(ms / 100);
+    return `${Math.trunc(tenths / 10)}.${tenths % 10} s`;
+  }
   const seconds = ms / 1000;
   if (seconds < 120) return `${seconds.toFixed(1)} s`;
   const minutes = seconds / 60;

@@ -46,11 +46,23 @@ export function readValueProperties(properties: UserProperties | undefined): Val
     else origin.problem = { property: runIdProperty, value: null };
   }
   if (sentAt !== undefined) {
-    const time = Number(sentAt);
-    if (/^\d{1,15}$/.test(sentAt) && Number.isSafeInteger(time)) origin.sentAt = time;
+    const time = decimalDigits(sentAt);
+    if (time !== undefined) origin.sentAt = time;
     else origin.problem = { property: sentAtProperty, value: sentAt.slice(0, 30) };
   }
   return origin;
+}
+
+/** The number 1 to 15 decimal digits spell (leading zeros allowed), else undefined: read in one pass, for each message. */
+function decimalDigits(text: string): number | undefined {
+  if (text.length === 0 || text.length > 15) return undefined;
+  let value = 0;
+  for (let i = 0; i < text.length; i++) {
+    const digit = text.charCodeAt(i) - 0x30;
+    if (digit < 0 || digit > 9) return undefined;
+    value = value * 10 + digit;
+  }
+  return value;
 }
 
 /** The payload a producer sends: the bare number, or "id:value" when it carries its id in the payload. */
@@ -67,10 +79,31 @@ const identifiedValue = /^([^\s:]{1,64}):(0|[1-9]\d{0,14})$/;
  * the id up to 64 characters, no spaces or colons). Anything else is not a value and never makes a gap.
  */
 export function parseValue(payload: Uint8Array | string): { value: number; producerId?: string } | { error: InvalidReason } {
+  if (typeof payload !== 'string') {
+    const value = bareValueBytes(payload);
+    if (value !== undefined) return { value };
+  }
   const text = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : Buffer.from(payload).toString('utf8');
   const trimmed = text.trim();
   if (bareValue.test(trimmed)) return { value: Number(trimmed) };
   const identified = identifiedValue.exec(trimmed);
   if (identified) return { value: Number(identified[2]), producerId: identified[1]! };
   return { error: { reason: 'not-a-value', payload: trimmed.slice(0, 40), truncated: trimmed.length > 40 } };
+}
+
+/**
+ * The payload the producer sends, a bare number (as bareValue: no sign, no leading zero, at most 15
+ * digits), read from its bytes without making a string; anything else (spaces, an id) is undefined and
+ * read as text.
+ */
+function bareValueBytes(bytes: Uint8Array): number | undefined {
+  const length = bytes.length;
+  if (length === 0 || length > 15 || (bytes[0] === 0x30 && length > 1)) return undefined;
+  let value = 0;
+  for (let i = 0; i < length; i++) {
+    const digit = bytes[i]! - 0x30;
+    if (digit < 0 || digit > 9) return undefined;
+    value = value * 10 + digit;
+  }
+  return value;
 }
