@@ -25,13 +25,15 @@ class LineBuffer {
   push(line: string): void {
     this.lines.push(line);
   }
-  flush(): Promise<void> {
-    if (this.lines.length === 0) return Promise.resolve();
+  flush(): Promise<void> | undefined {
+    if (this.lines.length === 0) return undefined;
     const text = this.lines.join('\n') + '\n';
     this.lines = [];
     // A reader that went away (| head) reads no more: the lines are dropped, the accounting goes on.
-    if (this.stream.destroyed || !this.stream.writable) return Promise.resolve();
-    return new Promise((resolve) => this.stream.write(text, () => resolve()));
+    if (this.stream.destroyed || !this.stream.writable) return undefined;
+    const written = new Promise<void>((resolve) => this.stream.write(text, () => resolve()));
+    // Files, and pipes on Linux, are written before write() returns: nothing is left to wait for.
+    return this.stream.writableLength === 0 ? undefined : written;
   }
 }
 

@@ -298,11 +298,12 @@ export type ProducerEvent = ConnectionEvent | SentEvent | AcknowledgedEvent | Ke
 export interface Renderer<E> {
   render(event: E): void;
   /**
-   * Writes what is buffered; resolves once the stream has handed it to the system. A pipe whose reader
-   * lags keeps the rest in this process, where a SIGKILL would lose it: the consumer waits for this
-   * before it records and acknowledges what the lines report.
+   * Writes what is buffered; undefined when the system took it all at once, else a promise that resolves
+   * once it has. A pipe whose reader lags keeps the rest in this process, where a SIGKILL would lose it:
+   * the consumer waits for this before it records and acknowledges what the lines report, and does not
+   * wait a turn when there is nothing to wait for.
    */
-  flush(): Promise<void>;
+  flush(): Promise<void> | undefined;
 }
 
 /** One broker on localhost: the embedded one, or a Mosquitto with one of the project's configs. */

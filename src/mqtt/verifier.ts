@@ -59,6 +59,8 @@ export class DeliveryVerifier {
   private pending = false;
   private commitRunning: Promise<void> | undefined;
   private commitScheduled = false;
+  /** Acknowledgements held at which a commit starts at once: half the window. */
+  private readonly commitAt: number;
   /** Messages that arrived once the consumer had decided to stop: left unacknowledged in the session. */
   private leftInSession = 0;
   /** When the last CONNECT was written: what was sent before it waited in the broker, if the session was kept. */
@@ -80,6 +82,7 @@ export class DeliveryVerifier {
     this.tracker = new SequenceTracker({ groupMember: options.group !== undefined });
     // Read no further ahead of the checkpoint than the window the broker was given.
     this.gate = new AcknowledgementGate(options.receiveMaximum);
+    this.commitAt = Math.max(1, Math.floor(options.receiveMaximum / 2));
     this.broker = brokerIdentity(options.settings.servers, options.settings.protocolVersion);
     this.sessions = new SessionContext({ clean: options.clean, queueLimit: options.queueLimit ?? null });
   }
@@ -231,7 +234,10 @@ export class DeliveryVerifier {
         for (const event of events) this.options.renderer.render(event);
       }
     }
-    this.flushSoon();
+    // Half the window held and no commit under way: commit now rather than at the end of the turn, so
+    // that the broker sends the other half while this batch is saved (commits and reading overlap).
+    if (!this.commitRunning && this.gate.heldCount >= this.commitAt) void this.commit();
+    else this.flushSoon();
     if (this.options.count !== undefined && this.received >= this.options.count) void this.stop();
   }
 
@@ -304,7 +310,10 @@ export class DeliveryVerifier {
       savedAt: new Date().toISOString(),
       tracker: this.tracker.snapshot(),
     };
-    await this.options.renderer.flush();
+    // Each await waits for the turn to end (the rest of what was read is handled first): none when
+    // the lines are already written, so that the checkpoint's flush starts at once.
+    const output = this.options.renderer.flush();
+    if (output) await output;
     if (record) await this.options.checkpoint!.save(record);
     this.gate.release(mark, this.pending);
   }

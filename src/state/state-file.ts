@@ -32,6 +32,7 @@ export class JsonStateFile<T> {
   private saves = 0;
   /** The save under way: the next one waits for it, so that an older state is never renamed over a newer one. */
   private saving: Promise<void> = Promise.resolve();
+  private savesUnderWay = 0;
 
   constructor(
     readonly path: string,
@@ -116,8 +117,10 @@ export class JsonStateFile<T> {
    * on it (write-file-atomic waits for a dozen: 11 turns of a busy loop, against 3 here).
    */
   save(data: T): Promise<void> {
-    const saved = this.saving.then(() => this.write(data));
-    this.saving = saved.catch(() => {});
+    // None under way: begin now, not a turn later.
+    const saved = this.savesUnderWay === 0 ? this.write(data) : this.saving.then(() => this.write(data));
+    this.savesUnderWay++;
+    this.saving = saved.catch(() => {}).finally(() => this.savesUnderWay--);
     return saved;
   }
 
