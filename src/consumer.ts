@@ -8,6 +8,7 @@ import { ExitCode, UsageError } from './core/errors.js';
 import { onOutputClosed, runCommand } from './cli/run.js';
 import { hasWildcard, subscriptionOf } from './core/topics.js';
 import { fieldLocation, propertyLocation, type ValueSource } from './core/value-source.js';
+import { keepHeapSmall } from './cli/heap.js';
 
 interface ConsumerOptions extends ConnectionOptions {
   id: string;
@@ -86,6 +87,7 @@ runCommand('consumer', async () => {
   if ((options.valueProperty !== undefined || options.producerProperty !== undefined) && settings.protocolVersion !== 5) {
     throw new UsageError('user properties are MQTT 5: --value-property and --producer-property need -V 5');
   }
+  keepHeapSmall();
   // Loaded once the options are parsed, so that --help and --version stay quick.
   const [{ Checkpoint, defaultCheckpointPath }, { createConsumerRenderer }, { DeliveryVerifier }] = await Promise.all([
     import('./state/checkpoint.js'),

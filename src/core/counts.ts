@@ -2,16 +2,17 @@
  * What the accounting counts and what a checkpoint keeps of it, written once as a schema: the types
  * come from it, and a checkpoint read back is checked against it.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import './schema-messages.js';
 
-const count = z.int().nonnegative();
-const value = z.int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
+const count = z.int().check(z.nonnegative());
+const value = z.int().check(z.gte(-Number.MAX_SAFE_INTEGER), z.lte(Number.MAX_SAFE_INTEGER));
 
 /** live-or-queued: received after the session resumed from a publisher that gave no send time, so whether it had waited is not known. */
 export const segmentKinds = ['live', 'queued', 'live-or-queued', 'missing'] as const;
 
 /** Consecutive values of one kind, from..to inclusive. */
-export const segmentSchema = z.object({ kind: z.enum(segmentKinds), from: value, to: value }).refine((s) => s.from <= s.to, 'from is after to');
+export const segmentSchema = z.object({ kind: z.enum(segmentKinds), from: value, to: value }).check(z.refine((s) => s.from <= s.to, 'from is after to'));
 
 /** What one producer's values on one topic came to, across its runs. */
 export const sequenceCountsSchema = z.object({
@@ -23,15 +24,15 @@ export const sequenceCountsSchema = z.object({
   queued: count,
   restarts: count,
   /** The longest a value delivered from the queue had waited in the broker, when the producer said when it sent it. */
-  longestQueuedWaitMs: count.nullable(),
+  longestQueuedWaitMs: z.nullable(count),
 });
 
 /** One producer on one topic: its current run and what its values came to. */
 export const topicSummarySchema = z.object({
   topic: z.string(),
   /** The producer's identity; null for a publisher that gives none (then runId, if any, names it). */
-  producerId: z.string().nullable(),
-  runId: z.string().nullable(),
+  producerId: z.nullable(z.string()),
+  runId: z.nullable(z.string()),
   first: value,
   highest: value,
   ...sequenceCountsSchema.shape,
@@ -43,47 +44,49 @@ export const topicSummarySchema = z.object({
 /** Messages whose value or producer could not be read where the options point, and the first of them. */
 export const unreadableSchema = z.object({
   count,
-  example: z
-    .object({
+  example: z.nullable(
+    z.object({
       topic: z.string(),
       role: z.enum(['value', 'producer']),
       source: z.enum(['field', 'property']),
       name: z.string(),
       /** What was there (null: nothing, or a payload that is no JSON). */
-      found: z.string().nullable(),
-    })
-    .nullable(),
+      found: z.nullable(z.string()),
+    }),
+  ),
 });
 
 const noneUnreadable = (): Unreadable => ({ count: 0, example: null });
 
 export const totalsSchema = z.object({
-  ...sequenceCountsSchema.omit({ longestQueuedWaitMs: true }).shape,
+  ...z.omit(sequenceCountsSchema, { longestQueuedWaitMs: true }).shape,
   invalid: count,
   /** Copies of a topic's retained message, handed again at each subscribe: not in received, never judged. Absent from checkpoints written before they were counted apart. */
-  retained: count.default(0),
+  retained: z._default(count, 0),
   /** Values on topics shared by publishers that do not identify themselves: received, never judged. */
   unjudged: count,
-  longestWaitMs: count.nullable(),
+  longestWaitMs: z.nullable(count),
   /** No value or producer where --value-field/--value-property or --producer-field/--producer-property point. Absent from checkpoints written before they were counted. */
-  badPaths: unreadableSchema.default(noneUnreadable),
+  badPaths: z._default(unreadableSchema, noneUnreadable),
   /** A value there that is no whole number from 0. */
-  nonIntegers: unreadableSchema.default(noneUnreadable),
+  nonIntegers: z._default(unreadableSchema, noneUnreadable),
 });
 
 export const missingRangeSchema = z
-  .object({ topic: z.string(), producerId: z.string().nullable(), from: value, to: value })
-  .refine((r) => r.from <= r.to, 'from is after to');
+  .object({ topic: z.string(), producerId: z.nullable(z.string()), from: value, to: value })
+  .check(z.refine((r) => r.from <= r.to, 'from is after to'));
 
 const ordered = (t: { segments: Segment[] }): boolean => t.segments.every((s, i) => i === 0 || s.from > t.segments[i - 1]!.to);
 
-export const sequenceSnapshotSchema = topicSummarySchema
-  .extend({
+export const sequenceSnapshotSchema = z
+  .extend(topicSummarySchema, {
     /** How often a value was not above the one before it: the sign of publishers sharing a topic. */
     stepsBack: count,
   })
-  .refine(ordered, 'segments out of order or overlapping')
-  .refine((t) => t.shared || t.segments.length > 0, 'no segments');
+  .check(
+    z.refine(ordered, 'segments out of order or overlapping'),
+    z.refine((t) => t.shared || t.segments.length > 0, 'no segments'),
+  );
 
 /** The tracker's state as a checkpoint keeps it. */
 export const trackerSnapshotSchema = z.object({

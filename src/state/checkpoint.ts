@@ -1,13 +1,14 @@
 /** The consumer's checkpoint: its sequence state, kept across its restarts, for one client id and topic filter. */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../core/schema-messages.js';
 import { trackerSnapshotSchema } from '../core/counts.js';
 import type { BrokerIdentity } from '../core/chapter.js';
 import { CliError, ExitCode } from '../core/errors.js';
 import { JsonStateFile } from './state-file.js';
 
-const broker: z.ZodType<BrokerIdentity> = z.object({ urls: z.array(z.string()).min(1), protocolVersion: z.union([z.literal(4), z.literal(5)]) });
+const broker: z.ZodMiniType<BrokerIdentity> = z.object({ urls: z.array(z.string()).check(z.minLength(1)), protocolVersion: z.union([z.literal(4), z.literal(5)]) });
 
 /** Checkpoints of versions 1 and 2 kept one sequence per topic; they are refused, never guessed at. */
 const checkpointFile = z.object({
@@ -18,9 +19,9 @@ const checkpointFile = z.object({
   /** A persistent session existed on the broker when this was written. */
   hadSession: z.boolean(),
   /** The broker the accounting belongs to; absent in checkpoints written before it was recorded. */
-  broker: broker.optional(),
+  broker: z.optional(broker),
   /** The session expiry asked for (seconds; null: MQTT 3.1.1, which has none); absent in older checkpoints. */
-  sessionExpiry: z.int().nonnegative().nullable().optional(),
+  sessionExpiry: z.optional(z.nullable(z.int().check(z.nonnegative()))),
   savedAt: z.string(),
   tracker: trackerSnapshotSchema,
 });

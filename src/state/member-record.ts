@@ -14,7 +14,7 @@ import { Checkpoint } from './checkpoint.js';
 const summaryRows = z.array(topicSummarySchema);
 
 /** Absent from summaries written before they were counted: none then. */
-const summaryUnreadable = totalsSchema.pick({ badPaths: true, nonIntegers: true });
+const summaryUnreadable = z.object({ badPaths: totalsSchema.shape.badPaths, nonIntegers: totalsSchema.shape.nonIntegers });
 
 const summaryDeparture = z.object({ persistentSession: z.boolean(), sessionExpiry: z.int().nonnegative().nullable(), at: z.iso.datetime() });
 

@@ -5,7 +5,6 @@
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { z } from 'zod';
 import { CliError, describeError, ExitCode } from '../core/errors.js';
 import type { StateFileWait } from '../core/events.js';
 import { LockFile, type LockResult } from './lock-file.js';
@@ -23,6 +22,11 @@ function fieldName(path: PropertyKey[]): string {
   return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i > 0 ? '.' : ''}${String(part)}`)).join('') || 'the whole file';
 }
 
+/** What a state file holds, checked when it is read: a schema of zod's full entry or of its small one. */
+export interface StateSchema<T> {
+  safeParse(data: unknown): { success: true; data: T } | { success: false; error: { issues: ReadonlyArray<{ path: PropertyKey[]; message: string }> } };
+}
+
 export class JsonStateFile<T> {
   private readonly lock: LockFile;
   /** Saves so far: each one's temporary file has its own name. */
@@ -32,7 +36,7 @@ export class JsonStateFile<T> {
     readonly path: string,
     /** What the file holds, for messages: "consumer checkpoint", "producer state file". */
     private readonly kind: string,
-    private readonly schema: z.ZodType<T>,
+    private readonly schema: StateSchema<T>,
   ) {
     this.lock = new LockFile(`${path}.lock`);
   }
