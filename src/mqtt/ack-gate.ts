@@ -111,11 +111,6 @@ export class AcknowledgementGate {
     this.frozen = true;
   }
 
-  /** Acknowledgements held now, of this connection. */
-  get heldCount(): number {
-    return this.current ? this.current.held.length : 0;
-  }
-
   /** What is held so far belongs to the batch about to be recorded. */
   mark(): GateMark | undefined {
     return this.current ? { stream: this.current, count: this.current.held.length } : undefined;

@@ -59,8 +59,6 @@ export class DeliveryVerifier {
   private pending = false;
   private commitRunning: Promise<void> | undefined;
   private commitScheduled = false;
-  /** Acknowledgements held at which a commit starts at once: three quarters of the window. */
-  private readonly commitAt: number;
   /** Messages that arrived once the consumer had decided to stop: left unacknowledged in the session. */
   private leftInSession = 0;
   /** When the last CONNECT was written: what was sent before it waited in the broker, if the session was kept. */
@@ -82,7 +80,6 @@ export class DeliveryVerifier {
     this.tracker = new SequenceTracker({ groupMember: options.group !== undefined });
     // Read no further ahead of the checkpoint than the window the broker was given.
     this.gate = new AcknowledgementGate(options.receiveMaximum);
-    this.commitAt = Math.max(1, Math.floor((options.receiveMaximum * 3) / 4));
     this.broker = brokerIdentity(options.settings.servers, options.settings.protocolVersion);
     this.sessions = new SessionContext({ clean: options.clean, queueLimit: options.queueLimit ?? null });
   }
@@ -234,10 +231,7 @@ export class DeliveryVerifier {
         for (const event of events) this.options.renderer.render(event);
       }
     }
-    // Most of the window held and no commit under way: commit now rather than at the end of the turn,
-    // which may be after the whole window, when the socket is no longer read until the commit ends.
-    if (!this.commitRunning && this.gate.heldCount >= this.commitAt) void this.commit();
-    else this.flushSoon();
+    this.flushSoon();
     if (this.options.count !== undefined && this.received >= this.options.count) void this.stop();
   }
 
