@@ -6,12 +6,11 @@ import { valueRanges } from '../core/value-ranges.js';
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
   // Tenths of a second in whole numbers: a queued value's line says its wait, and toFixed costs more.
-  if (ms < 119_950) {
+  if (ms < 120_000) {
     const tenths = Math.round(ms / 100);
     return `${Math.trunc(tenths / 10)}.${tenths % 10} s`;
   }
   const seconds = ms / 1000;
-  if (seconds < 120) return `${seconds.toFixed(1)} s`;
   const minutes = seconds / 60;
   if (minutes < 120) return `${minutes.toFixed(1)} min`;
   return `${(minutes / 60).toFixed(1)} h`;

@@ -10,8 +10,8 @@
  *
  * While as many acknowledgements are held as the broker may have messages in flight (the Receive
  * Maximum the client asked for), the socket is not read: a broker that sends past that window would
- * otherwise grow what this process holds until the next checkpoint, and under a flood that next
- * checkpoint comes late, since each of its file operations waits for a turn of the event loop.
+ * otherwise grow what this process holds until the next checkpoint, however late a slow disk makes it.
+ * The checkpoint comes at the end of the turn that filled the window, so a pause lasts about one save.
  */
 import type { Duplex } from 'node:stream';
 import { GatheringPacketStream } from './packet-stream.js';

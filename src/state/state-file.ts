@@ -9,7 +9,6 @@ import { CliError, describeError, ExitCode } from '../core/errors.js';
 import type { StateFileWait } from '../core/events.js';
 import { LockFile, type LockResult } from './lock-file.js';
 
-
 /** mkdir -p, one level at a time: Node 20's recursive mkdirSync spins forever on a path under /proc. */
 function makeFolder(dir: string): void {
   if (existsSync(dir)) return;
@@ -117,10 +116,10 @@ export class JsonStateFile<T> {
   save(data: T): Promise<void> {
     try {
       this.write(data);
-      return Promise.resolve();
     } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      return Promise.reject(error as CliError);
     }
+    return Promise.resolve();
   }
 
   private write(data: T): void {
