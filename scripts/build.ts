@@ -79,6 +79,10 @@ for (const name of commands) {
     },
     plugins: [childProcessWhenUsed, quietDebug, directReads],
     legalComments: 'none',
+    // Without comments or indentation a chunk is about 40% smaller, and stays ASCII: V8 keeps the source
+    // of every loaded file in memory, as two bytes a character once one character in it is not ASCII
+    // (MQTT.js's chunk held 1.9 MB for 0.95 MB of text, for a dash in a comment).
+    minifyWhitespace: true,
     metafile: true,
     logLevel: 'warning',
   });

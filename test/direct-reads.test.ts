@@ -1,19 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { seeded } from './support/random.js';
 import { BufferList } from 'bl';
 import { DirectReadList } from '../src/mqtt/direct-reads.js';
-
-/** A seeded generator (mulberry32), so that a failing case can be run again. */
-function seeded(seed: number): (below: number) => number {
-  let state = seed >>> 0;
-  return (below) => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * below);
-  };
-}
 
 /** What a call gave: its value, or the kind of error it threw. */
 function outcome(call: () => unknown): unknown {

@@ -15,7 +15,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { GatheringPacketStream } from './packet-stream.js';
-import { PacketFramer, packetType } from '../core/packet-frames.js';
+import { FrameQueue, PacketFramer, packetType } from '../core/packet-frames.js';
 
 export interface GateMark {
   stream: GatedStream;
@@ -25,7 +25,7 @@ export interface GateMark {
 const isAcknowledgement = (type: number): boolean => type === packetType.puback || type === packetType.pubrec;
 
 class GatedStream extends GatheringPacketStream {
-  readonly held: Buffer[] = [];
+  readonly held = new FrameQueue();
   private readonly framer = new PacketFramer();
 
   constructor(
@@ -35,16 +35,34 @@ class GatedStream extends GatheringPacketStream {
     super(socket);
   }
 
-  /** What may leave now goes to the socket in one write; acknowledgements wait while the gate holds. */
+  /**
+   * What may leave now goes to the socket in one write; acknowledgements wait while the gate holds.
+   * Packets that leave side by side leave as the one piece of the bytes they are.
+   */
   protected override pass(bytes: Buffer): boolean {
     const out: Buffer[] = [];
-    for (const frame of this.framer.push(bytes)) {
-      if (!isAcknowledgement(frame.type)) out.push(frame.bytes);
-      else if (this.gate.frozen) continue;
-      else if (this.gate.holding) this.held.push(frame.bytes);
-      else out.push(frame.bytes);
-    }
-    if (this.held.length >= this.gate.maxHeld) this.socket.pause();
+    let run: Buffer | undefined;
+    let runStart = 0;
+    let runEnd = 0;
+    this.framer.scan(bytes, (type, source, start, end) => {
+      if (isAcknowledgement(type)) {
+        if (this.gate.frozen) return;
+        if (this.gate.holding) {
+          this.held.add(source, start, end);
+          return;
+        }
+      }
+      if (run === source && runEnd === start) {
+        runEnd = end;
+        return;
+      }
+      if (run) out.push(run.subarray(runStart, runEnd));
+      run = source;
+      runStart = start;
+      runEnd = end;
+    });
+    if (run) out.push(run.subarray(runStart, runEnd));
+    if (this.held.count >= this.gate.maxHeld) this.socket.pause();
     return out.length === 0 || this.socket.write(out.length === 1 ? out[0]! : Buffer.concat(out));
   }
 
@@ -56,7 +74,7 @@ class GatedStream extends GatheringPacketStream {
    */
   override _final(callback: (error?: Error | null) => void): void {
     this.flush();
-    if (!this.gate.holding) this.releaseHeld(this.held.length);
+    if (!this.gate.holding) this.releaseHeld(this.held.count);
     this.stopReading();
     this.socket.on('data', () => {});
     this.socket.resume();
@@ -64,21 +82,21 @@ class GatedStream extends GatheringPacketStream {
   }
 
   override _destroy(error: Error | null, callback: (error: Error | null) => void): void {
-    this.held.length = 0;
+    this.held.clear();
     super._destroy(error, callback);
   }
 
   /** MQTT.js wants more: read on, unless the window is held. */
   override _read(): void {
-    if (this.held.length < this.gate.maxHeld) super._read();
+    if (this.held.count < this.gate.maxHeld) super._read();
   }
 
   releaseHeld(count: number): void {
-    const chunks = this.held.splice(0, count);
-    if (chunks.length === 0 || this.destroyed || this.socket.destroyed) return;
-    this.socket.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    const released = this.held.take(count);
+    if (released === undefined || this.destroyed || this.socket.destroyed) return;
+    this.socket.write(released);
     // Read on; if MQTT.js has not taken what was read before, the stream pauses the socket again.
-    if (this.held.length < this.gate.maxHeld) this.socket.resume();
+    if (this.held.count < this.gate.maxHeld) this.socket.resume();
   }
 }
 
@@ -113,7 +131,7 @@ export class AcknowledgementGate {
 
   /** What is held so far belongs to the batch about to be recorded. */
   mark(): GateMark | undefined {
-    return this.current ? { stream: this.current, count: this.current.held.length } : undefined;
+    return this.current ? { stream: this.current, count: this.current.held.count } : undefined;
   }
 
   /** The batch is recorded: send what was held for it; keep holding if newer records wait. */
@@ -121,7 +139,7 @@ export class AcknowledgementGate {
     if (mark) mark.stream.releaseHeld(mark.count);
     if (!stillPending) {
       this.holding = false;
-      if (this.current && this.current.held.length > 0) this.current.releaseHeld(this.current.held.length);
+      if (this.current && this.current.held.count > 0) this.current.releaseHeld(this.current.held.count);
     }
   }
 }

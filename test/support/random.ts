@@ -17,3 +17,15 @@ export function seededRandom(variable: string, env = process.env): { seed: numbe
     },
   };
 }
+
+/** Whole numbers below a bound, the same for the same seed (mulberry32), so that a failing case can be run again. */
+export function seeded(seed: number): (below: number) => number {
+  let state = seed >>> 0;
+  return (below) => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * below);
+  };
+}
