@@ -24,9 +24,10 @@ export interface OldGenerationLimit {
 
 /**
  * Whether the old generation, now holding usedBytes, has grown past what survived the last full
- * collection (survivedBytes) by more than the limit allows. V8 lets a small heap grow by at least 8 MiB
- * before it collects it in full; objects that outlive a few young collections and then die (messages
- * waiting for their checkpoint) fill that step with garbage.
+ * collection (survivedBytes) by more than the limit allows. V8 lets a small heap grow by a step that its
+ * growth percentage does not lower (a drain's, from 9.9 to 16 MiB without a full collection); objects
+ * that outlive a few young collections and then die (messages waiting for their checkpoint) fill that
+ * step with garbage.
  */
 export function fullCollectionDue(usedBytes: number, survivedBytes: number, limit: OldGenerationLimit): boolean {
   if (!(usedBytes > 0) || !(survivedBytes > 0)) return false;
